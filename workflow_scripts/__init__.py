@@ -1,0 +1,14 @@
+"""Neural-collapse sampling workflow for audio deepfake detection.
+
+Layers follow the data, each importing only the layers before it:
+``datasets``/``demo`` -> ``features`` -> ``models`` -> ``training`` ->
+``sampling`` -> ``metrics`` -> ``reporting``. Command-line entry points live
+at the package top level (``python -m workflow_scripts.<command>``).
+"""
+
+__version__ = "0.1.0"
+
+#: Integer label used in caches and tensors. Higher score = more bonafide.
+BONAFIDE = 1
+SPOOF = 0
+LABELS = {"bonafide": BONAFIDE, "spoof": SPOOF}

@@ -1,0 +1,26 @@
+"""Neural-collapse sampling for audio deepfake detection: the whole workflow.
+
+Stages, in pipeline order, live in rules/*.smk; see README.md for the DAG in words.
+"""
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/demo.smk"
+include: "rules/manifests.smk"
+include: "rules/caches.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        rules.caches.input,

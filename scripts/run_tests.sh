@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up the environment and run the whole test suite (what CI runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup_env.sh
+export PATH="$PWD/.venv/bin:$PATH"
+exec python -m pytest -q "$@"

@@ -18,9 +18,12 @@ include: "rules/common.smk"
 include: "rules/demo.smk"
 include: "rules/manifests.smk"
 include: "rules/caches.smk"
+include: "rules/training.smk"
+include: "rules/evaluation.smk"
 
 
 rule all:
     default_target: True
     input:
         rules.caches.input,
+        "results/table1.csv",

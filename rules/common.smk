@@ -1,6 +1,7 @@
 """Shared input functions, wildcard constraints and config helpers."""
 
 import json
+import shlex
 
 from workflow_scripts.workflow_config import (
     SPLITS_BY_FORMAT_NAMES,
@@ -64,3 +65,51 @@ def demo_options(name):
     if cfg["format"] == "wavefake":
         return "--vocoders " + " ".join(cfg["vocoders"])
     return ""
+
+
+def validation_caches(name):
+    """The dev split validates where a corpus has one; otherwise a hold-out of train does."""
+    return [cache_path(name, "dev")] if "dev" in splits_of(name) else []
+
+
+def validation_args(name):
+    caches = validation_caches(name)
+    if caches:
+        return "--val-caches " + " ".join(caches)
+    return "--val-fraction 0.1"
+
+
+def training_args(model):
+    """Recipe flags shared by every training job; a changed value reruns the jobs it affects."""
+    t = config["training"]
+    kwargs = json.dumps(config["models"].get(model, {}), sort_keys=True)
+    return (
+        f"--model-kwargs-json '{kwargs}' --max-epochs {t['max_epochs']} --patience {t['patience']}"
+        f" --batch-size {t['batch_size']} --learning-rate {t['learning_rate']} --seed {config['seed']}"
+        f" --device {config['device']} --max-memory-mb {t['max_memory_mb']}"
+    )
+
+
+def table1_cells():
+    """(row label, model, metrics path) for every cell group of Table 1."""
+    exp = config["experiment1"]
+    cells = []
+    for ev in exp["eval_sets"]:
+        for model in exp["models"]:
+            path = (
+                f"results/metrics/pretrained/{exp['train_dataset']}/{model}/"
+                f"{ev['dataset']}/{ev['split']}.json"
+            )
+            cells.append((ev["name"], model, path))
+    return cells
+
+
+def table1_metrics(wildcards):
+    return [path for _, _, path in table1_cells()]
+
+
+def table1_entries(wildcards):
+    return " ".join(
+        f"--entry {shlex.quote(name)} {model} {path}"
+        for name, model, path in table1_cells()
+    )

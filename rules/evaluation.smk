@@ -1,0 +1,71 @@
+"""Scores of every detector on every evaluation set, their metrics, and Table 1."""
+
+
+rule score_pretrained:
+    input:
+        checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
+        cache="results/caches/{eval_dataset}/{eval_split}.h5",
+    output:
+        "results/scores/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv",
+    log:
+        "results/logs/score/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.log",
+    benchmark:
+        "results/benchmarks/score/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=config["training"]["gpus"],
+    params:
+        device=config["device"],
+    shell:
+        "python -m workflow_scripts.score --checkpoint {input.checkpoint} --caches {input.cache}"
+        " --device {params.device} --threads {threads} --out {output} 2> {log}"
+
+
+rule metrics:
+    input:
+        "results/scores/{run}.tsv",
+    output:
+        "results/metrics/{run}.json",
+    log:
+        "results/logs/metrics/{run}.log",
+    benchmark:
+        "results/benchmarks/metrics/{run}.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "python -m workflow_scripts.evaluate {input} --out {output} > /dev/null 2> {log}"
+
+
+rule table1:
+    input:
+        metrics=table1_metrics,
+    output:
+        csv=report(
+            "results/table1.csv",
+            caption="../docs/report/table1.rst",
+            category="Tables",
+        ),
+        markdown="results/table1.md",
+    log:
+        "results/logs/tables/table1.log",
+    benchmark:
+        "results/benchmarks/tables/table1.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        entries=table1_entries,
+    shell:
+        "python -m workflow_scripts.make_table1 {params.entries} --out {output.csv}"
+        " --markdown {output.markdown} 2> {log}"

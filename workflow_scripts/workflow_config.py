@@ -9,32 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Splits each format provides (ASVspoof dev is the validation set; In-the-Wild is evaluation only).
-SPLITS_BY_FORMAT_NAMES: dict[str, tuple[str, ...]] = {
-    "asvspoof2019_la": ("train", "dev", "eval"),
-    "for": ("train", "dev", "eval"),
-    "wavefake": ("train", "dev", "eval"),
-    "in_the_wild": ("eval",),
-}
+from workflow_scripts.datasets import SPLITS_BY_FORMAT, asvspoof2019, fakeorreal, in_the_wild, wavefake
 
-#: Keys each format accepts besides ``format`` and ``root``, with their defaults.
+#: Splits each format provides (ASVspoof dev is the validation set; In-the-Wild is evaluation only).
+SPLITS_BY_FORMAT_NAMES: dict[str, tuple[str, ...]] = SPLITS_BY_FORMAT
+
+#: Keys each format accepts besides ``format`` and ``root``, with their defaults (from the adapters).
 FORMAT_OPTIONS: dict[str, dict[str, Any]] = {
-    "asvspoof2019_la": {},
-    "for": {"variant": "for-norm"},
-    "wavefake": {
-        "ljspeech_root": None,
-        "vocoders": [
-            "ljspeech_melgan",
-            "ljspeech_melgan_large",
-            "ljspeech_multi_band_melgan",
-            "ljspeech_full_band_melgan",
-            "ljspeech_hifiGAN",
-            "ljspeech_parallel_wavegan",
-            "ljspeech_waveglow",
-        ],
-        "split_fractions": {"train": 0.7, "dev": 0.1, "eval": 0.2},
-    },
-    "in_the_wild": {},
+    module.FORMAT: {k: v for k, v in module.OPTION_DEFAULTS.items() if k != "root"}
+    for module in (asvspoof2019, fakeorreal, wavefake, in_the_wild)
 }
 
 
@@ -60,11 +43,6 @@ def resolve_dataset(name: str, cfg: dict[str, Any], demo_root: str) -> dict[str,
     resolved: dict[str, Any] = {"format": fmt}
     for key, default in options.items():
         resolved[key] = cfg.get(key, default)
-    if fmt == "wavefake":
-        fractions = resolved["split_fractions"]
-        total = sum(fractions.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ConfigError(f"datasets.{name}.split_fractions must sum to 1, got {total:g}")
     if cfg.get("root") is None:
         resolved["root"] = demo_root
         if fmt == "wavefake":

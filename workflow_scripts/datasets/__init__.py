@@ -1,0 +1,97 @@
+"""Dataset adapters: each corpus's native layout -> one manifest table.
+
+:func:`build_manifest` picks the adapter for a dataset entry of the config
+(``{format: ..., root: ..., <format options>}``), applies the ``on_error``
+policy and checks the result against the manifest contract
+(``docs/architecture.md``). :data:`SPLITS_BY_FORMAT` tells workflow rules
+which splits a format produces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from . import asvspoof2019, fakeorreal, in_the_wild, wavefake
+from .manifest import (
+    LABEL_VALUES,
+    MANIFEST_COLUMNS,
+    QUARANTINE_COLUMNS,
+    SPLIT_VALUES,
+    DatasetConfigError,
+    ManifestResult,
+    ManifestRow,
+    ProblemLog,
+    ProtocolError,
+    QuarantineRecord,
+    append_quarantine,
+    manifest_frame,
+    quarantine_frame,
+    validate_manifest,
+)
+
+#: An adapter reads one corpus: ``(dataset name, options without 'format', problem log) -> rows``.
+Adapter = Callable[[str, Mapping[str, Any], ProblemLog], list[ManifestRow]]
+
+#: Adapter per config ``format``.
+ADAPTERS: dict[str, Adapter] = {
+    asvspoof2019.FORMAT: asvspoof2019.read_asvspoof2019_la,
+    fakeorreal.FORMAT: fakeorreal.read_fakeorreal,
+    wavefake.FORMAT: wavefake.read_wavefake,
+    in_the_wild.FORMAT: in_the_wild.read_in_the_wild,
+}
+
+#: Splits each format yields (In-the-Wild is evaluation only).
+SPLITS_BY_FORMAT: dict[str, tuple[str, ...]] = {
+    asvspoof2019.FORMAT: asvspoof2019.SPLITS,
+    fakeorreal.FORMAT: fakeorreal.SPLITS,
+    wavefake.FORMAT: wavefake.SPLITS,
+    in_the_wild.FORMAT: in_the_wild.SPLITS,
+}
+
+__all__ = [
+    "ADAPTERS",
+    "LABEL_VALUES",
+    "MANIFEST_COLUMNS",
+    "QUARANTINE_COLUMNS",
+    "SPLITS_BY_FORMAT",
+    "SPLIT_VALUES",
+    "Adapter",
+    "DatasetConfigError",
+    "ManifestResult",
+    "ManifestRow",
+    "ProblemLog",
+    "ProtocolError",
+    "QuarantineRecord",
+    "append_quarantine",
+    "build_manifest",
+    "validate_manifest",
+]
+
+
+def build_manifest(name: str, cfg: Mapping[str, Any], *, on_error: str = "raise") -> ManifestResult:
+    """Build the manifest of dataset ``name`` from its config entry.
+
+    ``on_error="raise"`` stops at the first malformed protocol/meta line with a
+    :class:`ProtocolError` (``file:line: problem``); ``"quarantine"`` records
+    such lines and keeps the rest. A missing root, folder or protocol file,
+    and a result with no audio at all, are errors under either policy.
+    """
+    if not isinstance(cfg, Mapping):
+        raise DatasetConfigError(f"dataset {name!r}: config must be a mapping, got {type(cfg).__name__}")
+    fmt = cfg.get("format")
+    if fmt not in ADAPTERS:
+        raise DatasetConfigError(
+            f"dataset {name!r}: format must be one of {sorted(ADAPTERS)}, got {fmt!r}"
+        )
+    problems = ProblemLog(on_error)
+    options = {key: value for key, value in cfg.items() if key != "format"}
+    rows = ADAPTERS[fmt](name, options, problems)
+    if not rows:
+        raise ValueError(
+            f"dataset {name!r} ({fmt}): no usable audio found under {options.get('root')!r}"
+            + (f" ({len(problems.records)} items quarantined)" if problems.records else "")
+        )
+    table = manifest_frame(rows)
+    validate_manifest(table)
+    return ManifestResult(table=table, quarantine=quarantine_frame(problems.records))

@@ -1,0 +1,444 @@
+"""Tests for the sampling layer: Algorithm 1/2, diagnostics, random controls, duplicates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workflow_scripts.sampling import (
+    choose_k,
+    class_means,
+    cluster_agreement,
+    cluster_sample,
+    collapse_metrics,
+    dedup_indices,
+    derive_seed,
+    distance_summary,
+    distances_to_means,
+    draw_per_dataset,
+    find_duplicates,
+    fingerprints,
+    nc1,
+    nc_sample,
+    random_draw,
+    rate_to_count,
+    within_between_ratio,
+)
+from workflow_scripts.sampling.clusters import overlap_groups, overlap_table
+
+# ---------------------------------------------------------------- Algorithm 1
+
+# Class 1 (bonafide): a plus around (10, 10) plus one far point; class 0
+# (spoof): points on the x axis. Integer coordinates keep distances exact.
+EMB = np.array(
+    [
+        [10, 10],  # 0  class 1, at the mean
+        [11, 10],  # 1  class 1, d=1
+        [9, 10],  # 2  class 1, d=1 (tie with 1)
+        [10, 11],  # 3  class 1, d=1 (tie)
+        [10, 9],  # 4  class 1, d=1 (tie)
+        [0, 0],  # 5  class 0
+        [1, 0],  # 6  class 0
+        [2, 0],  # 7  class 0, at the mean of 5..9
+        [3, 0],  # 8  class 0
+        [4, 0],  # 9  class 0
+        [50, 50],  # 10 class 1, NOT of interest (misclassified)
+    ],
+    dtype=float,
+)
+LAB = np.array([1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1])
+INTEREST = np.array([True] * 10 + [False])
+
+
+def test_class_means_use_only_samples_of_interest() -> None:
+    means = class_means(EMB, LAB, INTEREST)
+    np.testing.assert_allclose(means[1], [10, 10])
+    np.testing.assert_allclose(means[0], [2, 0])
+    # With the outlier included the bonafide mean moves: the mask matters.
+    assert not np.allclose(class_means(EMB, LAB)[1], [10, 10])
+
+
+def test_distances_to_means_are_euclidean_to_own_class_mean() -> None:
+    d = distances_to_means(EMB[:10], LAB[:10], class_means(EMB, LAB, INTEREST))
+    np.testing.assert_allclose(d, [0, 1, 1, 1, 1, 2, 1, 0, 1, 2])
+
+
+def test_nc_sample_ranks_nearest_first_and_breaks_ties_by_index() -> None:
+    s = nc_sample(EMB, LAB, INTEREST, rates={1: 0.4, 0: 0.6})
+    # class 1: 5 of interest, 0.4 -> 2: the centre and the lowest-index tie.
+    np.testing.assert_array_equal(s.ranked[1], [0, 1, 2, 3, 4])
+    # class 0: distances [2,1,0,1,2] at 5..9 -> order 7, 6, 8, 5, 9.
+    np.testing.assert_array_equal(s.ranked[0], [7, 6, 8, 5, 9])
+    np.testing.assert_allclose(s.ranked_distances[0], [0, 1, 1, 2, 2])
+    assert s.counts == {1: 2, 0: 3}
+    np.testing.assert_array_equal(s.selected, [0, 1, 6, 7, 8])
+    assert 10 not in s.table()["index"].tolist()
+    assert s.n_interest == {1: 5, 0: 5}
+
+
+def test_nc_sample_ties_go_to_the_lower_position_of_the_given_arrays() -> None:
+    perm = np.array([4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 10])
+    s = nc_sample(EMB[perm], LAB[perm], INTEREST[perm], rates={1: 0.4, 0: 0.4})
+    # Reversed order: the tie winners are now the originals 4 (class 1) and 8 (class 0).
+    np.testing.assert_array_equal(s.ranked[1], [4, 0, 1, 2, 3])
+    np.testing.assert_array_equal(s.ranked[0], [7, 6, 8, 5, 9])
+    assert sorted(perm[s.selected].tolist()) == [0, 4, 7, 8]
+
+
+@pytest.mark.parametrize(
+    ("n", "rate", "expected"),
+    [
+        (5, 0.5, 3),  # exact half rounds up
+        (4, 0.5, 2),
+        (10, 0.3, 3),  # 0.3*10 = 3.0000000000000004: ceil would give 4
+        (10, 0.15, 2),  # 0.15*10 = 1.4999999999999998 in binary: still a half
+        (10, 0.29, 3),
+        (10, 0.24, 2),
+        (10, 0.0, 0),
+        (10, 1.0, 10),
+        (3, 1e-9, 0),
+        (0, 0.7, 0),
+        (22800, 0.5, 11400),
+    ],
+)
+def test_rate_to_count_rounds_half_up(n: int, rate: float, expected: int) -> None:
+    assert rate_to_count(n, rate) == expected
+
+
+def test_rates_zero_and_one() -> None:
+    s = nc_sample(EMB, LAB, INTEREST, rates={1: 1.0, 0: 0.0})
+    np.testing.assert_array_equal(s.selected, [0, 1, 2, 3, 4])
+    assert s.counts == {1: 5, 0: 0}
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.5, float("nan")])
+def test_rate_outside_unit_interval_is_an_error(rate: float) -> None:
+    with pytest.raises(ValueError, match="class 0"):
+        nc_sample(EMB, LAB, INTEREST, rates={1: 0.5, 0: rate})
+
+
+def test_distance_thresholds_keep_d_at_most_threshold() -> None:
+    s = nc_sample(EMB, LAB, INTEREST, distance_thresholds={1: 0.5, 0: 1.0})
+    assert s.counts == {1: 1, 0: 3}
+    np.testing.assert_array_equal(s.selected, [0, 6, 7, 8])
+    # Mixed: a rate for one class, a distance for the other.
+    mixed = nc_sample(EMB, LAB, INTEREST, rates={1: 1.0}, distance_thresholds={0: 0.0})
+    np.testing.assert_array_equal(mixed.selected, [0, 1, 2, 3, 4, 7])
+
+
+def test_every_class_needs_exactly_one_rule() -> None:
+    with pytest.raises(ValueError, match="class 0"):
+        nc_sample(EMB, LAB, INTEREST, rates={1: 0.5})
+    with pytest.raises(ValueError, match="both"):
+        nc_sample(EMB, LAB, INTEREST, rates={1: 0.5, 0: 0.5}, distance_thresholds={0: 1.0})
+
+
+def test_class_without_samples_of_interest_is_named() -> None:
+    interest = LAB == 1
+    with pytest.raises(ValueError, match="class 0 has no samples of interest"):
+        nc_sample(EMB, LAB, interest, rates={1: 0.5, 0: 0.5})
+
+
+def test_cosine_metric_ranks_by_angle_not_length() -> None:
+    emb = np.array([[1.0, 0.0], [100.0, 1.0], [1.0, 1.0], [0.0, 0.0]])
+    lab = np.zeros(4, dtype=int)
+    s = nc_sample(emb, lab, rates={0: 0.5}, metric="cosine")
+    # Mean is (25.5, 0.5): direction ~x axis. The long vector [100, 1] is
+    # closest in angle; the zero vector has no direction and ranks as distance 1.
+    assert s.ranked[0][0] == 1
+    assert s.ranked_distances[0][-1] == pytest.approx(1.0)
+    assert s.ranked[0][-1] == 3
+    euclid = nc_sample(emb, lab, rates={0: 0.5})
+    assert euclid.ranked[0][0] != 1
+
+
+def test_nc_sample_is_deterministic_and_rejects_bad_input() -> None:
+    rng = np.random.default_rng(3)
+    emb = rng.normal(size=(200, 8))
+    lab = rng.integers(0, 2, size=200)
+    a = nc_sample(emb, lab, rates={0: 0.37, 1: 0.81})
+    b = nc_sample(emb.copy(), lab.copy(), rates={0: 0.37, 1: 0.81})
+    np.testing.assert_array_equal(a.selected, b.selected)
+    assert np.all(np.diff(a.selected) > 0)
+    bad = emb.copy()
+    bad[5, 2] = np.nan
+    with pytest.raises(ValueError, match="row 5"):
+        nc_sample(bad, lab, rates={0: 0.5, 1: 0.5})
+    with pytest.raises(ValueError, match="metric"):
+        nc_sample(emb, lab, rates={0: 0.5, 1: 0.5}, metric="manhattan")  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- diagnostics
+
+
+def _two_classes(spread: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    means = np.array([[5.0] * 6, [-5.0] * 6])
+    lab = np.repeat([0, 1], [300, 100])  # imbalanced, as in ASVspoof
+    return means[lab] + spread * rng.normal(size=(400, 6)), lab
+
+
+def test_collapse_measures_are_smaller_for_tight_classes() -> None:
+    tight, lab = _two_classes(0.2)
+    diffuse, _ = _two_classes(3.0)
+    assert nc1(tight, lab) < nc1(diffuse, lab) / 50
+    assert within_between_ratio(tight, lab) < within_between_ratio(diffuse, lab) / 50
+    # Closed form for K=2, isotropic within-class variance s^2 in d dims and
+    # mean gap D: NC1 = 2 s^2 / D^2, within/between = d s^2 / D^2.
+    gap2 = 6 * 10.0**2
+    assert nc1(diffuse, lab) == pytest.approx(2 * 9.0 / gap2, rel=0.15)
+    assert within_between_ratio(diffuse, lab) == pytest.approx(6 * 9.0 / gap2, rel=0.15)
+    summary = collapse_metrics(tight, lab)
+    assert summary["n"] == 400 and summary["mean_class_mean_distance"] == pytest.approx(np.sqrt(gap2), rel=0.01)
+
+
+def test_distance_summary_per_class() -> None:
+    d = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 10.0, 20.0])
+    lab = np.array([0, 0, 0, 0, 0, 1, 1])
+    sel = np.array([True, True, False, False, False, True, False])
+    t = distance_summary(d, lab, selected=sel)
+    row0 = t.set_index("label").loc[0]
+    assert row0["n"] == 5 and row0["median"] == 2.0 and row0["min"] == 0.0 and row0["max"] == 4.0
+    assert row0["q25"] == 1.0 and row0["n_selected"] == 2 and row0["max_selected"] == 1.0
+    assert t.set_index("label").loc[1, "mean"] == 15.0
+    assert not t.isna().any().any()
+
+
+# ---------------------------------------------------------------- random draws
+
+
+def test_random_draw_counts_pool_and_determinism() -> None:
+    lab = np.repeat([0, 1], [500, 100])
+    pool = np.zeros(600, dtype=bool)
+    pool[::2] = True
+    idx = random_draw(lab, {0: 40, 1: 10}, pool_mask=pool, seed=7)
+    assert np.sum(lab[idx] == 0) == 40 and np.sum(lab[idx] == 1) == 10
+    assert pool[idx].all() and np.unique(idx).shape[0] == 50 and np.all(np.diff(idx) > 0)
+    np.testing.assert_array_equal(idx, random_draw(lab, {0: 40, 1: 10}, pool_mask=pool, seed=7))
+    assert not np.array_equal(idx, random_draw(lab, {0: 40, 1: 10}, pool_mask=pool, seed=8))
+    # A class's draw does not depend on the other class's count.
+    only0 = random_draw(lab, {0: 40}, pool_mask=pool, seed=7)
+    np.testing.assert_array_equal(only0, idx[lab[idx] == 0])
+    with pytest.raises(ValueError, match="class 1: 51 samples requested but the pool holds only 50"):
+        random_draw(lab, {1: 51}, pool_mask=pool, seed=7)
+
+
+def test_derive_seed_is_stable_and_key_dependent() -> None:
+    assert derive_seed(20240917, "kmeans", 3) == derive_seed(20240917, "kmeans", 3)
+    assert derive_seed(20240917, "kmeans", 3) != derive_seed(20240917, "kmeans", 4)
+    assert derive_seed(1, "a") != derive_seed(2, "a")
+    with pytest.raises(ValueError, match="seed"):
+        derive_seed(-1, "a")
+
+
+def _manifest() -> pd.DataFrame:
+    rows = []
+    for ds, n_bona, n_spoof in (("asvspoof2019", 30, 200), ("for", 80, 60), ("wavefake", 0, 90)):
+        rows += [(f"{ds}_b{i}", ds, "bonafide") for i in range(n_bona)]
+        rows += [(f"{ds}_s{i}", ds, "spoof") for i in range(n_spoof)]
+    return pd.DataFrame(rows, columns=["utt_id", "dataset", "label"]).set_index("utt_id")
+
+
+def test_draw_per_dataset_counts_and_shortfall() -> None:
+    table = _manifest()
+    excluded = {f"for_b{i}" for i in range(20)}
+    draw = draw_per_dataset(table, 50, seed=11, exclude=excluded)
+    drawn = table.loc[draw.index]
+    counts = drawn.groupby(["dataset", "label"]).size().to_dict()
+    assert counts == {
+        ("asvspoof2019", "bonafide"): 30,
+        ("asvspoof2019", "spoof"): 50,
+        ("for", "bonafide"): 50,
+        ("for", "spoof"): 50,
+        ("wavefake", "spoof"): 50,
+    }
+    assert not set(draw.index) & excluded
+    short = draw.shortfall.set_index(["dataset", "label"])
+    assert set(short.index) == {("asvspoof2019", "bonafide"), ("wavefake", "bonafide")}
+    assert short.loc[("asvspoof2019", "bonafide"), "available"] == 30
+    assert short.loc[("wavefake", "bonafide"), "drawn"] == 0
+    again = draw_per_dataset(table, 50, seed=11, exclude=excluded)
+    assert list(again.index) == list(draw.index)
+    assert list(draw_per_dataset(table, 50, seed=12, exclude=excluded).index) != list(draw.index)
+    # Removing a dataset leaves the others' draws unchanged (streams keyed by name).
+    without = draw_per_dataset(table[table["dataset"] != "wavefake"], 50, seed=11, exclude=excluded)
+    assert list(without.index) == [i for i in draw.index if not i.startswith("wavefake")]
+    with pytest.raises(ValueError, match="dataset"):
+        draw_per_dataset(table.drop(columns="dataset"), 5, seed=1)
+
+
+# ---------------------------------------------------------------- Algorithm 2
+
+
+def _blobs(centres: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    truth = np.repeat(np.arange(centres.shape[0]), n)
+    return centres[truth] + rng.normal(size=(truth.shape[0], centres.shape[1])), truth
+
+
+def test_algorithm2_finds_four_separated_blobs_and_samples_near_centres() -> None:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(4, 16))
+    centres *= 8.0 / np.linalg.norm(centres, axis=1, keepdims=True)
+    x, truth = _blobs(centres, 120, seed=1)
+    # Add bonafide rows and a not-of-interest spoof row: both must be ignored.
+    emb = np.vstack([x, np.full((5, 16), 30.0), np.full((1, 16), -30.0)])
+    lab = np.r_[np.zeros(480, int), np.ones(5, int), 0]
+    interest = np.r_[np.ones(485, bool), False]
+    r = cluster_sample(emb, lab, interest, k_max=6, seed=5, rate=0.25)
+    assert r.k == 4 and max(r.silhouette, key=r.silhouette.get) == 4
+    assert set(r.silhouette) == {2, 3, 4, 5, 6}
+    np.testing.assert_array_equal(r.indices, np.arange(480))
+    assert cluster_agreement(r.cluster_labels, truth)["ari"] > 0.95
+    assert r.overlap_groups == [] and not r.overlap["overlapping"].any()
+    counts = r.cluster_counts()
+    np.testing.assert_array_equal(counts["n_selected"], [rate_to_count(n, 0.25) for n in counts["n"]])
+    assert set(r.selected) <= set(range(480))
+    t = r.table()
+    for c in range(4):
+        rows = t[t["cluster"] == c]
+        kept, dropped = rows[rows["selected"]], rows[~rows["selected"]]
+        assert kept["distance"].max() <= dropped["distance"].min()
+        assert sorted(kept["rank"]) == list(range(len(kept)))
+    again = cluster_sample(emb, lab, interest, k_max=6, seed=5, rate=0.25)
+    np.testing.assert_array_equal(again.selected, r.selected)
+
+
+def test_algorithm2_detects_overlapping_pair_and_samples_it_jointly() -> None:
+    centres = np.zeros((3, 16))
+    centres[1, 0] = 1.5  # 1.5 sigma from blob 0: overlapping
+    centres[2, 1] = 20.0  # far away
+    x, truth = _blobs(centres, 300, seed=2)
+    r = cluster_sample(x, np.zeros(900, int), k_min=3, k_max=3, seed=4, rate=0.5)
+    far = int(np.bincount(r.cluster_labels[truth == 2]).argmax())
+    overlapping = tuple(sorted({0, 1, 2} - {far}))
+    assert r.overlap_groups == [overlapping]
+    assert not r.all_overlap
+    counts = r.cluster_counts().set_index("cluster")
+    # The far cluster follows the rate exactly; the overlapping pair keeps only
+    # points kept both around their own centre and around the pair's mean.
+    assert counts.loc[far, "n_selected"] == rate_to_count(counts.loc[far, "n"], 0.5)
+    t = r.table()
+    pair = t[t["cluster"].isin(overlapping)]
+    np.testing.assert_array_equal(pair["selected"], pair["individual"] & pair["collective"])
+    assert pair["selected"].sum() < pair["individual"].sum()
+    assert pair["collective"].sum() == rate_to_count(len(pair), 0.5)
+
+
+def test_algorithm2_all_clusters_overlapping_falls_back_to_one_group() -> None:
+    x = np.random.default_rng(6).normal(size=(500, 8))
+    r = cluster_sample(x, np.zeros(500, int), k_max=2, seed=1, distance_threshold=2.5)
+    assert r.k == 2 and r.all_overlap and r.groups == [(0, 1)]
+    t = r.table()
+    assert (t["selected"] == ((t["distance"] <= 2.5) & (t["group_distance"] <= 2.5))).all()
+
+
+def test_overlap_helpers_and_k_edge_cases() -> None:
+    pairs = pd.DataFrame({"cluster_a": [0, 1, 3], "cluster_b": [1, 2, 4], "overlapping": [True, True, False]})
+    assert overlap_groups(pairs, 5) == [(0, 1, 2), (3,), (4,)]
+    x = np.r_[np.zeros((50, 2)), np.full((50, 2), 10.0)] + np.random.default_rng(0).normal(size=(100, 2))
+    table = overlap_table(x, np.repeat([0, 1], 50))
+    assert table.loc[0, "valley_ratio"] == 0.0 and not table.loc[0, "overlapping"]
+    single = choose_k(x, 1, seed=0)
+    assert single.k == 1 and single.silhouette == {}
+    with pytest.raises(ValueError, match="k_min"):
+        choose_k(x, 3, seed=0, k_min=4)
+    with pytest.raises(ValueError, match="class 0 has no samples of interest"):
+        cluster_sample(x, np.ones(100, int), k_max=2, seed=0, rate=0.5)
+
+
+def test_cluster_agreement() -> None:
+    assert cluster_agreement(np.array([0, 0, 1, 1]), np.array(["A01", "A01", "A02", "A02"])) == {
+        "ari": 1.0,
+        "nmi": 1.0,
+    }
+    assert cluster_agreement(np.array([0, 1, 0, 1]), np.array(["A", "A", "B", "B"]))["ari"] < 0.0
+
+
+# ---------------------------------------------------------------- duplicates
+
+N_MELS, N_FRAMES = 80, 301
+
+
+def _speechlike_power(rng: np.random.Generator, tilt: np.ndarray) -> np.ndarray:
+    """Mel power of a fake utterance: syllable-like bursts with their own spectra, and pauses."""
+    log_power = np.full((N_MELS, N_FRAMES), np.log(1e-9))
+    t = int(rng.integers(0, 15))
+    while t < N_FRAMES:
+        length = int(rng.integers(8, 30))
+        if rng.random() > 0.15:  # 15 % pauses
+            shape = np.cumsum(rng.normal(size=N_MELS)) * 0.5
+            level = rng.normal(0, 1.5)
+            log_power[:, t : t + length] = (tilt + shape + level)[:, None]
+        t += length
+    return np.exp(log_power + rng.normal(scale=0.5, size=log_power.shape))
+
+
+def _logmel(power: np.ndarray) -> np.ndarray:
+    return np.log(power + 1e-6)
+
+
+def test_fingerprint_finds_gain_changed_resampled_copy_only() -> None:
+    rng = np.random.default_rng(0)
+    tilt = np.linspace(3.0, -5.0, N_MELS)  # one speaker, as in LJSpeech
+    powers = [_speechlike_power(rng, tilt) for _ in range(60)]
+    originals = np.stack([_logmel(p) for p in powers]).astype(np.float16)  # caches are float16
+    # Copies of the first 20: +6 dB gain (power x 4 = g^2 with g = 2, so
+    # log(4 * mel + 1e-6), not log(mel) + log 4 near silence), a resampling-
+    # like roll-off of the top 12 mel bands, and small noise.
+    rolloff = np.ones(N_MELS)
+    rolloff[-12:] = np.exp(-np.linspace(0.0, 4.0, 12))
+    copies = np.stack(
+        [_logmel(4.0 * p * rolloff[:, None]) + rng.normal(scale=0.1, size=p.shape) for p in powers[:20]]
+    )
+    quieter = _logmel(0.01 * powers[0])  # -20 dB
+    fp_a = fingerprints(originals)
+    fp_b = fingerprints(np.concatenate([copies, quieter[None]]), chunk_size=7)
+    assert fp_a.shape == (60, 16 * 30) and fp_a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(fp_a, axis=1), 1.0, rtol=1e-5)
+
+    pairs = find_duplicates(fp_a, fp_b, threshold=0.9, block_size=16)
+    assert list(zip(pairs["i"], pairs["j"])) == sorted([(i, i) for i in range(20)] + [(0, 20)])
+    assert pairs["similarity"].min() > 0.97
+    # Distinct utterances of the same "speaker" stay well below the threshold.
+    sims = fp_a @ fp_a.T
+    assert sims[np.triu_indices(60, k=1)].max() < 0.75
+    assert np.array_equal(dedup_indices(pairs, within_set=False), np.arange(21))
+
+
+def test_find_duplicates_within_one_set_and_dedup_groups() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(40, 32)).astype(np.float32)
+    fp = np.vstack([base, base[3] + 0.01, base[3] + 0.02, base[10] - 0.01])  # rows 40, 41, 42
+    fp /= np.linalg.norm(fp, axis=1, keepdims=True)
+    blocked = find_duplicates(fp, threshold=0.95, block_size=8)
+    assert list(zip(blocked["i"], blocked["j"])) == [(3, 40), (3, 41), (10, 42), (40, 41)]
+    assert (blocked["i"] < blocked["j"]).all()
+    whole = find_duplicates(fp, threshold=0.95, block_size=1000)
+    pd.testing.assert_frame_equal(blocked, whole, check_exact=False, rtol=1e-5)
+    np.testing.assert_array_equal(dedup_indices(blocked, within_set=True), [40, 41, 42])
+    empty = find_duplicates(fp[:40], threshold=0.95)
+    assert empty.empty and list(empty.columns) == ["i", "j", "similarity"]
+
+
+def test_silent_utterance_matches_nothing_and_bad_shapes_fail() -> None:
+    silent = np.full((2, N_MELS, N_FRAMES), np.log(1e-6), dtype=np.float32)
+    fp = fingerprints(silent)
+    assert not np.any(fp) and find_duplicates(fp, threshold=0.9).empty
+    with pytest.raises(ValueError, match="n_mels, n_frames"):
+        fingerprints(np.zeros((3, 80)))
+    with pytest.raises(ValueError, match="lengths differ"):
+        find_duplicates(np.ones((2, 4)), np.ones((2, 5)))
+
+
+def test_fingerprints_read_an_hdf5_cache_in_chunks(tmp_path) -> None:
+    h5py = pytest.importorskip("h5py")
+    rng = np.random.default_rng(2)
+    feats = np.stack([_logmel(_speechlike_power(rng, np.zeros(N_MELS))) for _ in range(5)]).astype(np.float16)
+    path = tmp_path / "train.h5"
+    with h5py.File(path, "w") as f:
+        f.create_dataset("features", data=feats, chunks=(1, N_MELS, N_FRAMES))
+    with h5py.File(path, "r") as f:
+        from_file = fingerprints(f["features"], chunk_size=2)
+    np.testing.assert_array_equal(from_file, fingerprints(feats))

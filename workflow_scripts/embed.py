@@ -1,0 +1,92 @@
+"""Extract penultimate embeddings (and logits) of cache rows for neural-collapse sampling.
+
+Usage::
+
+    python -m workflow_scripts.embed --checkpoint best.pt --caches train.h5 [...]
+        [--selection sel.tsv] --out emb.h5 [--device auto] [--batch-size 128] [--threads T]
+
+Writes HDF5 with datasets utt_id, embedding float32 (N, num_features),
+label int8 (1 bonafide), attack, logit float32, correct bool (logit > 0
+predicts bonafide; correct when that matches the label), dataset, split;
+attributes checkpoint, model, decision_threshold (0.0), num_features.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from workflow_scripts.io import atomic_path
+from workflow_scripts.training.checkpoint import load_model
+from workflow_scripts.training.data import index_caches, read_selection
+from workflow_scripts.training.device import DEVICE_CHOICES, configure_threads, resolve_device
+from workflow_scripts.training.inference import DECISION_THRESHOLD, ScoredRows, score_rows
+
+log = logging.getLogger("workflow_scripts.embed")
+_STR = h5py.string_dtype("utf-8")
+
+
+def write_embeddings(
+    scored: ScoredRows, path: str | os.PathLike[str], checkpoint_path: str | os.PathLike[str], model_name: str
+) -> None:
+    """Write the embedding file (layout in the module docstring) atomically."""
+    assert scored.embedding is not None
+    rows = scored.rows
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.create_dataset("utt_id", data=rows.utt_id.astype(object), dtype=_STR)
+        h5.create_dataset("embedding", data=scored.embedding.astype(np.float32))
+        h5.create_dataset("label", data=rows.label.astype(np.int8))
+        h5.create_dataset("attack", data=rows.attack.astype(object), dtype=_STR)
+        h5.create_dataset("logit", data=scored.score.astype(np.float32))
+        h5.create_dataset("correct", data=scored.correct.astype(bool))
+        h5.create_dataset("dataset", data=rows.dataset.astype(object), dtype=_STR)
+        h5.create_dataset("split", data=rows.split.astype(object), dtype=_STR)
+        h5.attrs.update({
+            "checkpoint": str(checkpoint_path),
+            "model": model_name,
+            "decision_threshold": float(DECISION_THRESHOLD),
+            "num_features": int(scored.embedding.shape[1]),
+        })
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.embed", description=__doc__.split("\n")[0])
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
+    parser.add_argument("--selection", type=Path, default=None, help="TSV (dataset, split, utt_id) of rows to embed")
+    parser.add_argument("--out", type=Path, required=True, help="embedding HDF5")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        configure_threads(args.threads)
+        device = resolve_device(args.device)
+        model, checkpoint = load_model(args.checkpoint, device)
+        selection = read_selection(args.selection) if args.selection is not None else None
+        rows = index_caches(args.caches, selection, selection_name=str(args.selection))
+        scored = score_rows(model, rows, device, args.batch_size, with_embeddings=True,
+                            expected_features=checkpoint["config"]["features"])
+    except (ValueError, KeyError, FileNotFoundError) as err:
+        print(f"embed: error: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
+        return 2
+    write_embeddings(scored, args.out, args.checkpoint, checkpoint["config"]["model"]["name"])
+    log.info("embedded %d rows (%d correct) with %s -> %s", len(rows), int(scored.correct.sum()),
+             args.checkpoint, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

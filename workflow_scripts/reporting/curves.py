@@ -1,0 +1,51 @@
+"""Training-curve figure: train/validation loss and validation EER per epoch."""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on cluster nodes; must precede pyplot
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from workflow_scripts.io import atomic_path  # noqa: E402
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "val_eer")
+
+
+def plot_training_curves(
+    history: pd.DataFrame, path: str | os.PathLike[str], best_epoch: int | None = None, title: str = ""
+) -> None:
+    """Write a two-panel PNG (losses; validation EER) to ``path`` atomically.
+
+    ``best_epoch`` (the kept checkpoint) is marked with a dashed line so the
+    early-stopping decision can be checked by eye.
+    """
+    missing = [c for c in REQUIRED_COLUMNS if c not in history.columns]
+    if missing:
+        raise ValueError(f"training history lacks column(s) {missing}")
+    fig, (ax_loss, ax_eer) = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
+    try:
+        ax_loss.plot(history["epoch"], history["train_loss"], marker="o", ms=3, label="train")
+        ax_loss.plot(history["epoch"], history["val_loss"], marker="o", ms=3, label="validation")
+        ax_loss.set_xlabel("epoch")
+        ax_loss.set_ylabel("BCE loss")
+        ax_eer.plot(history["epoch"], 100.0 * history["val_eer"], marker="o", ms=3, color="tab:red")
+        ax_eer.set_xlabel("epoch")
+        ax_eer.set_ylabel("validation EER-ROC (%)")
+        ax_eer.set_ylim(bottom=0.0, top=max(1.0, 105.0 * float(history["val_eer"].max())))
+        for ax in (ax_loss, ax_eer):
+            if best_epoch is not None:
+                ax.axvline(best_epoch, color="grey", linestyle="--", linewidth=1, label=f"best (epoch {best_epoch})")
+            ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax_loss.legend(frameon=False)
+        if title:
+            fig.suptitle(title)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=120)
+    finally:
+        plt.close(fig)

@@ -1,0 +1,48 @@
+"""Device choice, thread count and determinism switches for training and scoring."""
+
+from __future__ import annotations
+
+import torch
+
+DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """Map ``auto``/``cpu``/``cuda`` to a torch device.
+
+    ``auto`` takes CUDA when a GPU is visible, else the CPU, so the same
+    config runs on a laptop and on a GPU node. Asking for ``cuda`` without a
+    GPU is an error rather than a silent (and much slower) CPU run.
+    """
+    if name not in DEVICE_CHOICES:
+        raise ValueError(f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was requested but torch sees no CUDA GPU; use --device auto or cpu")
+    return torch.device(name)
+
+
+def uses_mixed_precision(device: torch.device) -> bool:
+    """Mixed precision (float16 autocast + GradScaler) only on CUDA, where it pays off."""
+    return device.type == "cuda"
+
+
+def configure_threads(threads: int | None) -> None:
+    """Limit torch's intra-op threads (a scheduler slot's cores); ``None``/0 keeps torch's default."""
+    if threads is not None and threads > 0:
+        torch.set_num_threads(int(threads))
+
+
+def seed_everything(seed: int, device: torch.device) -> None:
+    """Seed torch and ask for deterministic kernels on the CPU.
+
+    On the CPU this makes a run (and a killed-then-resumed run) bit-for-bit
+    repeatable for a fixed thread count. On CUDA some kernels stay
+    non-deterministic; cuDNN autotuning is switched off so runs stay close.
+    """
+    torch.manual_seed(int(seed))
+    # On CUDA, deterministic mode would make cuBLAS calls fail unless CUBLAS_WORKSPACE_CONFIG is set.
+    torch.use_deterministic_algorithms(device.type == "cpu")
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = False

@@ -1,0 +1,212 @@
+"""Batched scoring with a trained detector: cache rows or audio files -> logits (and embeddings).
+
+The score is the raw logit for class bonafide (higher = more bonafide), so a
+decision threshold of 0 corresponds to probability 0.5.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm import tqdm
+
+from workflow_scripts.features.audio import check_audio, fix_length, load_audio
+from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor
+from workflow_scripts.training.data import (
+    FRONT_END_ATTRS,
+    CacheFeatures,
+    FeatureSource,
+    RowIndex,
+    batch_positions,
+    plain,
+)
+from workflow_scripts.training.device import uses_mixed_precision
+
+#: Logit at or above which a row counts as predicted bonafide (probability 0.5).
+DECISION_THRESHOLD: float = 0.0
+
+
+def progress_enabled() -> bool:
+    """Progress bars only on an interactive stderr, so log files stay clean."""
+    return sys.stderr.isatty()
+
+
+@torch.no_grad()
+def forward_batch(
+    model: torch.nn.Module, features: torch.Tensor, device: torch.device, with_embeddings: bool = False
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Logits (and penultimate embeddings) of one ``(B, n_mels, n_frames)`` batch, as float32 on the CPU.
+
+    One backbone pass gives both outputs via ``forward_features`` and
+    ``forward_head``. Float16 autocast is used on CUDA.
+    """
+    x = features.to(device, non_blocking=True).unsqueeze(1)
+    with torch.autocast(device.type, dtype=torch.float16, enabled=uses_mixed_precision(device)):
+        feats = model.forward_features(x)
+        logits = model.forward_head(feats)
+        embedding = model.forward_head(feats, pre_logits=True) if with_embeddings else None
+    return logits.float().cpu(), (embedding.float().cpu() if embedding is not None else None)
+
+
+def predict_rows(
+    model: torch.nn.Module,
+    source: FeatureSource,
+    rows: RowIndex,
+    device: torch.device,
+    batch_size: int = 128,
+    with_embeddings: bool = False,
+    desc: str = "score",
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Logits (float32, row order) and optionally embeddings ``(N, num_features)`` for every row.
+
+    Puts the model in eval mode (no dropout, running batch-norm statistics).
+    """
+    model.eval()
+    logits: list[torch.Tensor] = []
+    embeddings: list[torch.Tensor] = []
+    batches = batch_positions(np.arange(len(rows)), batch_size)
+    for positions in tqdm(batches, desc=desc, unit="batch", leave=False, disable=not progress_enabled()):
+        out, emb = forward_batch(model, torch.from_numpy(source.read(positions)), device, with_embeddings)
+        logits.append(out)
+        if emb is not None:
+            embeddings.append(emb)
+    width = int(getattr(model, "num_features", 0))
+    scores = torch.cat(logits).numpy() if logits else np.zeros(0, dtype=np.float32)
+    if not np.isfinite(scores).all():
+        raise FloatingPointError(f"model produced non-finite scores for {int((~np.isfinite(scores)).sum())} rows")
+    if not with_embeddings:
+        return scores, None
+    emb_all = torch.cat(embeddings).numpy() if embeddings else np.zeros((0, width), dtype=np.float32)
+    return scores, emb_all
+
+
+def check_front_end(expected: Mapping[str, Any], rows: RowIndex, what: str) -> None:
+    """Refuse to score caches built with a front end other than the one the model was trained on."""
+    for key in FRONT_END_ATTRS:
+        a, b = plain(expected.get(key)), plain(rows.feature_attrs.get(key))
+        if a is not None and b is not None and a != b:
+            raise ValueError(f"{what} has {key}={b!r} but the model was trained on {key}={a!r}")
+    if "n_mels" in expected and "n_frames" in expected:
+        trained = (int(expected["n_mels"]), int(expected["n_frames"]))
+        if trained != rows.shape:
+            raise ValueError(f"{what} holds {rows.shape} features but the model was trained on {trained}")
+
+
+@dataclass(frozen=True)
+class ScoredRows:
+    """Scores (logits) of cache rows, plus embeddings when asked for."""
+
+    rows: RowIndex
+    score: np.ndarray
+    embedding: np.ndarray | None
+
+    @property
+    def predicted_bonafide(self) -> np.ndarray:
+        """Decision at logit > 0 (probability > 0.5)."""
+        return self.score > DECISION_THRESHOLD
+
+    @property
+    def correct(self) -> np.ndarray:
+        """Whether the thresholded decision matches the label."""
+        return self.predicted_bonafide == (self.rows.label == 1)
+
+
+def score_rows(
+    model: torch.nn.Module,
+    rows: RowIndex,
+    device: torch.device,
+    batch_size: int = 128,
+    with_embeddings: bool = False,
+    expected_features: Mapping[str, Any] | None = None,
+) -> ScoredRows:
+    """Score every row of ``rows`` straight from the caches (each row is read once, in cache order)."""
+    if expected_features is not None:
+        check_front_end(expected_features, rows, ", ".join(str(p) for p in rows.cache_paths))
+    source = CacheFeatures(rows)
+    try:
+        score, embedding = predict_rows(model, source, rows, device, batch_size, with_embeddings)
+    finally:
+        source.close()
+    return ScoredRows(rows=rows, score=score, embedding=embedding)
+
+
+def scores_table(scored: ScoredRows, with_dataset: bool = False) -> pd.DataFrame:
+    """Score-file table: utt_id, label (bonafide/spoof), attack, score[, dataset]."""
+    rows = scored.rows
+    table = pd.DataFrame({
+        "utt_id": rows.utt_id.astype(str),
+        "label": np.where(rows.label == 1, "bonafide", "spoof"),
+        "attack": rows.attack.astype(str),
+        "score": scored.score.astype(np.float64),
+    })
+    if with_dataset:
+        table["dataset"] = rows.dataset.astype(str)
+    return table
+
+
+def split_windows(wave: np.ndarray, n_samples: int, pad: str, min_tail_samples: int) -> np.ndarray:
+    """Cut a wave into consecutive windows of ``n_samples`` (hop = window) -> ``(n_windows, n_samples)``.
+
+    The last partial window is padded like the caches (``pad`` policy) and
+    kept when it is at least ``min_tail_samples`` long; a wave shorter than
+    one window always gives one padded window.
+    """
+    wave = np.asarray(wave, dtype=np.float32).reshape(-1)
+    n_full = wave.shape[0] // n_samples
+    windows = [wave[i * n_samples : (i + 1) * n_samples] for i in range(n_full)]
+    tail = wave[n_full * n_samples :]
+    if tail.shape[0] > 0 and (n_full == 0 or tail.shape[0] >= min_tail_samples):
+        windows.append(fix_length(tail, n_samples, "start", pad, key="", seed=0))  # type: ignore[arg-type]
+    return np.stack(windows)
+
+
+class AudioScorer:
+    """Scores whole audio files: 3 s windows -> log-mel -> logits -> mean logit.
+
+    Uses the front end recorded in the checkpoint, so any sample rate or
+    length is featurised like the training caches (resampled, windowed,
+    padded, log-mel rounded through float16 as the caches store it).
+    """
+
+    def __init__(
+        self, model: torch.nn.Module, feature_attrs: Mapping[str, Any], device: torch.device, batch_size: int = 32
+    ) -> None:
+        known = {k: plain(v) for k, v in feature_attrs.items() if k in FeatureParams.__dataclass_fields__}
+        self.params = FeatureParams.from_dict(known)
+        self.model = model.eval()
+        self.device = device
+        self.batch_size = batch_size
+        self.extractor = LogMelExtractor(self.params).to(device).eval()
+
+    def windows(self, path: str | os.PathLike[str]) -> np.ndarray:
+        """Decode, check (too short / silent, as for the caches) and window one file."""
+        p = self.params
+        wave = load_audio(path, p.sample_rate)
+        check_audio(wave, p.sample_rate, p.min_duration_s, p.silence_dbfs)
+        return split_windows(wave, p.n_samples, p.pad, int(round(p.min_duration_s * p.sample_rate)))
+
+    @torch.no_grad()
+    def window_logits(self, windows: np.ndarray) -> np.ndarray:
+        """Logit of each window."""
+        out = []
+        for start in range(0, windows.shape[0], self.batch_size):
+            waves = torch.from_numpy(windows[start : start + self.batch_size]).to(self.device)
+            logmel = self.extractor(waves).to(torch.float16).float()
+            logits, _ = forward_batch(self.model, logmel, self.device)
+            out.append(logits.numpy())
+        return np.concatenate(out)
+
+    def score_file(self, path: str | os.PathLike[str]) -> tuple[float, int]:
+        """(mean window logit, number of windows); raises AudioError for a bad file."""
+        logits = self.window_logits(self.windows(path))
+        score = float(np.mean(logits, dtype=np.float64))
+        if not np.isfinite(score):
+            raise FloatingPointError(f"{path}: model produced a non-finite score")
+        return score, int(logits.shape[0])

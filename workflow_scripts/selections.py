@@ -1,0 +1,344 @@
+"""Small helpers shared by the Experiment 3/4 command-line adapters (no torch).
+
+* ``name[:split]=path`` arguments (:func:`parse_named_path`);
+* cache metadata tables: utt_id, label, attack of a log-mel cache, read with
+  h5py without touching the features (:func:`read_cache_table`);
+* selection TSVs (``dataset, split, utt_id`` first, then optional columns),
+  the format ``train --train-selection`` and ``score --selection`` read;
+* duplicate-pair tables from ``find_duplicates`` and the rule that turns
+  them into rows to exclude (:func:`duplicate_exclusions`);
+* JSON written atomically and without NaN (:func:`write_json`).
+
+Row keys are ``(dataset, split, utt_id)`` tuples of ``str`` throughout.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from workflow_scripts import BONAFIDE, SPOOF
+from workflow_scripts.io import atomic_path, read_tsv
+
+#: First columns of every selection table, in this order.
+SELECTION_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id")
+#: Columns of the duplicate-pair table written by ``find_duplicates``.
+DUPLICATE_COLUMNS: tuple[str, ...] = (
+    "dataset_a",
+    "split_a",
+    "utt_a",
+    "dataset_b",
+    "split_b",
+    "utt_b",
+    "similarity",
+)
+LABEL_NAMES: dict[int, str] = {BONAFIDE: "bonafide", SPOOF: "spoof"}
+CLASS_NAMES: tuple[str, ...] = ("bonafide", "spoof")
+#: Rank of a split when choosing which copy of a recording to keep (lower wins).
+#: Training pools outrank dev, dev outranks eval, so a recording that is in
+#: some training pool is never kept in evaluation data.
+SPLIT_RANK: dict[str, int] = {"train": 0, "dev": 1, "eval": 2}
+_OTHER_SPLIT_RANK = 3
+
+RowKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class NamedPath:
+    """A ``name[:split]=path`` argument: the dataset name, optional split, file."""
+
+    dataset: str
+    split: str | None
+    path: Path
+
+
+def parse_named_path(text: str, *, option: str = "--cache") -> NamedPath:
+    """Parse ``dataset=path`` or ``dataset:split=path``; the error names the option and value."""
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise ValueError(f"{option} {text!r}: expected DATASET=PATH or DATASET:SPLIT=PATH")
+    dataset, colon, split = name.partition(":")
+    if not dataset or (colon and not split):
+        raise ValueError(f"{option} {text!r}: empty dataset or split name")
+    return NamedPath(dataset=dataset, split=split or None, path=Path(path))
+
+
+def _as_str(values: np.ndarray) -> np.ndarray:
+    return np.array([v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values.tolist()], dtype=object)
+
+
+def _attr_str(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.generic):
+        return str(value.item())
+    return str(value)
+
+
+def _origin(attrs: Mapping[str, Any], key: str, given: str | None, path: Path) -> str:
+    """Dataset/split of a cache from its attribute, checked against the command-line name."""
+    stored = _attr_str(attrs[key]) if key in attrs else None
+    if stored is not None and given is not None and stored != given:
+        raise ValueError(f"{path}: cache attribute {key}={stored!r} but the command line names it {given!r}")
+    value = stored if stored is not None else given
+    if not value:
+        raise ValueError(f"{path}: no {key!r} attribute; name it on the command line (DATASET:SPLIT=PATH)")
+    return value
+
+
+def read_cache_table(
+    path: str | os.PathLike[str], *, dataset: str | None = None, split: str | None = None
+) -> pd.DataFrame:
+    """Metadata of a log-mel cache, one row per utterance, without reading the features.
+
+    Columns ``dataset, split, utt_id, label`` (``bonafide``/``spoof``),
+    ``attack``, ``row`` (position in the cache); ``table.attrs`` holds the
+    cache's ``dataset``, ``split`` and ``path``. ``dataset``/``split`` come
+    from the cache attributes; values given here must agree with them and
+    are used only when an attribute is missing. Errors name the file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"{file}: cache file not found")
+    try:
+        h5 = h5py.File(file, "r")
+    except OSError as err:
+        raise ValueError(f"{file}: cannot open as HDF5 ({err})") from None
+    with h5:
+        missing = [name for name in ("utt_id", "label", "attack") if name not in h5]
+        if missing:
+            raise ValueError(f"{file}: missing dataset(s) {missing}; found {sorted(h5.keys())}")
+        utt_id = _as_str(h5["utt_id"][()])
+        label = np.asarray(h5["label"][()])
+        attack = _as_str(h5["attack"][()])
+        n_features = int(h5["features"].shape[0]) if "features" in h5 else None
+        ds = _origin(h5.attrs, "dataset", dataset, file)
+        sp = _origin(h5.attrs, "split", split, file)
+    n = utt_id.shape[0]
+    if label.shape != (n,) or attack.shape != (n,) or (n_features is not None and n_features != n):
+        raise ValueError(
+            f"{file}: utt_id ({n}), label ({label.shape[0]}), attack ({attack.shape[0]})"
+            + (f", features ({n_features})" if n_features is not None else "")
+            + " differ in length"
+        )
+    bad = sorted(set(np.unique(label).tolist()) - set(LABEL_NAMES))
+    if bad:
+        raise ValueError(f"{file}: label values must be 1 (bonafide) or 0 (spoof), found {bad}")
+    dup = pd.Index(utt_id).duplicated()
+    if dup.any():
+        raise ValueError(f"{file}: utt_id {utt_id[dup][0]!r} occurs more than once")
+    table = pd.DataFrame(
+        {
+            "dataset": np.full(n, ds, dtype=object),
+            "split": np.full(n, sp, dtype=object),
+            "utt_id": utt_id,
+            "label": np.array([LABEL_NAMES[int(k)] for k in label], dtype=object),
+            "attack": attack,
+            "row": np.arange(n, dtype=np.int64),
+        }
+    )
+    table.attrs.update({"dataset": ds, "split": sp, "path": str(file)})
+    return table
+
+
+def row_keys(table: pd.DataFrame) -> list[RowKey]:
+    """``(dataset, split, utt_id)`` of every row, as plain strings."""
+    return list(
+        zip(
+            table["dataset"].astype(str).tolist(),
+            table["split"].astype(str).tolist(),
+            table["utt_id"].astype(str).tolist(),
+            strict=True,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- selections
+
+
+def check_selection(table: pd.DataFrame, where: str = "selection") -> pd.DataFrame:
+    """Selection with ``dataset, split, utt_id`` first; no empty cell, NaN or repeated row key."""
+    missing = [c for c in SELECTION_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{where}: lacks column(s) {missing}; it needs {list(SELECTION_COLUMNS)}")
+    ordered = table[[*SELECTION_COLUMNS, *(c for c in table.columns if c not in SELECTION_COLUMNS)]]
+    if ordered.isna().any().any():
+        column = ordered.columns[ordered.isna().any()][0]
+        raise ValueError(f"{where}: column {column!r} has missing values")
+    keys = ordered[list(SELECTION_COLUMNS)].astype(str)
+    if (keys == "").any().any():
+        raise ValueError(f"{where}: empty dataset, split or utt_id")
+    dup = keys.duplicated()
+    if dup.any():
+        first = keys[dup].iloc[0]
+        raise ValueError(f"{where}: ({first.dataset}, {first.split}, {first.utt_id}) is listed more than once")
+    return ordered.reset_index(drop=True)
+
+
+def write_selection(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
+    """Write a selection TSV atomically (checked by :func:`check_selection`)."""
+    checked = check_selection(table, str(path))
+    with atomic_path(path) as tmp:
+        checked.to_csv(tmp, sep="\t", index=False)
+
+
+def read_selection(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a selection TSV (all columns as strings); errors name the file."""
+    try:
+        table = read_tsv(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: selection file not found") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: empty selection file (no header)") from None
+    return check_selection(table, str(path))
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def read_duplicate_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read a ``find_duplicates`` pair TSV; errors name the file."""
+    try:
+        table = read_tsv(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: duplicates file not found") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: empty duplicates file (no header)") from None
+    missing = [c for c in DUPLICATE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: lacks column(s) {missing}; expected {list(DUPLICATE_COLUMNS)}")
+    similarity = pd.to_numeric(table["similarity"], errors="coerce")
+    if similarity.isna().any():
+        raise ValueError(f"{path}: non-numeric similarity in row {int(np.flatnonzero(similarity.isna())[0]) + 2}")
+    table = table.copy()
+    table["similarity"] = similarity.astype(np.float64)
+    return table
+
+
+def _priority_key(
+    key: RowKey, position: Mapping[tuple[str, str], int]
+) -> tuple[int, int, str, str, str]:
+    dataset, split, utt_id = key
+    listed = position.get((dataset, split), len(position))
+    return (SPLIT_RANK.get(split, _OTHER_SPLIT_RANK), listed, dataset, split, utt_id)
+
+
+def duplicate_groups(pairs: pd.DataFrame) -> list[list[RowKey]]:
+    """Connected components of the duplicate pairs: each a sorted list of row keys."""
+    parent: dict[RowKey, RowKey] = {}
+
+    def root(v: RowKey) -> RowKey:
+        parent.setdefault(v, v)
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    columns_a = ["dataset_a", "split_a", "utt_a"]
+    columns_b = ["dataset_b", "split_b", "utt_b"]
+    for a, b in zip(
+        pairs[columns_a].astype(str).itertuples(index=False, name=None),
+        pairs[columns_b].astype(str).itertuples(index=False, name=None),
+        strict=True,
+    ):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[RowKey, list[RowKey]] = {}
+    for v in list(parent):
+        members.setdefault(root(v), []).append(v)
+    return sorted((sorted(m) for m in members.values()), key=lambda g: g[0])
+
+
+def duplicate_exclusions(pairs: pd.DataFrame, priority: Sequence[tuple[str, str]]) -> set[RowKey]:
+    """Rows to drop so that each recording found in several places is kept once.
+
+    Pairs are joined into groups (connected components: a copy of a copy is
+    the same recording). Each group keeps exactly one member and excludes the
+    others. The keeper is the member with the smallest
+    ``(split rank, position of its (dataset, split) in priority, dataset, split, utt_id)``:
+
+    * split rank first (``train`` < ``dev`` < ``eval`` < anything else), so a
+      recording that sits in any training pool is kept there and dropped
+      from every evaluation split, whatever the priority list says;
+    * then the order of ``priority`` ((dataset, split) pairs, e.g. the order
+      of the command-line caches); pairs not listed come after listed ones;
+    * then names, so the choice is deterministic for within-cache copies.
+    """
+    position: dict[tuple[str, str], int] = {}
+    for i, (dataset, split) in enumerate(priority):
+        position.setdefault((str(dataset), str(split)), i)
+    excluded: set[RowKey] = set()
+    for group in duplicate_groups(pairs):
+        keeper = min(group, key=lambda k: _priority_key(k, position))
+        excluded.update(k for k in group if k != keeper)
+    return excluded
+
+
+def excluded_mask(table: pd.DataFrame, exclusions: Iterable[RowKey]) -> np.ndarray:
+    """Boolean mask of the rows of ``table`` whose ``(dataset, split, utt_id)`` is excluded."""
+    excluded = set(exclusions)
+    if not excluded:
+        return np.zeros(len(table), dtype=bool)
+    return np.array([k in excluded for k in row_keys(table)], dtype=bool)
+
+
+def class_counts(table: pd.DataFrame, by_dataset: bool = True) -> dict[str, Any]:
+    """Rows per class (``bonafide``/``spoof``, zeros included), per dataset when ``by_dataset``."""
+
+    def count(part: pd.DataFrame) -> dict[str, int]:
+        return {name: int((part["label"] == name).sum()) for name in CLASS_NAMES}
+
+    if not by_dataset:
+        return count(table)
+    return {str(ds): count(part) for ds, part in table.groupby("dataset", sort=True)}
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def json_ready(value: Any) -> Any:
+    """Plain JSON types; numpy scalars unwrapped and non-finite floats written as ``null``.
+
+    Diagnostics such as a silhouette can be undefined; ``null`` says so
+    without ever writing NaN (which is not JSON).
+    """
+    if isinstance(value, Mapping):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_ready(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_json(data: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``data`` as indented JSON atomically (NaN/inf become ``null``)."""
+    text = json.dumps(json_ready(data), indent=2, allow_nan=False, sort_keys=False)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
+
+
+def read_json(path: str | os.PathLike[str], what: str = "JSON file") -> Any:
+    """Read a JSON file; a missing or malformed file gives an error naming it."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: {what} not found") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: cannot read {what} ({err})") from None

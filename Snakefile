@@ -20,6 +20,8 @@ include: "rules/manifests.smk"
 include: "rules/caches.smk"
 include: "rules/training.smk"
 include: "rules/evaluation.smk"
+include: "rules/embeddings.smk"
+include: "rules/experiment2.smk"
 
 
 rule all:
@@ -27,3 +29,5 @@ rule all:
     input:
         rules.caches.input,
         "results/table1.csv",
+        "results/table_exp2.csv",
+        "results/figures/figure1_tsne.png",

@@ -15,6 +15,13 @@ wildcard_constraints:
     dataset="|".join(DATASETS),
     split="train|dev|eval",
     shard=r"\d+",
+    eval_dataset="|".join(DATASETS),
+    eval_split="train|dev|eval",
+    run=r"(pretrained/[^/]+/[^/]+)|(exp[234]/[^/]+/seed\d+)",
+    method="nc|random_interest|random_all",
+    brate=r"\d\.\d\d",
+    srate=r"\d\.\d\d",
+    seed=r"\d+",
 
 
 def dataset_format(name):
@@ -79,28 +86,84 @@ def validation_args(name):
     return "--val-fraction 0.1"
 
 
-def training_args(model):
+def run_seed(index):
+    """Seed of repetition ``index`` of a configuration (training and random draws)."""
+    return config["seed"] + 1000 * int(index)
+
+
+def training_args(model, seed=None):
     """Recipe flags shared by every training job; a changed value reruns the jobs it affects."""
     t = config["training"]
     kwargs = json.dumps(config["models"].get(model, {}), sort_keys=True)
+    seed = config["seed"] if seed is None else seed
     return (
-        f"--model-kwargs-json '{kwargs}' --max-epochs {t['max_epochs']} --patience {t['patience']}"
-        f" --batch-size {t['batch_size']} --learning-rate {t['learning_rate']} --seed {config['seed']}"
+        f"--model {model} --model-kwargs-json '{kwargs}' --max-epochs {t['max_epochs']}"
+        f" --patience {t['patience']} --batch-size {t['batch_size']}"
+        f" --learning-rate {t['learning_rate']} --seed {seed}"
         f" --device {config['device']} --max-memory-mb {t['max_memory_mb']}"
     )
+
+
+def rate_tag(rate):
+    return f"{float(rate):.2f}"
+
+
+def exp2_embeddings():
+    exp = config["experiment2"]
+    return f"results/embeddings/{exp['source_dataset']}/{exp['source_model']}/train.h5"
+
+
+def exp2_settings():
+    """(method, bonafide rate tag, spoof rate tag) for every Experiment-2 grid point."""
+    exp = config["experiment2"]
+    return [
+        (method, rate_tag(b), rate_tag(s))
+        for method in exp["methods"]
+        for b, s in exp["grid"]
+    ]
+
+
+def experiment_datasets(experiment):
+    if experiment == "exp2":
+        return [config["experiment2"]["source_dataset"]]
+    return list(config["experiment3"]["datasets"])
+
+
+def experiment_model(experiment):
+    if experiment == "exp2":
+        return config["experiment2"]["model"]
+    return config["experiment3"]["model"]
+
+
+def experiment_train_caches(experiment):
+    return [cache_path(d, "train") for d in experiment_datasets(experiment)]
+
+
+def experiment_val_caches(experiment):
+    """Dev splits validate; a corpus without one contributes no validation rows."""
+    caches = [c for d in experiment_datasets(experiment) for c in validation_caches(d)]
+    if not caches:
+        raise ValueError(
+            f"{experiment}: none of {experiment_datasets(experiment)} has a dev split to validate on"
+        )
+    return caches
+
+
+def eval_set_metrics(run):
+    """{row label: metrics path} of a model run on the Table-1 evaluation sets."""
+    return {
+        ev["name"]: f"results/metrics/{run}/{ev['dataset']}/{ev['split']}.json"
+        for ev in config["experiment1"]["eval_sets"]
+    }
 
 
 def table1_cells():
     """(row label, model, metrics path) for every cell group of Table 1."""
     exp = config["experiment1"]
     cells = []
-    for ev in exp["eval_sets"]:
-        for model in exp["models"]:
-            path = (
-                f"results/metrics/pretrained/{exp['train_dataset']}/{model}/"
-                f"{ev['dataset']}/{ev['split']}.json"
-            )
-            cells.append((ev["name"], model, path))
+    for model in exp["models"]:
+        metrics = eval_set_metrics(f"pretrained/{exp['train_dataset']}/{model}")
+        cells += [(name, model, path) for name, path in metrics.items()]
     return cells
 
 
@@ -113,3 +176,52 @@ def table1_entries(wildcards):
         f"--entry {shlex.quote(name)} {model} {path}"
         for name, model, path in table1_cells()
     )
+
+
+def exp2_runs():
+    """One spec per trained Experiment-2 run (JSON-ready), and the full-data reference."""
+    exp = config["experiment2"]
+    runs = []
+    for method, b, s in exp2_settings():
+        for seed in range(exp["seeds"]):
+            setting = f"{method}_b{b}_s{s}"
+            run = f"exp2/{setting}/seed{seed}"
+            runs.append(
+                {
+                    "method": method,
+                    "bonafide_rate": float(b),
+                    "spoof_rate": float(s),
+                    "seed": seed,
+                    "summary": f"results/sampling/exp2/{setting}/seed{seed}.json",
+                    "history": f"results/models/{run}/history.csv",
+                    "metrics": eval_set_metrics(run),
+                }
+            )
+    src = exp["source_dataset"]
+    reference_run = f"pretrained/{src}/{exp['model']}"
+    reference = {
+        "seed": 0,
+        "summary": f"results/nc/{src}/{exp['source_model']}/diagnostics.json",
+        "history": f"results/models/{reference_run}/history.csv",
+        "metrics": eval_set_metrics(reference_run),
+    }
+    return runs, reference
+
+
+def _spec_files(spec):
+    return [spec["summary"], spec["history"], *spec["metrics"].values()]
+
+
+def exp2_table_inputs(wildcards):
+    runs, reference = exp2_runs()
+    return {
+        "runs": [f for spec in runs for f in _spec_files(spec)],
+        "reference": _spec_files(reference),
+    }
+
+
+def exp2_table_args(wildcards):
+    runs, reference = exp2_runs()
+    args = [f"--run {shlex.quote(json.dumps(spec, sort_keys=True))}" for spec in runs]
+    args.append(f"--reference {shlex.quote(json.dumps(reference, sort_keys=True))}")
+    return " ".join(args)

@@ -1,16 +1,16 @@
 """Scores of every detector on every evaluation set, their metrics, and Table 1."""
 
 
-rule score_pretrained:
+rule score:
     input:
-        checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
+        checkpoint="results/models/{run}/best.pt",
         cache="results/caches/{eval_dataset}/{eval_split}.h5",
     output:
-        "results/scores/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv",
+        "results/scores/{run}/{eval_dataset}/{eval_split}.tsv",
     log:
-        "results/logs/score/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.log",
+        "results/logs/score/{run}/{eval_dataset}/{eval_split}.log",
     benchmark:
-        "results/benchmarks/score/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv"
+        "results/benchmarks/score/{run}/{eval_dataset}/{eval_split}.tsv"
     conda:
         "../envs/workflow.yaml"
     threads: config["training"]["threads"]
@@ -27,13 +27,13 @@ rule score_pretrained:
 
 rule metrics:
     input:
-        "results/scores/{run}.tsv",
+        "results/scores/{scored}.tsv",
     output:
-        "results/metrics/{run}.json",
+        "results/metrics/{scored}.json",
     log:
-        "results/logs/metrics/{run}.log",
+        "results/logs/metrics/{scored}.log",
     benchmark:
-        "results/benchmarks/metrics/{run}.tsv"
+        "results/benchmarks/metrics/{scored}.tsv"
     conda:
         "../envs/workflow.yaml"
     threads: 1

@@ -1,4 +1,4 @@
-"""Detectors pretrained on one corpus each (Experiment 1 and the sampling experiments' source models)."""
+"""Detector training: pretrained per corpus (Experiment 1, sampling sources) and retrained on sampled sets."""
 
 
 rule pretrain:
@@ -31,6 +31,39 @@ rule pretrain:
         resume="results/resume/pretrained/{dataset}/{model}.pt",
         out_dir=subpath(output.checkpoint, parent=True),
     shell:
-        "python -m workflow_scripts.train --model {wildcards.model} {params.train_args}"
+        "python -m workflow_scripts.train {params.train_args}"
         " --train-caches {input.train} {params.val_args} --threads {threads}"
         " --out-dir {params.out_dir} --resume-path {params.resume} 2> {log}"
+
+
+rule train_selected:
+    input:
+        selection="results/sampling/{experiment}/{setting}/seed{seed}.tsv",
+        train=lambda w: experiment_train_caches(w.experiment),
+        val=lambda w: experiment_val_caches(w.experiment),
+    output:
+        checkpoint="results/models/{experiment}/{setting}/seed{seed}/best.pt",
+        history="results/models/{experiment}/{setting}/seed{seed}/history.csv",
+        curve="results/models/{experiment}/{setting}/seed{seed}/curve.png",
+    log:
+        "results/logs/train/{experiment}/{setting}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{experiment}/{setting}/seed{seed}.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=8000,
+        runtime=720,
+        gpu=config["training"]["gpus"],
+    params:
+        train_args=lambda w: training_args(
+            experiment_model(w.experiment), seed=run_seed(w.seed)
+        ),
+        resume="results/resume/{experiment}/{setting}/seed{seed}.pt",
+        out_dir=subpath(output.checkpoint, parent=True),
+    shell:
+        "python -m workflow_scripts.train {params.train_args}"
+        " --train-caches {input.train} --train-selection {input.selection}"
+        " --val-caches {input.val} --threads {threads} --out-dir {params.out_dir}"
+        " --resume-path {params.resume} 2> {log}"

@@ -1,0 +1,84 @@
+"""Penultimate embeddings of pretrained detectors, neural-collapse diagnostics and Figure 1."""
+
+
+rule embed:
+    input:
+        checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
+        cache="results/caches/{dataset}/{split}.h5",
+    output:
+        "results/embeddings/{dataset}/{model}/{split}.h5",
+    log:
+        "results/logs/embed/{dataset}/{model}/{split}.log",
+    benchmark:
+        "results/benchmarks/embed/{dataset}/{model}/{split}.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: config["training"]["threads"]
+    resources:
+        mem_mb=4000,
+        runtime=120,
+        gpu=config["training"]["gpus"],
+    params:
+        device=config["device"],
+    shell:
+        "python -m workflow_scripts.embed --checkpoint {input.checkpoint} --caches {input.cache}"
+        " --device {params.device} --threads {threads} --out {output} 2> {log}"
+
+
+rule nc_diagnostics:
+    input:
+        "results/embeddings/{dataset}/{model}/train.h5",
+    output:
+        json="results/nc/{dataset}/{model}/diagnostics.json",
+        tsv="results/nc/{dataset}/{model}/distances.tsv",
+        plot=report(
+            "results/nc/{dataset}/{model}/distances.png",
+            caption="../docs/report/distances.rst",
+            category="Neural collapse",
+            labels={"dataset": "{dataset}", "model": "{model}"},
+        ),
+    log:
+        "results/logs/nc/{dataset}/{model}.log",
+    benchmark:
+        "results/benchmarks/nc/{dataset}/{model}.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "python -m workflow_scripts.nc_diagnostics --embeddings {input} --out-json {output.json}"
+        " --out-tsv {output.tsv} --plot {output.plot} 2> {log}"
+
+
+rule figure1:
+    input:
+        exp2_embeddings(),
+    output:
+        png=report(
+            "results/figures/figure1_tsne.png",
+            caption="../docs/report/figure1.rst",
+            category="Figures",
+        ),
+        pdf="results/figures/figure1_tsne.pdf",
+        coords="results/figures/figure1_tsne.tsv",
+    log:
+        "results/logs/figures/figure1.log",
+    benchmark:
+        "results/benchmarks/figures/figure1.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    params:
+        max_points=config["figure1"]["max_points"],
+        color_by=config["figure1"]["color_by"],
+        perplexity=config["figure1"]["perplexity"],
+        seed=config["seed"],
+    shell:
+        "python -m workflow_scripts.make_figure1 --embeddings {input} --out-png {output.png}"
+        " --out-pdf {output.pdf} --max-points {params.max_points} --seed {params.seed}"
+        " --color-by {params.color_by} --perplexity {params.perplexity} --threads {threads} 2> {log}"

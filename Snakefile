@@ -22,6 +22,8 @@ include: "rules/training.smk"
 include: "rules/evaluation.smk"
 include: "rules/embeddings.smk"
 include: "rules/experiment2.smk"
+include: "rules/experiment3.smk"
+include: "rules/experiment4.smk"
 
 
 rule all:
@@ -31,3 +33,5 @@ rule all:
         "results/table1.csv",
         "results/table_exp2.csv",
         "results/figures/figure1_tsne.png",
+        "results/table2.csv",
+        "results/table_exp4.csv",

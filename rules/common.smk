@@ -22,6 +22,9 @@ wildcard_constraints:
     brate=r"\d\.\d\d",
     srate=r"\d\.\d\d",
     seed=r"\d+",
+    n=r"\d+",
+    experiment="exp2|exp3|exp4",
+    setting=r"[^/]+",
 
 
 def dataset_format(name):
@@ -225,3 +228,76 @@ def exp2_table_args(wildcards):
     args = [f"--run {shlex.quote(json.dumps(spec, sort_keys=True))}" for spec in runs]
     args.append(f"--reference {shlex.quote(json.dumps(reference, sort_keys=True))}")
     return " ".join(args)
+
+
+def exp3_caches(split):
+    return [cache_path(d, split) for d in config["experiment3"]["datasets"]]
+
+
+def exp3_cache_args(split):
+    """``--cache name=path`` flags, always in the configured corpus order (it decides which duplicate is kept)."""
+    return " ".join(
+        f"--cache {d}={cache_path(d, split)}" for d in config["experiment3"]["datasets"]
+    )
+
+
+def exp3_dedup_caches():
+    """(dataset, split, cache) scanned for cross-corpus duplicates: every split of the Exp-3 corpora."""
+    return [
+        (d, s, cache_path(d, s))
+        for d in config["experiment3"]["datasets"]
+        for s in splits_of(d)
+    ]
+
+
+def exp3_expected_duplicates(wildcards):
+    """The demo FoR corpus lists its planted LJSpeech duplicates; check the detector finds them."""
+    for name in config["experiment3"]["datasets"]:
+        if dataset_format(name) == "for" and is_demo(name):
+            return [demo_dir(name)]
+    return []
+
+
+def exp34_eval_metrics(run):
+    """{row label: metrics path} on "eval data" and In-the-Wild."""
+    itw = config["experiment3"]["itw_dataset"]
+    return {
+        "eval data": f"results/metrics/{run}/eval_data.json",
+        "In the wild": f"results/metrics/{run}/{itw}/eval.json",
+    }
+
+
+def table2_cells():
+    """(N, row label, metrics path) for every run of Experiment 3."""
+    exp = config["experiment3"]
+    cells = []
+    for n in exp["n_per_class"]:
+        for seed in range(exp["seeds"]):
+            metrics = exp34_eval_metrics(f"exp3/n{n}/seed{seed}")
+            cells += [(n, name, path) for name, path in metrics.items()]
+    return cells
+
+
+def exp4_embeddings():
+    model = config["experiment4"]["source_model"]
+    return [
+        (d, f"results/embeddings/{d}/{model}/train.h5")
+        for d in config["experiment3"]["datasets"]
+    ]
+
+
+def exp4_runs():
+    runs = []
+    for method in ("full_method", "random_matched"):
+        for seed in range(config["experiment4"]["seeds"]):
+            run = f"exp4/{method}/seed{seed}"
+            runs.append(
+                {
+                    "method": method,
+                    "seed": seed,
+                    "summary": f"results/sampling/{run}.json",
+                    "history": f"results/models/{run}/history.csv",
+                    "metrics": exp34_eval_metrics(run),
+                }
+            )
+    return runs

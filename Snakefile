@@ -26,6 +26,17 @@ include: "rules/experiment3.smk"
 include: "rules/experiment4.smk"
 
 
+localrules:
+    all,
+    caches,
+    quarantine_list,
+    metrics,
+    table1,
+    table2,
+    table_exp2,
+    table_exp4,
+
+
 rule all:
     default_target: True
     input:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -101,3 +102,82 @@ def test_config_typo_fails_before_anything_runs(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "n_shard" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of a Snakemake (dry) run into {rule: count}."""
+    counts: dict[str, int] = {}
+    in_table = False
+    for line in output.splitlines():
+        if line.startswith("job ") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            parts = line.split()
+            if not parts or parts[0].startswith("-"):
+                continue
+            if parts[0] == "total":
+                break
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture(scope="module")
+def full_workdir(cached_workdir: Path) -> Path:
+    snakemake(cached_workdir, "all")
+    return cached_workdir
+
+
+def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:
+    results = full_workdir / "results"
+    table1 = pd.read_csv(results / "table1.csv")
+    assert list(table1.columns) == ["eval_set", "metric", "resnet", "convnext"]
+    assert list(table1["eval_set"].unique()) == ["ASV eval", "In the wild"]
+    assert {"EER-ROC", "mAP", "EER-DET"} <= set(table1["metric"])
+    values = table1[["resnet", "convnext"]].to_numpy(dtype=float)
+    assert np.isfinite(values).all() and (values >= 0).all() and (values <= 1).all()
+
+    table2 = pd.read_csv(results / "table2.csv")
+    assert {"2", "3"} <= set(table2.columns)
+    assert set(table2["eval_set"]) == {"eval data", "In the wild"}
+
+    exp2 = pd.read_csv(results / "table_exp2.csv")
+    assert len(exp2) == 4  # full-data reference + nc, random_interest, random_all at one grid point
+    exp4 = pd.read_csv(results / "table_exp4.csv")
+    assert len(exp4) == 2
+    for figure in ("figure1_tsne.png", "figure1_tsne.pdf", "exp4_comparison.png"):
+        assert (results / "figures" / figure).stat().st_size > 1000
+    assert (results / "table1.md").read_text().startswith("### Table 1")
+
+    # the planted FoR/LJSpeech copies are found by the content fingerprint
+    summary = json.loads((results / "duplicates" / "summary.json").read_text())
+    assert summary["pairs"] >= 1
+
+
+def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> None:
+    base = TINY.read_text()
+    grid = full_workdir / "grid.yaml"
+    grid.write_text(base.replace("    - [1.0, 0.5]\n", "    - [1.0, 0.5]\n    - [1.0, 0.25]\n"))
+    counts = job_counts(snakemake(full_workdir, "all", "-n", config=grid).stdout)
+    # one new grid point x 3 methods x 1 seed: sample, train, 2 scores, 2 metrics each; then the table
+    assert counts == {
+        "sample_exp2": 3,
+        "train_selected": 3,
+        "score": 6,
+        "metrics": 6,
+        "table_exp2": 1,
+        "all": 1,
+    }
+
+    more_n = full_workdir / "n.yaml"
+    more_n.write_text(base.replace("n_per_class: [2, 3]", "n_per_class: [2, 3, 4]"))
+    counts = job_counts(snakemake(full_workdir, "all", "-n", config=more_n).stdout)
+    assert counts == {
+        "sample_exp3": 1,
+        "train_selected": 1,
+        "score": 1,
+        "score_eval_data": 1,
+        "metrics": 2,
+        "table2": 1,
+        "all": 1,
+    }

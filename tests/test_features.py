@@ -25,7 +25,13 @@ from workflow_scripts.features.cache import (
     merge_shards,
     shard_rows,
 )
-from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor, file_to_logmel, waveform_to_logmel
+from workflow_scripts.features.logmel import (
+    FeatureParams,
+    LogMelExtractor,
+    file_to_logmel,
+    prepare_wave,
+    waveform_to_logmel,
+)
 from workflow_scripts.io import read_tsv, write_tsv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -425,3 +431,25 @@ def test_cuda_extraction_matches_cpu(tmp_path: Path, good_files: list[Path]) -> 
     with CacheReader(tmp_path / "cpu.h5") as a, CacheReader(tmp_path / "gpu.h5") as b:
         np.testing.assert_allclose(b.load_all(), a.load_all(), rtol=2e-3, atol=2e-2)
         assert list(a.utt_ids) == list(b.utt_ids)
+
+
+def test_leading_window_decode_matches_full_decode(tmp_path: Path) -> None:
+    """trim=start decodes only the first 3 s (+ margin); the feature must equal a full decode's."""
+    rng = np.random.default_rng(3)
+    for sr in (16000, 22050, 44100):
+        wave = (0.3 * np.sin(2 * np.pi * 300 * np.arange(int(5.5 * sr)) / sr)
+                + 0.05 * rng.standard_normal(int(5.5 * sr))).astype(np.float32)
+        path = tmp_path / f"long_{sr}.wav"
+        sf.write(path, wave, sr, subtype="FLOAT")
+        params = FeatureParams()
+        windowed = prepare_wave(path, params, key="k", seed=0)
+        full = fix_length(load_audio(path, params.sample_rate), params.n_samples, "start", "repeat", "k", 0)
+        assert windowed.shape == full.shape == (params.n_samples,)
+        np.testing.assert_allclose(windowed, full, atol=2e-5)
+
+
+def test_too_short_is_judged_on_the_whole_file_before_decoding(tmp_path: Path) -> None:
+    path = tmp_path / "short.wav"
+    sf.write(path, np.full(800, 0.5, dtype=np.float32), 16000)  # 0.05 s
+    with pytest.raises(AudioError, match="too short"):
+        prepare_wave(path, FeatureParams(), key="s", seed=0)

@@ -81,8 +81,24 @@ def resample(wave: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return out.numpy()
 
 
-def load_audio(path: str | os.PathLike[str], target_sr: int) -> np.ndarray:
+#: Extra source samples decoded past a leading window, so resampling near its end sees full context.
+_WINDOW_MARGIN = 256
+
+
+def load_audio(
+    path: str | os.PathLike[str],
+    target_sr: int,
+    *,
+    max_samples: int | None = None,
+    min_duration_s: float = 0.0,
+) -> np.ndarray:
     """Decode ``path`` to float32 mono at ``target_sr`` (channels averaged).
+
+    With ``max_samples`` only the leading part that yields that many output
+    samples (plus a margin for the resampling filter) is decoded: the front end
+    keeps the first 3 s, and decoding whole long files would cost more than the
+    rest of the extraction. A file whose full duration is under
+    ``min_duration_s`` is rejected as too short before anything is decoded.
 
     Raises :class:`AudioError` when the file is missing or cannot be decoded
     (the decoder's message is kept), has no samples, or holds NaN/Inf samples
@@ -91,7 +107,15 @@ def load_audio(path: str | os.PathLike[str], target_sr: int) -> np.ndarray:
     if not os.path.isfile(path):
         raise AudioError("unreadable: file not found")
     try:
-        data, sr = sf.read(path, dtype="float32", always_2d=True)
+        with sf.SoundFile(path) as handle:
+            sr = handle.samplerate
+            total = handle.frames
+            if total > 0 and total / float(sr) < min_duration_s:
+                raise AudioError(f"too short: {total / float(sr):.3f} s < {min_duration_s:g} s")
+            frames = -1
+            if max_samples is not None:
+                frames = int(np.ceil(max_samples * sr / float(target_sr))) + _WINDOW_MARGIN
+            data = handle.read(frames=frames, dtype="float32", always_2d=True)
     except (sf.SoundFileError, RuntimeError, OSError, ValueError, TypeError) as err:
         raise AudioError(f"unreadable: {err}") from err
     if data.shape[0] == 0:

@@ -158,7 +158,12 @@ def prepare_wave(path: str | os.PathLike[str], params: FeatureParams, *, key: st
 
     Raises :class:`~workflow_scripts.features.audio.AudioError` for a bad file.
     """
-    wave = load_audio(path, params.sample_rate)
+    # With trim "start" only the leading window is decoded (the rest is never used);
+    # silence is then judged on that window, i.e. on what becomes the feature.
+    window = params.n_samples if params.trim == "start" else None
+    wave = load_audio(path, params.sample_rate, max_samples=window, min_duration_s=params.min_duration_s)
+    if window is not None:
+        wave = wave[:window]
     check_audio(wave, params.sample_rate, params.min_duration_s, params.silence_dbfs)
     return fix_length(wave, params.n_samples, params.trim, params.pad, key, seed)  # type: ignore[arg-type]
 

@@ -107,6 +107,13 @@ def training_args(model, seed=None):
     )
 
 
+def embedding_threshold_caches(name):
+    """Dev caches that calibrate the "correctly classified" decision (embeddings.decision_threshold: dev_eer)."""
+    if config["embeddings"]["decision_threshold"] == "dev_eer":
+        return validation_caches(name)
+    return []
+
+
 def rate_tag(rate):
     return f"{float(rate):.2f}"
 

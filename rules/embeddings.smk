@@ -5,6 +5,7 @@ rule embed:
     input:
         checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
         cache="results/caches/{dataset}/{split}.h5",
+        threshold_caches=lambda w: embedding_threshold_caches(w.dataset),
     output:
         "results/embeddings/{dataset}/{model}/{split}.h5",
     log:
@@ -20,9 +21,14 @@ rule embed:
         gpu=config["training"]["gpus"],
     params:
         device=config["device"],
+        threshold=lambda w, input: (
+            f"--threshold-caches {' '.join(input.threshold_caches)}"
+            if input.threshold_caches
+            else ""
+        ),
     shell:
         "python -m workflow_scripts.embed --checkpoint {input.checkpoint} --caches {input.cache}"
-        " --device {params.device} --threads {threads} --out {output} 2> {log}"
+        " {params.threshold} --device {params.device} --threads {threads} --out {output} 2> {log}"
 
 
 rule nc_diagnostics:

@@ -306,6 +306,27 @@ def test_embed_cli_writes_embeddings_and_correct_flag(trained: dict[str, object]
     np.testing.assert_allclose(again, logit, rtol=1e-4, atol=1e-5)
 
 
+def test_embed_threshold_from_dev_caches_is_their_eer_det_threshold(
+    trained: dict[str, object], caches: dict[str, Path], tmp_path: Path
+) -> None:
+    from workflow_scripts.metrics.eer import eer_det
+
+    out = tmp_path / "emb_dev.h5"
+    assert embed.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["train"]),
+                       "--threshold-caches", str(caches["dev"]), "--out", str(out), "--device", "cpu"]) == 0
+    dev_scores = tmp_path / "dev.tsv"
+    assert score.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["dev"]),
+                       "--out", str(dev_scores), "--device", "cpu"]) == 0
+    table = pd.read_csv(dev_scores, sep="\t")
+    expected = eer_det(table["score"].to_numpy(), (table["label"] == "bonafide").to_numpy().astype(int))[1]
+    with h5py.File(out) as h5:
+        logit, label, correct = (h5[k][()] for k in ("logit", "label", "correct"))
+        attrs = dict(h5.attrs)
+    assert attrs["decision_threshold"] == pytest.approx(expected, rel=1e-6)
+    assert "EER-DET threshold" in attrs["threshold_source"]
+    assert np.array_equal(correct, (logit > attrs["decision_threshold"]) == (label == 1))
+
+
 # ----------------------------------------------------------------- predict
 
 

@@ -6,9 +6,17 @@ Usage::
         [--selection sel.tsv] --out emb.h5 [--device auto] [--batch-size 128] [--threads T]
 
 Writes HDF5 with datasets utt_id, embedding float32 (N, num_features),
-label int8 (1 bonafide), attack, logit float32, correct bool (logit > 0
-predicts bonafide; correct when that matches the label), dataset, split;
-attributes checkpoint, model, decision_threshold (0.0), num_features.
+label int8 (1 bonafide), attack, logit float32, correct bool (logit above the
+decision threshold predicts bonafide; correct when that matches the label),
+dataset, split; attributes checkpoint, model, decision_threshold,
+threshold_source, num_features.
+
+The decision threshold is 0 (probability 0.5, the paper's "correctly
+predicted"), or, with ``--threshold-caches DEV.h5``, the EER-DET threshold of
+the detector's scores on those (validation) caches: a detector trained with
+plain BCE on a 1:9 bonafide:spoof set is biased towards spoof at logit 0, and an
+undertrained one may call every bonafide spoof, leaving that class no samples of
+interest at all.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import h5py
 import numpy as np
 
 from workflow_scripts.io import atomic_path
+from workflow_scripts.metrics.eer import eer_det
 from workflow_scripts.training.checkpoint import load_model
 from workflow_scripts.training.data import index_caches, read_selection
 from workflow_scripts.training.device import DEVICE_CHOICES, configure_threads, resolve_device
@@ -34,24 +43,32 @@ _STR = h5py.string_dtype("utf-8")
 
 
 def write_embeddings(
-    scored: ScoredRows, path: str | os.PathLike[str], checkpoint_path: str | os.PathLike[str], model_name: str
+    scored: ScoredRows,
+    path: str | os.PathLike[str],
+    checkpoint_path: str | os.PathLike[str],
+    model_name: str,
+    *,
+    threshold: float = DECISION_THRESHOLD,
+    threshold_source: str = "logit 0",
 ) -> None:
     """Write the embedding file (layout in the module docstring) atomically."""
     assert scored.embedding is not None
     rows = scored.rows
+    correct = (scored.score > threshold) == (rows.label == 1)
     with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
         h5.create_dataset("utt_id", data=rows.utt_id.astype(object), dtype=_STR)
         h5.create_dataset("embedding", data=scored.embedding.astype(np.float32))
         h5.create_dataset("label", data=rows.label.astype(np.int8))
         h5.create_dataset("attack", data=rows.attack.astype(object), dtype=_STR)
         h5.create_dataset("logit", data=scored.score.astype(np.float32))
-        h5.create_dataset("correct", data=scored.correct.astype(bool))
+        h5.create_dataset("correct", data=correct.astype(bool))
         h5.create_dataset("dataset", data=rows.dataset.astype(object), dtype=_STR)
         h5.create_dataset("split", data=rows.split.astype(object), dtype=_STR)
         h5.attrs.update({
             "checkpoint": str(checkpoint_path),
             "model": model_name,
-            "decision_threshold": float(DECISION_THRESHOLD),
+            "decision_threshold": float(threshold),
+            "threshold_source": threshold_source,
             "num_features": int(scored.embedding.shape[1]),
         })
 
@@ -62,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
     parser.add_argument("--selection", type=Path, default=None, help="TSV (dataset, split, utt_id) of rows to embed")
     parser.add_argument("--out", type=Path, required=True, help="embedding HDF5")
+    parser.add_argument("--threshold-caches", nargs="+", type=Path, default=None, metavar="H5",
+                        help="validation caches whose EER-DET threshold decides 'correct' (default: logit 0)")
     parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None)
@@ -79,12 +98,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = index_caches(args.caches, selection, selection_name=str(args.selection))
         scored = score_rows(model, rows, device, args.batch_size, with_embeddings=True,
                             expected_features=checkpoint["config"]["features"])
+        threshold, source = DECISION_THRESHOLD, "logit 0"
+        if args.threshold_caches:
+            dev = score_rows(model, index_caches(args.threshold_caches), device, args.batch_size,
+                             with_embeddings=False, expected_features=checkpoint["config"]["features"])
+            threshold = float(eer_det(dev.score, (dev.rows.label == 1).astype(np.int64))[1])
+            source = "EER-DET threshold on " + " ".join(str(p) for p in args.threshold_caches)
     except (ValueError, KeyError, FileNotFoundError) as err:
         print(f"embed: error: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
         return 2
-    write_embeddings(scored, args.out, args.checkpoint, checkpoint["config"]["model"]["name"])
-    log.info("embedded %d rows (%d correct) with %s -> %s", len(rows), int(scored.correct.sum()),
-             args.checkpoint, args.out)
+    write_embeddings(scored, args.out, args.checkpoint, checkpoint["config"]["model"]["name"],
+                     threshold=threshold, threshold_source=source)
+    correct = (scored.score > threshold) == (rows.label == 1)
+    log.info("embedded %d rows with %s -> %s; decision threshold %.4f (%s); correct: %d bonafide, %d spoof",
+             len(rows), args.checkpoint, args.out, threshold, source,
+             int((correct & (rows.label == 1)).sum()), int((correct & (rows.label == 0)).sum()))
+    for label, name in ((1, "bonafide"), (0, "spoof")):
+        if not (correct & (rows.label == label)).any():
+            log.warning("no %s row is correctly classified at threshold %.4f: that class has no samples of "
+                        "interest (sampling will stop); consider embeddings.decision_threshold: dev_eer",
+                        name, threshold)
     return 0
 
 

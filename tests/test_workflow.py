@@ -3,54 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pandas as pd
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "tests" / "data" / "tiny_config.yaml"
-SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+from conftest import SNAKEMAKE, TINY, job_counts, snakemake
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed in this environment"),
 ]
-
-
-def snakemake(workdir: Path, *args: str, config: Path = TINY, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the repository's Snakefile in ``workdir`` with the venv's python first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
-    cmd = [
-        SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(config),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
-    return proc
-
-
-@pytest.fixture(scope="module")
-def cached_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    workdir = tmp_path_factory.mktemp("wf")
-    snakemake(workdir, "caches")
-    return workdir
 
 
 def test_caches_target_builds_every_manifest_and_cache(cached_workdir: Path) -> None:
@@ -102,30 +66,6 @@ def test_config_typo_fails_before_anything_runs(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "n_shard" in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
-
-
-def job_counts(output: str) -> dict[str, int]:
-    """Parse the 'Job stats' table of a Snakemake (dry) run into {rule: count}."""
-    counts: dict[str, int] = {}
-    in_table = False
-    for line in output.splitlines():
-        if line.startswith("job ") and "count" in line:
-            in_table = True
-            continue
-        if in_table:
-            parts = line.split()
-            if not parts or parts[0].startswith("-"):
-                continue
-            if parts[0] == "total":
-                break
-            counts[parts[0]] = int(parts[1])
-    return counts
-
-
-@pytest.fixture(scope="module")
-def full_workdir(cached_workdir: Path) -> Path:
-    snakemake(cached_workdir, "all")
-    return cached_workdir
 
 
 def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:

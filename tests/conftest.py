@@ -1,0 +1,78 @@
+"""Shared Snakemake fixtures: the tiny workflow runs once per pytest session.
+
+The full tiny run (every experiment, ~2-4 min on 2 cores) is the expensive part of the
+suite; test_workflow.py and test_report.py both read its results, so the work
+directories are session-scoped. Tests that write into them must only add files that
+no rule produces (extra configs, the report) so that dry-run assertions stay valid.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "tests" / "data" / "tiny_config.yaml"
+SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+
+
+def snakemake(workdir: Path, *args: str, config: Path = TINY, check: bool = True) -> subprocess.CompletedProcess:
+    """Run the repository's Snakefile in ``workdir`` with the venv's python first on PATH."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(config),
+        "--cores",
+        "2",
+        *args,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Parse the 'Job stats' table of a Snakemake (dry) run into {rule: count}."""
+    counts: dict[str, int] = {}
+    in_table = False
+    for line in output.splitlines():
+        if line.startswith("job ") and "count" in line:
+            in_table = True
+            continue
+        if in_table:
+            parts = line.split()
+            if not parts or parts[0].startswith("-"):
+                continue
+            if parts[0] == "total":
+                break
+            counts[parts[0]] = int(parts[1])
+    return counts
+
+
+@pytest.fixture(scope="session")
+def cached_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A work directory where target ``caches`` (demo corpora, manifests, caches) has run."""
+    if SNAKEMAKE is None:
+        pytest.skip("snakemake is not installed in this environment")
+    workdir = tmp_path_factory.mktemp("wf")
+    snakemake(workdir, "caches")
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def full_workdir(cached_workdir: Path) -> Path:
+    """The same work directory after target ``all`` (every table and figure) has run."""
+    snakemake(cached_workdir, "all")
+    return cached_workdir

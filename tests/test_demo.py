@@ -315,6 +315,35 @@ def test_attacks_change_spectral_statistics(clean_utterance: tuple[np.ndarray, o
     assert ratio[64] - np.median(ratio[40:90]) > 4
 
 
+def test_render_stage_and_plan_attacks_are_visible_in_the_spectrogram(
+    clean_utterance: tuple[np.ndarray, object, int],
+) -> None:
+    _, plan, sr = clean_utterance
+    speaker = sample_speaker(rng_for(5, "spk"), "s", sex="m")
+
+    def spoof(*names: str) -> np.ndarray:
+        return attacks.synthesize_spoof(attacks.recipe(*names), plan, speaker, sr, rng_for(5, "t"), lambda v: v)
+
+    def band_db(y: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        p = np.abs(attacks.stft(y)) ** 2
+        loud = p.sum(axis=1) > np.percentile(p.sum(axis=1), 50)
+        return 10 * np.log10(p[loud, lo:hi].sum(axis=1) / p[loud].sum(axis=1))
+
+    clean = spoof()
+    # unit selection alternates between a full-band and a band-limited "database" every 40-120 ms:
+    # the 6.5-8 kHz share of loud frames swings far more than in one continuous rendering
+    assert np.std(band_db(spoof("unit_concatenation"), 208, 257)) > np.std(band_db(clean, 208, 257)) + 3
+
+    def share_db(y: np.ndarray, lo: int) -> float:
+        p = np.abs(attacks.stft(y)) ** 2
+        return float(10 * np.log10(p[:, lo:].sum() / p.sum()))
+
+    # over-smoothed parametric synthesis loses the upper band (>= 12 dB roll-off towards Nyquist)
+    assert share_db(spoof("oversmoothed_params"), 160) < share_db(clean, 160) - 6
+    # bare-impulse excitation has a flat source spectrum: more energy above 2 kHz than a glottal pulse
+    assert share_db(spoof("buzzy_excitation"), 64) > share_db(clean, 64) + 3
+
+
 def test_every_algorithm_runs_and_keeps_length(clean_utterance: tuple[np.ndarray, object, int]) -> None:
     x, plan, sr = clean_utterance
     speaker = sample_speaker(rng_for(5, "spk"), "s", sex="m")

@@ -3,7 +3,10 @@
 A spoof must differ from bonafide speech by *artefacts*, not content: every
 spoof is built from the same speech model (a target speaker's plan) and one
 :class:`Recipe` of algorithms, each leaving a vocoder-like trace. Strengths
-are drawn per utterance so no single global statistic separates the classes.
+are drawn per utterance, so no single global statistic separates the classes;
+the default range (0.6-1.0) keeps every artefact clearly visible in an
+80-band log-mel spectrogram throughout the utterance, so that a CNN learns it
+from a few hundred examples, as real detectors learn real vocoders in-domain.
 
 Algorithms act at one of three stages (run in this order):
 
@@ -14,9 +17,11 @@ Algorithms act at one of three stages (run in this order):
 Dataset mappings (stable; tests check them):
 
 - ASVspoof 2019 LA (:data:`ASVSPOOF_ATTACKS`): train/dev A01-A06, eval A07-A19;
-  as in the real release A16 is A04's recipe and A19 is A06's, the other
-  eval ids are recipes unseen in train (some combine a train algorithm with
-  an unseen one, as the real A12/A15 reuse WaveNet).
+  as in the real release A16 is A04's recipe and A19 is A06's. The other
+  eval ids are recipes unseen in train, but all except A18 combine a train
+  algorithm with an unseen one (as the real A12/A15 reuse WaveNet and A07
+  reuses WORLD), so the in-domain eval set is learnable; A18, like the real
+  one, shares nothing with train and stays hard.
 - WaveFake (:data:`WAVEFAKE_VOCODERS`): one recipe per vocoder folder; unknown
   folders get a recipe from :data:`WAVEFAKE_FALLBACK` chosen by a stable hash.
 - FoR (:data:`FOR_RECIPES`): seven "TTS systems", no ids on disk.
@@ -79,7 +84,7 @@ def flat_pitch(
     """Over-regular pitch: no jitter/shimmer, intonation flattened towards the mean."""
     st = 12.0 * np.log2(plan.f0_hz)
     centre = float(np.median(st))
-    flat = centre + (st - centre) * (1.0 - 0.85 * s)
+    flat = centre + (st - centre) * (1.0 - 0.95 * s)
     return plan.replace(f0_hz=2.0 ** (flat / 12.0)), _with(options, jitter_scale=0.0, shimmer_scale=0.0)
 
 
@@ -102,7 +107,7 @@ def oversmoothed_params(
             f0_hz=np.exp(smooth_track(np.log(plan.f0_hz), width)),
             voice_amp=smooth_track(plan.voice_amp, width // 2),
         ),
-        _with(options, jitter_scale=0.3 * (1.0 - s), aspiration_scale=0.5, hf_rolloff_db=6.0 + 14.0 * s),
+        _with(options, jitter_scale=0.3 * (1.0 - s), aspiration_scale=0.5, hf_rolloff_db=12.0 + 18.0 * s),
     )
 
 
@@ -113,7 +118,7 @@ def buzzy_excitation(
     hard = np.where(plan.voice_amp > 0.2, np.maximum(plan.voice_amp, 0.7), 0.0)
     voice = (1.0 - s) * plan.voice_amp + s * hard
     return plan.replace(voice_amp=voice), _with(
-        options, impulse_mix=0.5 + 0.5 * s, aspiration_scale=1.0 - s, jitter_scale=0.2
+        options, impulse_mix=0.6 + 0.4 * s, aspiration_scale=0.5 * (1.0 - s), jitter_scale=0.2
     )
 
 
@@ -121,7 +126,7 @@ def noise_excitation(
     plan: UtterancePlan, options: RenderOptions, rng: np.random.Generator, s: float
 ) -> tuple[UtterancePlan, RenderOptions]:
     """Noise-driven source (like noise-excited neural vocoders): weakened harmonic structure."""
-    return plan, _with(options, noise_mix=0.15 + 0.5 * s, aspiration_scale=1.5)
+    return plan, _with(options, noise_mix=0.3 + 0.5 * s, aspiration_scale=2.0)
 
 
 def frame_hold(
@@ -151,34 +156,35 @@ def _with(options: RenderOptions, **changes: float) -> RenderOptions:
 def unit_concatenation(
     plan: UtterancePlan, speaker: Speaker, options: RenderOptions, sr: int, rng: np.random.Generator, s: float
 ) -> np.ndarray:
-    """Unit selection: splice 60-160 ms units from two mismatched renderings.
+    """Unit selection: hard-splice 40-120 ms units from two mismatched renderings.
 
-    The two "databases" differ slightly in pitch, tract length, phase, level
-    and spectral balance, so joins show pitch, level and timbre jumps and
-    phase discontinuities with short cross-fades.
+    The two "databases" differ in pitch, tract length, level, spectral
+    balance and bandwidth (one was recorded band-limited), so the spectrogram
+    alternates between two timbres every unit, and the unsmoothed joins of
+    unrelated waveforms leave broadband clicks.
     """
-    shift = 2.0 ** (rng.uniform(0.5, 1.5) * s * rng.choice([-1.0, 1.0]) / 12.0)
-    other_speaker = replace(speaker, formant_scale=speaker.formant_scale * (1.0 + 0.03 * s * rng.choice([-1.0, 1.0])))
+    shift = 2.0 ** ((1.0 + 1.5 * s) * rng.choice([-1.0, 1.0]) / 12.0)
+    other_speaker = replace(speaker, formant_scale=speaker.formant_scale * (1.0 + 0.06 * s * rng.choice([-1.0, 1.0])))
     a = render(plan, speaker, sr, rng, options)
     b = render(plan.replace(f0_hz=plan.f0_hz * shift), other_speaker, sr, rng, options)
-    b = tilt_and_band(b, sr, rng.uniform(1.0, 3.0) * s * rng.choice([-1.0, 1.0]), 20.0, 0.49 * sr)
-    b *= 10.0 ** (rng.uniform(1.0, 3.0) * s * rng.choice([-1.0, 1.0]) / 20.0)
+    b = tilt_and_band(b, sr, (2.0 + 2.0 * s) * rng.choice([-1.0, 1.0]), 20.0, rng.uniform(0.3, 0.38) * sr)
+    b *= 10.0 ** ((2.0 + 2.0 * s) * rng.choice([-1.0, 1.0]) / 20.0)
     n = a.shape[0]
     bounds = [0]
     while bounds[-1] < n:
-        bounds.append(bounds[-1] + int(rng.uniform(0.06, 0.16) * sr))
+        bounds.append(bounds[-1] + int(rng.uniform(0.04, 0.12) * sr))
     mask = np.zeros(n)
     for k in range(1, len(bounds) - 1, 2):
         mask[bounds[k] : bounds[k + 1]] = 1.0
-    fade = max(1, int((0.004 - 0.004 * s) * sr))
-    mask = np.convolve(mask, np.ones(fade) / fade, mode="same")
     return (1.0 - mask) * a + mask * b
 
 
 # ------------------------------------------------------------ wave-stage algorithms
 def griffin_lim(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Magnitude-only reconstruction: Griffin-Lim from random phase (fewer iterations = worse phase)."""
+    """Magnitude-only reconstruction: Griffin-Lim from random phase on a frequency-blurred magnitude."""
     mag = np.abs(stft(x))
+    width = 1 + 2 * int(round(1 + 3 * s))  # 3-9 bins: harmonics blur as from a coarse mel spectrogram
+    mag = np.sqrt(signal.convolve2d(mag**2, np.ones((1, width)) / width, mode="same", boundary="symm"))
     n_iter = int(round(16 - 13 * s))
     spec = mag * np.exp(2j * np.pi * rng.random(mag.shape))
     for _ in range(n_iter):
@@ -195,7 +201,7 @@ def cepstral_vocoder(x: np.ndarray, sr: int, rng: np.random.Generator, s: float,
     spec = stft(x, n_fft, hop)
     logmag = np.log(np.abs(spec) + 1e-7)
     ceps = np.fft.irfft(logmag, n_fft, axis=1)
-    order = int(round(40 - 26 * s)) * n_fft // N_FFT
+    order = int(round(30 - 20 * s)) * n_fft // N_FFT
     lifter = np.zeros(n_fft)
     lifter[:order] = 1.0
     lifter[-order + 1 :] = 1.0
@@ -242,7 +248,7 @@ def frame_checkerboard(
 
 
 def subband_aliasing(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Imperfect 4-band PQMF-like synthesis: aliasing mirrored about band edges, band gain ripple."""
+    """Imperfect 4-band PQMF-like synthesis: aliasing mirrored about band edges, edge dips, band gain steps."""
     spec = stft(x)
     n_bins = spec.shape[1]
     out = spec.copy()
@@ -254,9 +260,14 @@ def subband_aliasing(x: np.ndarray, sr: int, rng: np.random.Generator, s: float,
             if edge - d >= 0 and edge + d < n_bins:
                 out[:, edge + d] += w * spec[:, edge - d]
                 out[:, edge - d] += w * spec[:, edge + d]
-    gains = 10.0 ** (rng.uniform(-1.5, 1.5, 4) * s / 20.0)
+    gains_db = rng.uniform(-3.0, 3.0, 4) * s
     band = np.minimum((np.arange(n_bins) * 4) // n_bins, 3)
-    return istft(out * gains[band], x.shape[0])
+    # the filters' crossovers are not power complementary: a dip at every band edge
+    bins = np.arange(n_bins)
+    dips_db = sum(
+        (4.0 + 6.0 * s) * np.exp(-0.5 * ((bins - k * (n_bins - 1) / 4) / (0.01 * n_bins)) ** 2) for k in (1, 2, 3)
+    )
+    return istft(out * 10.0 ** ((gains_db[band] - dips_db) / 20.0), x.shape[0])
 
 
 def pv_pitch_shift(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
@@ -285,7 +296,7 @@ def codec_holes(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan
     """Perceptual-codec-like: bins below a per-frame masking threshold zeroed, coarse magnitude steps."""
     spec = stft(x)
     mag_db = 20.0 * np.log10(np.abs(spec) + 1e-9)
-    threshold = mag_db.max(axis=1, keepdims=True) - (50.0 - 25.0 * s)
+    threshold = mag_db.max(axis=1, keepdims=True) - (45.0 - 25.0 * s)
     step = 1.0 + 4.0 * s
     quantised = np.round(mag_db / step) * step
     keep = mag_db > threshold
@@ -294,8 +305,8 @@ def codec_holes(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan
 
 
 def mulaw_quantise(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """WaveNet-style mu-law output quantisation (6-8 bits): signal-dependent noise floor."""
-    bits = int(round(9 - 3 * s))
+    """WaveNet-style mu-law output quantisation (4-6 bits): signal-dependent noise floor."""
+    bits = int(round(7 - 3 * s))
     mu = 2.0**bits - 1.0
     scale = 0.9 / (np.max(np.abs(x)) + 1e-12)
     v = x * scale
@@ -323,7 +334,7 @@ class Algorithm:
     name: str
     stage: str  # "plan", "render" or "wave"
     fn: Callable[..., object]
-    strength: tuple[float, float] = (0.3, 1.0)
+    strength: tuple[float, float] = (0.6, 1.0)
 
     @property
     def description(self) -> str:
@@ -339,17 +350,17 @@ ALGORITHMS: Mapping[str, Algorithm] = MappingProxyType(
             Algorithm("oversmoothed_params", "plan", oversmoothed_params),
             Algorithm("buzzy_excitation", "plan", buzzy_excitation),
             Algorithm("noise_excitation", "plan", noise_excitation),
-            Algorithm("frame_hold", "plan", frame_hold),
+            Algorithm("frame_hold", "plan", frame_hold, (0.3, 1.0)),
             Algorithm("unit_concatenation", "render", unit_concatenation),
             Algorithm("griffin_lim", "wave", griffin_lim),
             Algorithm("cepstral_vocoder", "wave", cepstral_vocoder),
             Algorithm("bandlimit_imaging", "wave", bandlimit_imaging),
             Algorithm("frame_checkerboard", "wave", frame_checkerboard),
             Algorithm("subband_aliasing", "wave", subband_aliasing),
-            Algorithm("pv_pitch_shift", "wave", pv_pitch_shift),
+            Algorithm("pv_pitch_shift", "wave", pv_pitch_shift, (0.3, 1.0)),
             Algorithm("codec_holes", "wave", codec_holes),
             Algorithm("mulaw_quantise", "wave", mulaw_quantise),
-            Algorithm("musical_noise", "wave", musical_noise),
+            Algorithm("musical_noise", "wave", musical_noise, (0.3, 1.0)),
         )
     }
 )
@@ -441,11 +452,11 @@ ASVSPOOF_ATTACKS: Mapping[str, Recipe] = MappingProxyType(
         "A04": recipe("unit_concatenation"),  # waveform concatenation
         "A05": recipe("buzzy_excitation"),  # VC + simple vocoder
         "A06": recipe("codec_holes"),  # VC + spectral filtering
-        "A07": recipe("noise_excitation"),
+        "A07": recipe("cepstral_vocoder", "frame_checkerboard"),  # WORLD-like + GAN post-filter
         "A08": recipe("flat_pitch", "cepstral_vocoder"),
         "A09": recipe("buzzy_excitation", "bandlimit_imaging"),
         "A10": recipe("frame_checkerboard", "mulaw_quantise"),
-        "A11": recipe("griffin_lim"),
+        "A11": recipe("oversmoothed_params", "griffin_lim"),  # acoustic model + Griffin-Lim
         "A12": recipe("flat_pitch", "mulaw_quantise"),
         "A13": recipe("unit_concatenation", "codec_holes"),
         "A14": recipe("oversmoothed_params", "subband_aliasing"),

@@ -33,10 +33,14 @@ import numpy as np
 
 from workflow_scripts.io import atomic_path
 from workflow_scripts.metrics.eer import eer_det
-from workflow_scripts.training.checkpoint import load_model
-from workflow_scripts.training.data import index_caches, read_selection
-from workflow_scripts.training.device import DEVICE_CHOICES, configure_threads, resolve_device
-from workflow_scripts.training.inference import DECISION_THRESHOLD, ScoredRows, score_rows
+from workflow_scripts.training.data import index_caches
+from workflow_scripts.training.inference import (
+    DECISION_THRESHOLD,
+    ScoredRows,
+    add_cache_scoring_arguments,
+    score_cache_files,
+    score_rows,
+)
 
 log = logging.getLogger("workflow_scripts.embed")
 _STR = h5py.string_dtype("utf-8")
@@ -75,15 +79,10 @@ def write_embeddings(
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workflow_scripts.embed", description=__doc__.split("\n")[0])
-    parser.add_argument("--checkpoint", type=Path, required=True)
-    parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
-    parser.add_argument("--selection", type=Path, default=None, help="TSV (dataset, split, utt_id) of rows to embed")
+    add_cache_scoring_arguments(parser, what="embed")
     parser.add_argument("--out", type=Path, required=True, help="embedding HDF5")
     parser.add_argument("--threshold-caches", nargs="+", type=Path, default=None, metavar="H5",
                         help="validation caches whose EER-DET threshold decides 'correct' (default: logit 0)")
-    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=None)
     return parser
 
 
@@ -91,22 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        configure_threads(args.threads)
-        device = resolve_device(args.device)
-        model, checkpoint = load_model(args.checkpoint, device)
-        selection = read_selection(args.selection) if args.selection is not None else None
-        rows = index_caches(args.caches, selection, selection_name=str(args.selection))
-        scored = score_rows(model, rows, device, args.batch_size, with_embeddings=True,
-                            expected_features=checkpoint["config"]["features"])
+        scored, checkpoint, model, device = score_cache_files(
+            args.checkpoint, args.caches, selection_path=args.selection, device=args.device,
+            threads=args.threads, batch_size=args.batch_size, with_embeddings=True,
+        )
         threshold, source = DECISION_THRESHOLD, "logit 0"
         if args.threshold_caches:
             dev = score_rows(model, index_caches(args.threshold_caches), device, args.batch_size,
-                             with_embeddings=False, expected_features=checkpoint["config"]["features"])
+                             expected_features=checkpoint["config"]["features"])
             threshold = float(eer_det(dev.score, (dev.rows.label == 1).astype(np.int64))[1])
             source = "EER-DET threshold on " + " ".join(str(p) for p in args.threshold_caches)
     except (ValueError, KeyError, FileNotFoundError) as err:
         print(f"embed: error: {err.args[0] if isinstance(err, KeyError) else err}", file=sys.stderr)
         return 2
+    rows = scored.rows
     write_embeddings(scored, args.out, args.checkpoint, checkpoint["config"]["model"]["name"],
                      threshold=threshold, threshold_source=source)
     correct = (scored.score > threshold) == (rows.label == 1)

@@ -6,10 +6,12 @@ decision threshold of 0 corresponds to probability 0.5.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,15 +21,23 @@ from tqdm import tqdm
 
 from workflow_scripts.features.audio import check_audio, fix_length, load_audio
 from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor
+from workflow_scripts.training.checkpoint import load_model
 from workflow_scripts.training.data import (
     FRONT_END_ATTRS,
     CacheFeatures,
     FeatureSource,
     RowIndex,
     batch_positions,
+    index_caches,
     plain,
+    read_selection,
 )
-from workflow_scripts.training.device import uses_mixed_precision
+from workflow_scripts.training.device import (
+    DEVICE_CHOICES,
+    configure_threads,
+    resolve_device,
+    uses_mixed_precision,
+)
 
 #: Logit at or above which a row counts as predicted bonafide (probability 0.5).
 DECISION_THRESHOLD: float = 0.0
@@ -135,6 +145,41 @@ def score_rows(
     finally:
         source.close()
     return ScoredRows(rows=rows, score=score, embedding=embedding)
+
+
+def add_cache_scoring_arguments(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """The options shared by the commands that run a checkpoint over cache rows (score, embed)."""
+    parser.add_argument("--checkpoint", type=Path, required=True)
+    parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
+    parser.add_argument("--selection", type=Path, default=None, help=f"TSV (dataset, split, utt_id) of rows to {what}")
+    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--threads", type=int, default=None)
+
+
+def score_cache_files(
+    checkpoint_path: str | os.PathLike[str],
+    caches: Sequence[str | os.PathLike[str]],
+    *,
+    selection_path: str | os.PathLike[str] | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+    batch_size: int = 128,
+    with_embeddings: bool = False,
+) -> tuple[ScoredRows, dict[str, Any], torch.nn.Module, torch.device]:
+    """Load a checkpoint and score (optionally embed) the selected rows of some caches.
+
+    Returns the scored rows, the checkpoint dict, the model and the device, so a
+    caller can score further rows (e.g. a calibration set) with the same model.
+    """
+    configure_threads(threads)
+    dev = resolve_device(device)
+    model, checkpoint = load_model(checkpoint_path, dev)
+    selection = read_selection(selection_path) if selection_path is not None else None
+    rows = index_caches(caches, selection, selection_name=str(selection_path))
+    scored = score_rows(model, rows, dev, batch_size, with_embeddings=with_embeddings,
+                        expected_features=checkpoint["config"]["features"])
+    return scored, checkpoint, model, dev
 
 
 def scores_table(scored: ScoredRows, with_dataset: bool = False) -> pd.DataFrame:

@@ -23,7 +23,7 @@ rule pretrain:
     threads: config["training"]["threads"]
     resources:
         mem_mb=8000,
-        runtime=720,
+        runtime=lambda wc, attempt: 720 * attempt,
         gpu=config["training"]["gpus"],
     params:
         train_args=lambda w: training_args(w.model),
@@ -54,7 +54,7 @@ rule train_selected:
     threads: config["training"]["threads"]
     resources:
         mem_mb=8000,
-        runtime=720,
+        runtime=lambda wc, attempt: 720 * attempt,
         gpu=config["training"]["gpus"],
     params:
         train_args=lambda w: training_args(

@@ -129,6 +129,24 @@ def test_find_duplicates_finds_the_planted_pairs_and_no_others(corpus: dict[str,
     assert cross[("wavefake:train", "wavefake:train")] == 1 and sum(cross.values()) == 1
 
 
+def test_spoofs_of_one_sentence_by_different_attacks_are_not_duplicates(tmp_path: Path) -> None:
+    """WaveFake vocodes each LJSpeech sentence with every vocoder: same content, different fakes."""
+    rng = np.random.default_rng(5)
+    feats = _logmel(rng, 8)
+    feats[1] = _copy(feats[0], rng, 0.3)  # same sentence, other vocoder: not a copy
+    feats[2] = _copy(feats[0], rng, -0.4)  # same sentence, same vocoder: a copy
+    path = tmp_path / "wf.h5"
+    _write_cache(path, feats, "wavefake", "train", [0] * 8,
+                 ["melgan", "hifigan", "melgan", "melgan", "hifigan", "melgan", "-", "-"], "wf")
+    out, summary_path = tmp_path / "d.tsv", tmp_path / "d.json"
+    assert find_duplicates.main(["--cache", f"wavefake:train={path}", "--out", str(out),
+                                 "--summary-out", str(summary_path)]) == 0
+    pairs = pd.read_csv(out, sep="\t", dtype=str)
+    assert set(zip(pairs["utt_a"], pairs["utt_b"])) == {("wf_000", "wf_002")}
+    stats = json.loads(summary_path.read_text())["pairs_per_cache_pair"][0]
+    assert stats["cross_attack_matches"] == 2  # (0, 1) and (1, 2)
+
+
 def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     x = _logmel(rng, 6)

@@ -10,8 +10,8 @@ Usage::
 
 Every cache is fingerprinted (``sampling.fingerprints``, features read in
 chunks); every pair of utterances, within one cache and across any two
-caches, with cosine similarity >= threshold and the same label (bonafide
-with bonafide, spoof with spoof; see :func:`scan_caches`) is written to ``--out``
+caches, with cosine similarity >= threshold, the same label, and for spoofs
+the same attack (see :func:`scan_caches`) is written to ``--out``
 (``dataset_a, split_a, utt_a, dataset_b, split_b, utt_b, similarity``; ``a``
 is the earlier cache on the command line, or the earlier row within one
 cache). The summary JSON gives, per cache pair, the number of pairs, of
@@ -86,9 +86,13 @@ def scan_caches(
     source's time-aligned spectral pattern (WaveFake's spoofs match their
     LJSpeech originals at 0.90-0.99 on the demo corpus), and such a pair is
     the same sentence in two classes, not one recording in two places.
-    Matches across labels are only counted (``cross_label_matches``), as are
-    same-label pairs in ``[near_miss_from, threshold)`` (their largest
-    similarity kept), for the summary.
+    Likewise two spoofs of one sentence made by *different* attacks (WaveFake
+    vocodes every LJSpeech utterance with every vocoder) are different fakes,
+    not copies: spoof pairs must share the attack id, unless one of them is
+    unknown (``-``, e.g. FoR), where the content decides. Matches across labels
+    or attacks are only counted (``cross_label_matches``,
+    ``cross_attack_matches``), as are same-label pairs in
+    ``[near_miss_from, threshold)`` (their largest similarity kept), for the summary.
     """
     low = min(near_miss_from, threshold)
     found: list[pd.DataFrame] = []
@@ -96,12 +100,14 @@ def scan_caches(
     for ia in range(len(metas)):
         for ib in range(ia, len(metas)):
             hits = find_duplicates(prints[ia], None if ia == ib else prints[ib], threshold=low)
-            same_label = (
-                metas[ia]["label"].to_numpy()[hits["i"].to_numpy()] == metas[ib]["label"].to_numpy()[hits["j"].to_numpy()]
-            )
+            i, j = hits["i"].to_numpy(), hits["j"].to_numpy()
+            label_a, label_b = metas[ia]["label"].to_numpy()[i], metas[ib]["label"].to_numpy()[j]
+            attack_a, attack_b = metas[ia]["attack"].to_numpy()[i], metas[ib]["attack"].to_numpy()[j]
+            same_label = label_a == label_b
+            same_source = (label_a == "bonafide") | (attack_a == attack_b) | (attack_a == "-") | (attack_b == "-")
             above = (hits["similarity"] >= np.float32(threshold)).to_numpy()
-            near = hits.loc[~above & same_label, "similarity"]
-            pairs = pair_table(hits[above & same_label], metas[ia], metas[ib])
+            near = hits.loc[~above & same_label & same_source, "similarity"]
+            pairs = pair_table(hits[above & same_label & same_source], metas[ia], metas[ib])
             found.append(pairs)
             stats.append(
                 {
@@ -110,6 +116,7 @@ def scan_caches(
                     "within": ia == ib,
                     "pairs": int(len(pairs)),
                     "cross_label_matches": int(np.sum(above & ~same_label)),
+                    "cross_attack_matches": int(np.sum(above & same_label & ~same_source)),
                     "min_pair_similarity": float(pairs["similarity"].min()) if len(pairs) else None,
                     "near_misses": int(len(near)),
                     "max_near_miss": float(near.max()) if len(near) else None,

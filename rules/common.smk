@@ -104,6 +104,7 @@ def training_args(model, seed=None):
         f" --patience {t['patience']} --batch-size {t['batch_size']}"
         f" --learning-rate {t['learning_rate']} --seed {seed}"
         f" --device {config['device']} --max-memory-mb {t['max_memory_mb']}"
+        f" --val-loss {t['val_loss']}"
     )
 
 

@@ -382,3 +382,18 @@ def test_predict_scores_long_short_resampled_and_bad_files(trained: dict[str, ob
     # Nothing scorable: exit status 1.
     assert predict.main(["--checkpoint", str(trained["best"]), str(audio / "sub" / "broken.wav"),
                          "--out", str(tmp_path / "none.csv")]) == 1
+
+
+def test_balanced_validation_loss_ignores_the_class_ratio() -> None:
+    from workflow_scripts.training.loop import validation_loss
+
+    logits = np.array([2.0, 1.0, -1.0, -2.0, -3.0], dtype=np.float32)
+    labels = np.array([1, 1, 0, 0, 0])
+    per_row = np.log1p(np.exp(-np.where(labels == 1, logits, -logits)))  # BCE with logits, by hand
+    assert validation_loss(logits, labels, "plain") == pytest.approx(per_row.mean(), rel=1e-6)
+    balanced = (per_row[labels == 1].mean() + per_row[labels == 0].mean()) / 2
+    assert validation_loss(logits, labels, "balanced") == pytest.approx(balanced, rel=1e-6)
+    # repeating the spoof rows changes the plain loss but not the balanced one
+    more = np.concatenate([logits, logits[2:]]), np.concatenate([labels, labels[2:]])
+    assert validation_loss(*more, "balanced") == pytest.approx(balanced, rel=1e-6)
+    assert validation_loss(*more, "plain") != pytest.approx(per_row.mean(), rel=1e-3)

@@ -28,7 +28,14 @@ from typing import Any
 
 from workflow_scripts.training.data import DEFAULT_MAX_MEMORY_MB
 from workflow_scripts.training.device import DEVICE_CHOICES
-from workflow_scripts.training.loop import TrainParams, discard_resume, prepare_data, train, write_outputs
+from workflow_scripts.training.loop import (
+    VAL_LOSSES,
+    TrainParams,
+    discard_resume,
+    prepare_data,
+    train,
+    write_outputs,
+)
 
 #: Test hook: exit hard (os._exit) right after this epoch's resume checkpoint, to simulate a killed job.
 EXIT_AFTER_EPOCH_ENV = "NC_TRAIN_EXIT_AFTER_EPOCH"
@@ -56,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     parser.add_argument("--max-memory-mb", type=float, default=DEFAULT_MAX_MEMORY_MB,
                         help="load features into memory when they fit in this many MB (float16), else read per batch")
+    parser.add_argument("--val-loss", choices=VAL_LOSSES, default="balanced",
+                        help="early-stopping loss: class-balanced BCE (default) or plain mean BCE")
     parser.add_argument("--out-dir", type=Path, required=True)
     parser.add_argument("--resume-path", type=Path, required=True,
                         help="resume checkpoint (not a workflow output; survives a killed job)")
@@ -96,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         params = TrainParams(
             max_epochs=args.max_epochs, patience=args.patience, batch_size=args.batch_size,
             learning_rate=args.learning_rate, seed=args.seed, device=args.device, threads=args.threads,
-            max_memory_mb=args.max_memory_mb,
+            max_memory_mb=args.max_memory_mb, val_loss=args.val_loss,
         )
         kwargs = _model_kwargs(args.model_kwargs_json)
         data = prepare_data(args.train_caches, args.train_selection, args.val_caches, args.val_fraction, args.seed)

@@ -56,6 +56,7 @@ from workflow_scripts.training.inference import check_front_end, predict_rows, p
 log = logging.getLogger(__name__)
 
 #: Columns of history.csv, in order.
+VAL_LOSSES: tuple[str, ...] = ("balanced", "plain")
 HISTORY_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "val_eer", "seconds", "lr")
 
 #: Config entries that may change between a killed run and its resumption.
@@ -74,8 +75,13 @@ class TrainParams:
     device: str = "auto"
     threads: int | None = None
     max_memory_mb: float = DEFAULT_MAX_MEMORY_MB
+    #: Early-stopping criterion: "balanced" = mean of the per-class mean BCE (independent of the
+    #: validation set's class ratio), "plain" = mean BCE over all validation rows.
+    val_loss: str = "balanced"
 
     def __post_init__(self) -> None:
+        if self.val_loss not in VAL_LOSSES:
+            raise ValueError(f"val_loss must be one of {VAL_LOSSES}, got {self.val_loss!r}")
         if self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
         if self.patience < 1:
@@ -160,6 +166,7 @@ def run_config(
             "seed": params.seed,
             "optimizer": "adam",
             "loss": "bce_with_logits",
+            "val_loss": params.val_loss,
             "validation": data.validation,
         },
         "features": dict(data.train.feature_attrs),
@@ -245,13 +252,31 @@ def run_train_epoch(
     return mean
 
 
+def validation_loss(logits: np.ndarray, labels: np.ndarray, kind: str = "balanced") -> float:
+    """BCE of validation logits; ``balanced`` averages the two classes' mean losses.
+
+    The balanced form does not depend on the validation set's class ratio: a
+    model trained on a balanced sample (Experiments 2-4) but validated on a
+    1:9 dev split would otherwise see its plain loss rise while it learns to
+    separate the classes, and early stopping would keep an untrained model.
+    """
+    per_row = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.from_numpy(np.asarray(logits, dtype=np.float32)),
+        torch.from_numpy(np.asarray(labels, dtype=np.float32)),
+        reduction="none",
+    ).numpy()
+    if kind == "plain":
+        return float(per_row.mean())
+    return float(np.mean([per_row[labels == c].mean() for c in (0, 1) if (labels == c).any()]))
+
+
 def _validate(
-    model: torch.nn.Module, source: FeatureSource, rows: RowIndex, batch_size: int, device: torch.device
+    model: torch.nn.Module, source: FeatureSource, rows: RowIndex, batch_size: int, device: torch.device,
+    kind: str = "balanced",
 ) -> tuple[float, float]:
-    """(mean BCE, EER-ROC) on the validation rows."""
+    """(validation BCE, EER-ROC) on the validation rows."""
     logits, _ = predict_rows(model, source, rows, device, batch_size, desc="validate")
-    labels = torch.from_numpy(rows.label.astype(np.float32))
-    loss = float(torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(logits), labels))
+    loss = validation_loss(logits, rows.label, kind)
     return loss, float(eer_roc(logits.astype(np.float64), rows.label))
 
 
@@ -337,7 +362,7 @@ def _train(
             started = time.perf_counter()
             batches = batch_positions(epoch_order(len(data.train), params.seed, epoch), params.batch_size)
             train_loss = run_train_epoch(model, train_source, data.train, batches, optimizer, scaler, device, epoch)
-            val_loss, val_eer = _validate(model, val_source, data.val, params.batch_size, device)
+            val_loss, val_eer = _validate(model, val_source, data.val, params.batch_size, device, params.val_loss)
             if not math.isfinite(val_loss):
                 raise FloatingPointError(f"validation loss became non-finite in epoch {epoch}")
             record = {

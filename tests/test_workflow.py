@@ -40,10 +40,10 @@ def test_caches_target_builds_every_manifest_and_cache(cached_workdir: Path) -> 
                 assert h5.attrs["sample_rate"] == 16000
             # shards are temporary: merged away once the split cache exists
             assert not list((cached_workdir / f"results/caches/{dataset}/{split}").glob("shard*.h5"))
-    # a tiny demo ASVspoof train split keeps its class sizes (4 bonafide, 12 spoof)
+    # a tiny demo ASVspoof train split keeps its class sizes (10 bonafide, 20 spoof)
     with h5py.File(cached_workdir / "results/caches/asvspoof2019/train.h5", "r") as h5:
         labels = h5["label"][:]
-    assert (labels == 1).sum() == 4 and (labels == 0).sum() == 12
+    assert (labels == 1).sum() == 10 and (labels == 0).sum() == 20
 
 
 def test_noop_rerun_and_changed_feature_param_reruns_only_caches(cached_workdir: Path) -> None:

@@ -14,8 +14,9 @@ fi
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -m pip install --quiet -r requirements.txt -e . 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c "import torch, torchaudio, snakemake, workflow_scripts" 
+  # pip's failure fails the script (pipefail); grep only filters noise from local wheel mirrors
+  .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v '^WARNING: Location' || true; }
+  .venv/bin/python -m pip install --quiet -r requirements.txt -e . 2>&1 | { grep -v '^WARNING: Location' || true; }
+  .venv/bin/python -c "import torch, torchaudio, snakemake, snakemake_executor_plugin_slurm, h5py, soundfile, sklearn, openTSNE, pytest, workflow_scripts"
   echo "$want" > "$stamp"
 fi

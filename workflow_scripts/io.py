@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 from collections.abc import Iterator
@@ -37,3 +38,14 @@ def write_tsv(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 def read_tsv(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a TSV written by :func:`write_tsv`, keeping ids and ``-`` as strings."""
     return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def non_negative_int(text: str) -> int:
+    """argparse ``type=`` for counts and seeds: a clear message instead of a traceback."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts.embeddings import LABEL_NAMES, Embeddings, read_embeddings
-from workflow_scripts.io import write_tsv
+from workflow_scripts.io import non_negative_int, write_tsv
 from workflow_scripts.reporting.figures import class_centroids_2d, plot_tsne, stratified_subsample, tsne_with_means
 from workflow_scripts.sampling import class_means
 
@@ -113,14 +113,6 @@ def caption_text(
     )
 
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
 
 
 def _positive_float(text: str) -> float:
@@ -138,15 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--embeddings", type=Path, required=True)
     parser.add_argument("--out-png", type=Path, required=True, help="PNG; coordinates go to the same stem + .tsv")
     parser.add_argument("--out-pdf", type=Path, default=None)
-    parser.add_argument("--max-points", type=_non_negative_int, default=5000, help="stratified subsample size, 0 = all")
-    parser.add_argument("--seed", type=_non_negative_int, default=0)
+    parser.add_argument("--max-points", type=non_negative_int, default=5000, help="stratified subsample size, 0 = all")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--color-by", choices=("label", "attack"), default="label")
     parser.add_argument("--perplexity", type=_positive_float, default=30.0)
     parser.add_argument("--points", choices=("interest", "all"), default="interest",
                         help="plot the samples of interest (default) or every row")
     parser.add_argument("--class-mean", choices=("centroid", "embedded"), default="centroid",
                         help="star at the class's 2-D centre (default) or eq. 1's mean embedded with the points")
-    parser.add_argument("--threads", type=lambda t: max(1, _non_negative_int(t)), default=1, help="openTSNE n_jobs")
+    parser.add_argument("--threads", type=lambda t: max(1, non_negative_int(t)), default=1, help="openTSNE n_jobs")
     parser.add_argument("--title", default="", help="figure title")
     parser.add_argument("--dataset", default=None, help="dataset name if the file does not record it")
     parser.add_argument("--split", default=None, help="split if the file does not record it")

@@ -41,7 +41,7 @@ import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
 from workflow_scripts.embeddings import LABEL_NAMES, Embeddings, read_embeddings
-from workflow_scripts.io import atomic_path, write_tsv
+from workflow_scripts.io import atomic_path, non_negative_int, write_tsv
 from workflow_scripts.sampling import distances_to_means, nc_sample, random_draw
 from workflow_scripts.sampling.nc_sampling import METRICS, check_rate
 
@@ -124,14 +124,6 @@ def _rate(text: str) -> float:
     return value
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -142,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fraction of bonafide samples of interest kept")
     parser.add_argument("--spoof-rate", type=_rate, required=True, help="fraction of spoof samples of interest kept")
     parser.add_argument("--metric", choices=METRICS, default="euclidean", help="distance to the class mean")
-    parser.add_argument("--seed", type=_seed, default=0, help="seed of the random controls (nc ignores it)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="seed of the random controls (nc ignores it)")
     parser.add_argument("--dataset", default=None, help="dataset name if the file does not record it")
     parser.add_argument("--split", default=None, help="split if the file does not record it")
     parser.add_argument("--out", type=Path, required=True, help="selection TSV")

@@ -25,6 +25,7 @@ include: "rules/training.smk"
 include: "rules/evaluation.smk"
 include: "rules/embeddings.smk"
 include: "rules/experiment2.smk"
+include: "rules/duplicates.smk"
 include: "rules/experiment3.smk"
 include: "rules/experiment4.smk"
 

@@ -4,7 +4,13 @@ import json
 import shlex
 
 from workflow_scripts.workflow_config import (
+    RATE_TAG_PATTERN,
     SPLITS_BY_FORMAT_NAMES,
+    exp2_grid,
+    exp2_rate,
+    exp2_settings as _exp2_settings,
+    exp3_pool,
+    rate_tag,
     resolve_dataset,
 )
 
@@ -19,8 +25,8 @@ wildcard_constraints:
     eval_split="train|dev|eval",
     run=r"(pretrained/[^/]+/[^/]+)|(exp[234]/[^/]+/seed\d+)",
     method="nc|random_interest|random_all",
-    brate=r"\d\.\d\d",
-    srate=r"\d\.\d\d",
+    brate=RATE_TAG_PATTERN,
+    srate=RATE_TAG_PATTERN,
     seed=r"\d+",
     n=r"\d+",
     experiment="exp2|exp3|exp4",
@@ -115,23 +121,23 @@ def embedding_threshold_caches(name):
     return []
 
 
-def rate_tag(rate):
-    return f"{float(rate):.2f}"
-
-
 def exp2_embeddings():
     exp = config["experiment2"]
     return f"results/embeddings/{exp['source_dataset']}/{exp['source_model']}/train.h5"
 
 
 def exp2_settings():
-    """(method, bonafide rate tag, spoof rate tag) for every Experiment-2 grid point."""
-    exp = config["experiment2"]
-    return [
-        (method, rate_tag(b), rate_tag(s))
-        for method in exp["methods"]
-        for b, s in exp["grid"]
-    ]
+    """(method, bonafide rate tag, spoof rate tag) for every Experiment-2 grid point (lossless tags)."""
+    return _exp2_settings(config)
+
+
+def exp2_rate_arg(tag, which):
+    """The configured rate behind a path tag, as exact text for the sampler's command line."""
+    return repr(exp2_rate(config, tag, which))
+
+
+# Fail at parse time, naming the grid entry, on a rate outside (0, 1] or a repeated grid point.
+exp2_grid(config)
 
 
 def experiment_datasets(experiment):
@@ -147,6 +153,9 @@ def experiment_model(experiment):
 
 
 def experiment_train_caches(experiment):
+    """Caches the training selection draws from: Experiment 3's pool (experiment3.pool), else train splits."""
+    if experiment == "exp3":
+        return exp3_pool_caches()
     return [cache_path(d, "train") for d in experiment_datasets(experiment)]
 
 
@@ -158,6 +167,13 @@ def experiment_val_caches(experiment):
             f"{experiment}: none of {experiment_datasets(experiment)} has a dev split to validate on"
         )
     return caches
+
+
+def experiment_val_selection(wildcards):
+    """Experiments 3 and 4 validate on a de-duplicated dev selection; Experiment 2 on its whole dev split."""
+    if wildcards.experiment in ("exp3", "exp4"):
+        return f"results/sampling/{wildcards.experiment}/{wildcards.setting}/seed{wildcards.seed}.val.tsv"
+    return []
 
 
 def eval_set_metrics(run):
@@ -200,8 +216,8 @@ def exp2_runs():
             runs.append(
                 {
                     "method": method,
-                    "bonafide_rate": float(b),
-                    "spoof_rate": float(s),
+                    "bonafide_rate": exp2_rate(config, b, "bonafide"),
+                    "spoof_rate": exp2_rate(config, s, "spoof"),
                     "seed": seed,
                     "summary": f"results/sampling/exp2/{setting}/seed{seed}.json",
                     "history": f"results/models/{run}/history.csv",
@@ -249,6 +265,25 @@ def exp3_cache_args(split):
     )
 
 
+def exp3_pool_caches():
+    """Caches of the Experiment-3 training pool (experiment3.pool: train, or train + dev)."""
+    return [cache_path(d, s) for d, s in exp3_pool(config, splits_of)]
+
+
+def exp3_pool_args():
+    """``--cache name:split=path`` flags of the pool, corpora in configured order."""
+    return " ".join(f"--cache {d}:{s}={cache_path(d, s)}" for d, s in exp3_pool(config, splits_of))
+
+
+def exp34_val_cache_args(experiment):
+    """``--cache name:dev=path`` flags of the dev splits that validate Experiments 3 and 4."""
+    return " ".join(
+        f"--cache {d}:dev={cache_path(d, 'dev')}"
+        for d in experiment_datasets(experiment)
+        if "dev" in splits_of(d)
+    )
+
+
 def exp3_dedup_caches():
     """(dataset, split, cache) scanned for cross-corpus duplicates: every split of the Exp-3 corpora."""
     return [
@@ -286,6 +321,16 @@ def table2_cells():
     return cells
 
 
+def table2_summaries():
+    """(N, repetition, sampling summary) of every Experiment-3 run: the realised counts of Table 2."""
+    exp = config["experiment3"]
+    return [
+        (n, seed, f"results/sampling/exp3/n{n}/seed{seed}.json")
+        for n in exp["n_per_class"]
+        for seed in range(exp["seeds"])
+    ]
+
+
 def exp4_embeddings():
     model = config["experiment4"]["source_model"]
     return [
@@ -309,3 +354,22 @@ def exp4_runs():
                 }
             )
     return runs
+
+
+# ------------------------------------------------------- duplicates (rules/duplicates.smk)
+
+
+def fingerprint_path(name, split):
+    return f"results/fingerprints/{name}/{split}.h5"
+
+
+def get_dedup_fingerprints(wildcards):
+    """Fingerprint files of every split of the Experiment-3 corpora, in the configured order."""
+    return [fingerprint_path(d, s) for d, s, _ in exp3_dedup_caches()]
+
+
+def get_dedup_fingerprint_args(wildcards):
+    """``--fingerprints dataset:split=path`` flags for find_duplicates, in the configured corpus order."""
+    return " ".join(
+        f"--fingerprints {d}:{s}={fingerprint_path(d, s)}" for d, s, _ in exp3_dedup_caches()
+    )

@@ -20,9 +20,12 @@ rule sample_exp2:
     params:
         metric=config["experiment2"]["metric"],
         seed=lambda w: run_seed(w.seed),
+        # the configured values behind the path tags (exact, never re-parsed from the path)
+        bonafide_rate=lambda w: exp2_rate_arg(w.brate, "bonafide"),
+        spoof_rate=lambda w: exp2_rate_arg(w.srate, "spoof"),
     shell:
         "python -m workflow_scripts.sample_nc --embeddings {input} --method {wildcards.method}"
-        " --bonafide-rate {wildcards.brate} --spoof-rate {wildcards.srate} --metric {params.metric}"
+        " --bonafide-rate {params.bonafide_rate} --spoof-rate {params.spoof_rate} --metric {params.metric}"
         " --seed {params.seed} --out {output.selection} --summary-out {output.summary} 2> {log}"
 
 

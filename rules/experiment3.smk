@@ -1,38 +1,6 @@
 """Experiment 3 (Table 2): random N per class per corpus, de-duplicated, merged, retrained."""
 
 
-rule find_duplicates:
-    input:
-        caches=lambda w: [c for _, _, c in exp3_dedup_caches()],
-        expected=exp3_expected_duplicates,
-    output:
-        pairs="results/duplicates/pairs.tsv",
-        summary="results/duplicates/summary.json",
-    log:
-        "results/logs/duplicates/find_duplicates.log",
-    benchmark:
-        "results/benchmarks/duplicates/find_duplicates.tsv"
-    conda:
-        "../envs/workflow.yaml"
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=120,
-    params:
-        caches=lambda w: " ".join(
-            f"--cache {d}:{s}={c}" for d, s, c in exp3_dedup_caches()
-        ),
-        threshold=config["experiment3"]["duplicate_threshold"],
-        expected=lambda w, input: (
-            f"--expected-demo {input.expected}/demo_duplicates.tsv"
-            if input.expected
-            else ""
-        ),
-    shell:
-        "python -m workflow_scripts.find_duplicates {params.caches} --threshold {params.threshold}"
-        " {params.expected} --out {output.pairs} --summary-out {output.summary} 2> {log}"
-
-
 rule eval_data:
     input:
         caches=lambda w: exp3_caches("eval"),
@@ -62,7 +30,7 @@ rule eval_data:
 
 rule sample_exp3:
     input:
-        caches=lambda w: exp3_caches("train"),
+        caches=lambda w: exp3_pool_caches(),
         duplicates="results/duplicates/pairs.tsv",
     output:
         selection="results/sampling/exp3/n{n}/seed{seed}.tsv",
@@ -78,7 +46,7 @@ rule sample_exp3:
         mem_mb=2000,
         runtime=10,
     params:
-        caches=lambda w: exp3_cache_args("train"),
+        caches=lambda w: exp3_pool_args(),  # experiment3.pool: train, or train + dev
         seed=lambda w: run_seed(w.seed),
     shell:
         "python -m workflow_scripts.sample_exp3 {params.caches} --n-per-class {wildcards.n}"
@@ -115,6 +83,7 @@ rule score_eval_data:
 rule table2:
     input:
         metrics=lambda w: [path for _, _, path in table2_cells()],
+        summaries=lambda w: [path for _, _, path in table2_summaries()],
         duplicates="results/duplicates/summary.json",
     output:
         csv=report(
@@ -124,6 +93,11 @@ rule table2:
         ),
         markdown="results/table2.md",
         seeds="results/table2_seeds.json",
+        counts=report(
+            "results/table2_counts.csv",
+            caption="../docs/report/table2_counts.rst",
+            category="Tables",
+        ),
     log:
         "results/logs/tables/table2.log",
     benchmark:
@@ -139,6 +113,10 @@ rule table2:
             f"--entry {n} {shlex.quote(name)} {path}"
             for n, name, path in table2_cells()
         ),
+        summaries=lambda w: " ".join(
+            f"--summary {n} {seed} {path}" for n, seed, path in table2_summaries()
+        ),
     shell:
-        "python -m workflow_scripts.make_table2 {params.entries} --out {output.csv}"
-        " --markdown {output.markdown} --seeds-json {output.seeds} 2> {log}"
+        "python -m workflow_scripts.make_table2 {params.entries} {params.summaries} --out {output.csv}"
+        " --markdown {output.markdown} --seeds-json {output.seeds}"
+        " --counts-out {output.counts} 2> {log}"

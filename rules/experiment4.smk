@@ -36,6 +36,8 @@ rule sample_full_method:
         " --summary-out {output.summary} --clusters-out {output.clusters} 2> {log}"
 
 
+# Experiment 4 stays on the train splits whatever experiment3.pool says: the full method samples
+# train embeddings, and its random control must draw from the same pool to be a fair comparison.
 rule sample_random_matched:
     input:
         caches=lambda w: exp3_caches("train"),

@@ -36,11 +36,41 @@ rule pretrain:
         " --out-dir {params.out_dir} --resume-path {params.resume} 2> {log}"
 
 
+rule validation_selection:
+    """Dev rows that validate an Experiment-3/4 run: no duplicate of another kept row, no training row."""
+    input:
+        caches=lambda w: experiment_val_caches(w.experiment),
+        duplicates="results/duplicates/pairs.tsv",
+        training="results/sampling/{experiment}/{setting}/seed{seed}.tsv",
+    output:
+        selection="results/sampling/{experiment}/{setting}/seed{seed}.val.tsv",
+        summary="results/sampling/{experiment}/{setting}/seed{seed}.val.json",
+    wildcard_constraints:
+        experiment="exp3|exp4",
+    log:
+        "results/logs/sampling/{experiment}/{setting}/seed{seed}.val.log",
+    benchmark:
+        "results/benchmarks/sampling/{experiment}/{setting}/seed{seed}.val.tsv"
+    conda:
+        "../envs/workflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        caches=lambda w: exp34_val_cache_args(w.experiment),
+    shell:
+        "python -m workflow_scripts.make_val_selection {params.caches}"
+        " --duplicates {input.duplicates} --training-selection {input.training}"
+        " --out {output.selection} --summary-out {output.summary} 2> {log}"
+
+
 rule train_selected:
     input:
         selection="results/sampling/{experiment}/{setting}/seed{seed}.tsv",
         train=lambda w: experiment_train_caches(w.experiment),
         val=lambda w: experiment_val_caches(w.experiment),
+        val_selection=experiment_val_selection,
     output:
         checkpoint="results/models/{experiment}/{setting}/seed{seed}/best.pt",
         history="results/models/{experiment}/{setting}/seed{seed}/history.csv",
@@ -62,8 +92,11 @@ rule train_selected:
         ),
         resume="results/resume/{experiment}/{setting}/seed{seed}.pt",
         out_dir=subpath(output.checkpoint, parent=True),
+        val_selection=lambda w, input: (
+            f"--val-selection {input.val_selection}" if input.val_selection else ""
+        ),
     shell:
         "python -m workflow_scripts.train {params.train_args}"
         " --train-caches {input.train} --train-selection {input.selection}"
-        " --val-caches {input.val} --threads {threads} --out-dir {params.out_dir}"
-        " --resume-path {params.resume} 2> {log}"
+        " --val-caches {input.val} {params.val_selection} --threads {threads}"
+        " --out-dir {params.out_dir} --resume-path {params.resume} 2> {log}"

@@ -235,8 +235,8 @@ def test_for_layout_errors(tmp_path: Path) -> None:
         build_manifest("for", {"format": "for", "root": str(root), "variant": "for-2sec"})
     with pytest.raises(DatasetConfigError, match="variant"):
         build_manifest("for", {"format": "for", "root": str(root), "variant": "for-3sec"})
-    with pytest.raises(FileNotFoundError, match="set root to its parent"):
-        build_manifest("for", {"format": "for", "root": str(root / "for-norm")})
+    with pytest.raises(DatasetConfigError, match="is the for-norm folder but option 'variant' is 'for-original'"):
+        build_manifest("for", {"format": "for", "root": str(root / "for-norm"), "variant": "for-original"})
     missing = root / "for-norm" / "validation" / "fake"
     for f in missing.iterdir():
         f.unlink()
@@ -440,3 +440,112 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     assert table["attack"].tolist()[0] == "-"
     assert quarantine["utt_id"].tolist() == ["LA_D_1"]
     assert list(quarantine.columns) == list(QUARANTINE_COLUMNS)
+
+
+# --- root forms: the folder containing the release's top folder, or that folder itself -------
+
+def _build(fmt: str, root: Path, **options: object) -> pd.DataFrame:
+    return build_manifest("ds", {"format": fmt, "root": str(root), **options}).table
+
+
+def test_asvspoof_root_may_be_the_la_folder(tmp_path: Path) -> None:
+    root = make_asvspoof(tmp_path / "asv")
+    parent = _build("asvspoof2019_la", root)
+    itself = _build("asvspoof2019_la", root / "LA")
+    pd.testing.assert_frame_equal(parent, itself)
+    assert len(itself) == 8 and itself["path"].iloc[0].startswith(str(root / "LA" / "ASVspoof2019_LA_train"))
+
+
+def test_itw_root_may_be_the_release_folder(tmp_path: Path) -> None:
+    root = make_itw(tmp_path / "itw")
+    itself = _build("in_the_wild", root / "release_in_the_wild")
+    pd.testing.assert_frame_equal(_build("in_the_wild", root), itself)
+    assert itself["utt_id"].tolist() == ["0", "1", "2", "3"]
+    assert itself["path"].iloc[0] == str(root / "release_in_the_wild" / "0.wav")
+
+
+@pytest.mark.parametrize(("variant", "folder"), [("for-original", "for-original"), ("for-2sec", "for-2seconds")])
+def test_for_root_may_be_the_variant_folder(tmp_path: Path, variant: str, folder: str) -> None:
+    root = make_for(tmp_path / "for", folder)
+    itself = _build("for", root / folder, variant=variant)
+    pd.testing.assert_frame_equal(_build("for", root, variant=variant), itself)
+    assert len(itself) == 9 and all(f"/{folder}/" in p for p in itself["path"])
+
+
+def test_for_variant_folder_under_another_name_is_accepted(tmp_path: Path) -> None:
+    make_for(tmp_path / "for", "for-original")
+    renamed = tmp_path / "for" / "FoR_full"
+    (tmp_path / "for" / "for-original").rename(renamed)
+    assert len(_build("for", renamed, variant="for-original")) == 9
+
+
+def test_wavefake_roots_may_be_generated_audio_and_ljspeech_folders(tmp_path: Path) -> None:
+    root, lj_root = tmp_path / "wf", tmp_path / "lj"
+    make_wavefake(root, lj_root=lj_root)
+    parent = build_manifest("wf", wavefake_cfg(root, ljspeech_root=str(lj_root))).table
+    for fake_root, real_root in [(root / "generated_audio", lj_root), (root, lj_root / "LJSpeech-1.1"),
+                                 (root / "generated_audio", lj_root / "LJSpeech-1.1")]:
+        table = build_manifest("wf", wavefake_cfg(fake_root, ljspeech_root=str(real_root))).table
+        pd.testing.assert_frame_equal(parent, table)
+    assert len(parent) == 4 * len(LJ_IDS)
+
+
+def test_wavefake_default_ljspeech_root_is_next_to_generated_audio(tmp_path: Path) -> None:
+    root = tmp_path / "wf"
+    make_wavefake(root)  # LJSpeech-1.1/ beside generated_audio/
+    itself = build_manifest("wf", wavefake_cfg(root / "generated_audio")).table
+    pd.testing.assert_frame_equal(build_manifest("wf", wavefake_cfg(root)).table, itself)
+    reals = itself.loc[itself["label"] == "bonafide", "path"]
+    assert len(reals) == len(LJ_IDS) and all(p.startswith(str(root / "LJSpeech-1.1" / "wavs")) for p in reals)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "make", "top", "marker"),
+    [("asvspoof2019_la", make_asvspoof, "LA", "ASVspoof2019_LA_cm_protocols"),
+     ("in_the_wild", make_itw, "release_in_the_wild", "meta.csv"),
+     ("for", lambda r: make_for(r, "for-norm"), "for-norm", "training")],
+)
+def test_root_with_neither_layout_names_root_and_both_forms(
+    tmp_path: Path, fmt: str, make, top: str, marker: str
+) -> None:
+    root = make(tmp_path / "corpus")
+    wrong = tmp_path / "elsewhere"
+    wrong.mkdir()
+    with pytest.raises(FileNotFoundError) as info:
+        _build(fmt, wrong)
+    message = str(info.value)
+    assert f"root {wrong} has neither accepted layout" in message
+    assert str(wrong / top / marker) in message and str(wrong / marker) in message
+    # the top folder's parent and the top folder itself still both work
+    assert len(_build(fmt, root)) == len(_build(fmt, root / top)) > 0
+
+
+def test_wavefake_neither_layout_names_both_forms(tmp_path: Path) -> None:
+    root = tmp_path / "wf"
+    make_wavefake(root)
+    with pytest.raises(FileNotFoundError) as info:
+        build_manifest("wf", wavefake_cfg(tmp_path))  # one level too high
+    assert f"root {tmp_path} has neither accepted layout" in str(info.value)
+    assert str(tmp_path / "generated_audio") in str(info.value)
+    empty = tmp_path / "lj"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError) as info:
+        build_manifest("wf", wavefake_cfg(root, ljspeech_root=str(empty)))
+    message = str(info.value)
+    assert f"ljspeech_root {empty} has neither accepted layout" in message
+    assert str(empty / "LJSpeech-1.1" / "wavs") in message and str(empty / "wavs") in message
+    lj_elsewhere = tmp_path / "wf2"
+    make_wavefake(lj_elsewhere, lj_root=tmp_path / "lj2")
+    with pytest.raises(FileNotFoundError, match="ljspeech_root is not set"):
+        build_manifest("wf", wavefake_cfg(lj_elsewhere / "generated_audio"))
+
+
+def test_root_matching_both_layouts_is_refused(tmp_path: Path) -> None:
+    root = make_asvspoof(tmp_path / "asv")
+    (root / "ASVspoof2019_LA_cm_protocols").mkdir()
+    with pytest.raises(DatasetConfigError, match="matches both accepted layouts"):
+        _build("asvspoof2019_la", root)
+    for_root = make_for(tmp_path / "for", "for-norm")
+    (for_root / "training").mkdir()
+    with pytest.raises(DatasetConfigError, match="matches both accepted layouts"):
+        _build("for", for_root)

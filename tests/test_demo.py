@@ -114,6 +114,8 @@ def test_asvspoof_layout_protocols_and_audio(corpora: Path) -> None:
 def test_for_layout_and_planted_duplicates(corpora: Path) -> None:
     root = corpora / "for"
     folders = {"train": "training", "dev": "validation", "eval": "testing"}
+    dups = read_duplicates(root)
+    planted = {rel for rel, _ in dups}
     for split, folder in folders.items():
         for label, sub in (("bonafide", "real"), ("spoof", "fake")):
             files = sorted((root / "for-norm" / folder / sub).iterdir())
@@ -121,14 +123,21 @@ def test_for_layout_and_planted_duplicates(corpora: Path) -> None:
             for f in files:
                 assert re.fullmatch(r"file\d+(\.mp3)?\.wav_16k\.wav_norm\.wav_mono\.wav_silence\.wav", f.name)
                 assert (".mp3" in f.name) == (sub == "fake")
-                _check_audio(f, 16000, "WAV", DURATION)
+                # planted copies carry up to 0.5 s of added leading silence and MP3 codec delay/padding
+                extra = 0.6 if f"for-norm/{folder}/{sub}/{f.name}" in planted else 0.0
+                _check_audio(f, 16000, "WAV", (DURATION[0], DURATION[1] + extra))
     assert sorted(p.name for p in root.iterdir()) == ["DEMO_CORPUS.txt", "demo_duplicates.tsv", "for-norm"]
-    dups = read_duplicates(root)
     assert len(dups) == FOR_SIZES["ljspeech_duplicates"]
     assert len({lj for _, lj in dups}) == len(dups)
     for rel, lj in dups:
         assert re.fullmatch(r"for-norm/(training|validation|testing)/real/.+\.wav", rel) and (root / rel).is_file()
         assert re.fullmatch(r"LJ0\d\d-\d{4}", lj)
+
+
+def test_for_planted_copies_are_deterministic(corpora: Path, tmp_path: Path) -> None:
+    """The MP3 round trips, offsets and gains of the planted copies are the same on every run."""
+    write_demo_corpus("for", tmp_path / "for", FOR_SIZES, seed=SEED, duration_s=DURATION)
+    assert _tree_digest(tmp_path / "for") == _tree_digest(corpora / "for")
 
 
 def test_for_2sec_variant_has_two_second_clips(tmp_path: Path) -> None:
@@ -217,18 +226,31 @@ def _norm_corr(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
+def _aligned_corr(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float]:
+    """Delay of ``b`` inside ``a`` (0..max_lag samples, by cross-correlation) and the correlation there."""
+    n = a.shape[0] + b.shape[0]
+    xcorr = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
+    lag = int(np.argmax(xcorr[: max_lag + 1]))
+    return lag, _norm_corr(a[lag:], b)
+
+
 def test_planted_duplicates_are_the_ljspeech_recordings(corpora: Path) -> None:
     lj_dir = corpora / "wf" / "LJSpeech-1.1" / "wavs"
     dups = read_duplicates(corpora / "for")
+    max_lag = int(0.7 * 22050)  # added leading silence (<= 0.5 s) + MP3 encoder delay
+    lags = []
     for rel, lj in dups:
         dup, sr = sf.read(str(corpora / "for" / rel))
         assert sr == 16000
         original, _ = sf.read(str(lj_dir / f"{lj}.wav"))
         back = channels.resample(dup, 16000, 22050)
-        assert _norm_corr(back, original) > 0.98
+        lag, corr = _aligned_corr(back, original, max_lag)
+        assert corr > 0.98
+        lags.append(lag)
         other = next(i for _, i in dups if i != lj)
         other_audio, _ = sf.read(str(lj_dir / f"{other}.wav"))
-        assert abs(_norm_corr(back, other_audio)) < 0.3
+        assert abs(_aligned_corr(back, other_audio, max_lag)[1]) < 0.3
+    assert len(set(lags)) == len(lags) and max(lags) > 0  # each copy has its own offset
     # the non-duplicate real files are not LJSpeech recordings
     plain = [
         p

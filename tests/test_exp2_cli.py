@@ -268,13 +268,14 @@ def test_figure1_subsample_and_outputs(tmp_path: Path) -> None:
 
 def _write_run(tmp: Path, name: str, *, eer_asv: float, eer_itw: float, seconds: list[float],
                counts: dict | None = None, method: str = "nc", rates=(1.0, 0.5), n_total=None) -> dict:
-    """Hand-made run files; EER-DET = EER-ROC + 0.01 and mAP = 1 - EER-ROC."""
+    """Hand-made run files; EER-DET = EER-ROC + 0.01, mAP = 1 - EER-ROC, AP-bonafide = 0.7 - EER-ROC."""
     run_dir = tmp / name
     run_dir.mkdir()
     metrics = {}
     for eval_name, eer in (("ASV eval", eer_asv), ("In the wild", eer_itw)):
         p = run_dir / f"{slugify(eval_name)}.json"
-        p.write_text(json.dumps({"eer_roc": eer, "eer_det": eer + 0.01, "map": 1 - eer, "auc": 0.5}))
+        p.write_text(json.dumps({"eer_roc": eer, "eer_det": eer + 0.01, "map": 1 - eer, "auc": 0.5,
+                                 "ap_spoof": 1 - eer, "ap_bonafide": 0.7 - eer, "ap_mean": 0.85 - eer}))
         metrics[eval_name] = str(p)
     history = run_dir / "history.csv"
     pd.DataFrame({"epoch": range(1, len(seconds) + 1), "train_loss": 0.5, "val_loss": 0.5, "val_eer": 0.1,
@@ -316,6 +317,9 @@ def test_table_exp2_aggregates_and_orders(tmp_path: Path) -> None:
     assert nc["asv_eval_eer_roc_std"] == pytest.approx(0.1)  # ddof=1 of 0.1, 0.2, 0.3
     assert nc["asv_eval_eer_det_mean"] == pytest.approx(0.21)
     assert nc["asv_eval_map_mean"] == pytest.approx(0.8)
+    assert nc["asv_eval_ap_bonafide_mean"] == pytest.approx(0.5)
+    assert nc["asv_eval_ap_mean_mean"] == pytest.approx(0.65)
+    assert nc["asv_eval_ap_mean_std"] == pytest.approx(0.1)
     assert nc["in_the_wild_eer_roc_mean"] == pytest.approx(0.53)
     assert nc["in_the_wild_eer_roc_std"] == pytest.approx(0.03)
     assert nc["train_seconds_mean"] == pytest.approx(30.0)
@@ -328,6 +332,7 @@ def test_table_exp2_aggregates_and_orders(tmp_path: Path) -> None:
     assert not table.isna().any().any()
     text = md.read_text()
     assert "0.200 ± 0.100" in text and "In the wild EER-ROC" in text
+    assert "ASV eval mAP" in text and "ASV eval AP-bonafide" in text and "In the wild AP-mean" in text
 
 
 def test_table_exp2_refuses_inconsistent_inputs(tmp_path: Path, capsys) -> None:
@@ -349,4 +354,10 @@ def test_table_exp2_refuses_inconsistent_inputs(tmp_path: Path, capsys) -> None:
     broken.write_text(json.dumps({"eer_roc": 0.1, "map": 0.9}))
     assert rc({**good, "metrics": {"ASV eval": str(broken)}}) == 2
     assert "broken.json" in capsys.readouterr().err
+    # A metrics file from before "map" meant spoof-positive AP lacks "ap_mean": refused, saying why.
+    stale = broken.with_name("stale.json")
+    stale.write_text(json.dumps({"eer_roc": 0.1, "eer_det": 0.11, "map": 0.9, "ap_bonafide": 0.85}))
+    assert rc({**good, "metrics": {"ASV eval": str(stale)}}) == 2
+    err = capsys.readouterr().err
+    assert "stale.json" in err and "'ap_mean'" in err and "re-run workflow_scripts.evaluate" in err
     assert not out.exists() and not md.exists()

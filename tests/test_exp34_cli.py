@@ -1,8 +1,10 @@
 """Experiments 3 and 4 command-line adapters: duplicates, random draws, eval subset, full method, tables.
 
 Small HDF5 caches in the documented layout (80 mel bands, 60 frames to stay
-fast; the fingerprint needs >= 30 frames) with planted copies: a row of one
-cache copied into another with a gain offset added to the log-mel.
+fast) with planted copies: a row of one cache copied into another with a gain
+offset added to the log-mel. ``find_duplicates`` reads fingerprint files; here
+each row's centred, unit-norm log-mel stands in for its audio fingerprint
+(the audio fingerprints themselves are tested in tests/test_duplicates.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_scripts import find_duplicates, make_eval_subset, make_table2, make_table_exp4
+from workflow_scripts import find_duplicates, make_eval_subset, make_table2, make_table_exp4, make_val_selection
 from workflow_scripts import sample_exp3, sample_full_method
 from workflow_scripts.sampling import rate_to_count
 from workflow_scripts.selections import (
     DUPLICATE_COLUMNS,
     duplicate_exclusions,
+    duplicate_groups,
     parse_named_path,
     read_cache_table,
+    read_duplicate_pairs,
     read_selection,
+    row_keys,
+    validation_exclusions,
 )
 
 N_MELS, N_FRAMES = 80, 60
@@ -47,6 +53,20 @@ def _write_cache(path: Path, features: np.ndarray, dataset: str, split: str, lab
         h5.create_dataset("attack", data=np.array(attacks, dtype=object), dtype=STR)
         h5.attrs.update({"dataset": dataset, "split": split, "n_mels": N_MELS, "n_frames": N_FRAMES})
     return utt
+
+
+def _write_fingerprints(path: Path, features: np.ndarray, dataset: str, split: str, labels: list[int],
+                        attacks: list[str], utt: list[str]) -> None:
+    """A make_fingerprints file standing in for the audio fingerprints: each row's centred, unit-norm log-mel."""
+    flat = features.reshape(features.shape[0], -1).astype(np.float32)
+    flat -= flat.mean(axis=1, keepdims=True)
+    flat /= np.linalg.norm(flat, axis=1, keepdims=True)
+    with h5py.File(path, "w") as h5:
+        h5.create_dataset("fingerprint", data=flat)
+        h5.create_dataset("utt_id", data=np.array(utt, dtype=object), dtype=STR)
+        h5.create_dataset("label", data=np.array(labels, dtype=np.int8))
+        h5.create_dataset("attack", data=np.array(attacks, dtype=object), dtype=STR)
+        h5.attrs.update({"dataset": dataset, "split": split, "dim": flat.shape[1]})
 
 
 def _copy(x: np.ndarray, rng: np.random.Generator, gain: float) -> np.ndarray:
@@ -89,13 +109,21 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                                       [1] * 8 + [0] * 8, ["-"] * 8 + ["melgan"] * 8, "wfev"),
         "for:eval": _write_cache(paths["for:eval"], fore, "for", "eval", [1] * 5 + [0] * 5, ["-"] * 10, "forev"),
     }
+    features = {"asvspoof2019:train": asv, "for:train": fort, "wavefake:train": wft, "wavefake:eval": wfe,
+                "for:eval": fore}
+    prints = {}
+    for key, path in paths.items():
+        prints[key] = path.with_suffix(".fp.h5")
+        with h5py.File(path, "r") as h5:
+            labels, attacks = h5["label"][()].tolist(), [a.decode() for a in h5["attack"][()]]
+        _write_fingerprints(prints[key], features[key], *key.split(":"), labels, attacks, utt[key])
     dup_tsv, dup_json = root / "dups.tsv", root / "dups.json"
     rc = find_duplicates.main(
-        [a for k, p in paths.items() for a in ("--cache", f"{k}={p}")]
+        [a for k, p in prints.items() for a in ("--fingerprints", f"{k}={p}")]
         + ["--out", str(dup_tsv), "--summary-out", str(dup_json)]
     )
     assert rc == 0
-    return {"root": root, "paths": paths, "utt": utt, "dup_tsv": dup_tsv, "dup_json": dup_json}
+    return {"root": root, "paths": paths, "utt": utt, "dup_tsv": dup_tsv, "dup_json": dup_json, "prints": prints}
 
 
 def _cache_args(corpus: dict[str, object], keys: list[str]) -> list[str]:
@@ -129,58 +157,7 @@ def test_find_duplicates_finds_the_planted_pairs_and_no_others(corpus: dict[str,
     assert cross[("wavefake:train", "wavefake:train")] == 1 and sum(cross.values()) == 1
 
 
-def test_spoofs_of_one_sentence_by_different_attacks_are_not_duplicates(tmp_path: Path) -> None:
-    """WaveFake vocodes each LJSpeech sentence with every vocoder: same content, different fakes."""
-    rng = np.random.default_rng(5)
-    feats = _logmel(rng, 8)
-    feats[1] = _copy(feats[0], rng, 0.3)  # same sentence, other vocoder: not a copy
-    feats[2] = _copy(feats[0], rng, -0.4)  # same sentence, same vocoder: a copy
-    path = tmp_path / "wf.h5"
-    _write_cache(path, feats, "wavefake", "train", [0] * 8,
-                 ["melgan", "hifigan", "melgan", "melgan", "hifigan", "melgan", "-", "-"], "wf")
-    out, summary_path = tmp_path / "d.tsv", tmp_path / "d.json"
-    assert find_duplicates.main(["--cache", f"wavefake:train={path}", "--out", str(out),
-                                 "--summary-out", str(summary_path)]) == 0
-    pairs = pd.read_csv(out, sep="\t", dtype=str)
-    assert set(zip(pairs["utt_a"], pairs["utt_b"])) == {("wf_000", "wf_002")}
-    stats = json.loads(summary_path.read_text())["pairs_per_cache_pair"][0]
-    assert stats["cross_attack_matches"] == 2  # (0, 1) and (1, 2)
-
-
-def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path) -> None:
-    rng = np.random.default_rng(1)
-    x = _logmel(rng, 6)
-    y = _logmel(rng, 6)
-    y[1] = _copy(x[0], rng, 2.0)
-    for_cache, wf_cache = tmp_path / "for.h5", tmp_path / "wf.h5"
-    with h5py.File(for_cache, "w") as h5:
-        h5.create_dataset("features", data=x.astype(np.float16))
-        h5.create_dataset("utt_id", data=np.array([f"train/real/f{i}.wav" for i in range(6)], dtype=object), dtype=STR)
-        h5.create_dataset("label", data=np.ones(6, np.int8))
-        h5.create_dataset("attack", data=np.array(["-"] * 6, dtype=object), dtype=STR)
-        h5.attrs.update({"dataset": "for", "split": "train"})
-    with h5py.File(wf_cache, "w") as h5:
-        h5.create_dataset("features", data=y.astype(np.float16))
-        h5.create_dataset("utt_id", data=np.array([f"LJSpeech/LJ00{i}-0001" for i in range(6)], dtype=object), dtype=STR)
-        h5.create_dataset("label", data=np.ones(6, np.int8))
-        h5.create_dataset("attack", data=np.array(["-"] * 6, dtype=object), dtype=STR)  # no split attribute
-    demo = tmp_path / "demo_duplicates.tsv"
-    demo.write_text(
-        "for_path\tljspeech_id\n"
-        "for-norm/training/real/f0.wav\tLJ001-0001\n"  # planted: found
-        "for-norm/training/real/f2.wav\tLJ003-0001\n"  # both scanned, not a copy: missed
-        "for-norm/testing/real/f0.wav\tLJ001-0001\n"  # FoR eval row not scanned
-    )
-    out, summary = tmp_path / "d.tsv", tmp_path / "d.json"
-    base = ["--cache", f"for={for_cache}", "--out", str(out), "--summary-out", str(summary)]
-    assert find_duplicates.main([*base, "--cache", f"wavefake:train={wf_cache}", "--expected-demo", str(demo)]) == 0
-    expected = json.loads(summary.read_text())["expected_demo"]
-    assert (expected["listed"], expected["scanned"], expected["found"], expected["missed"]) == (3, 2, 1, 1)
-    assert expected["missed_examples"] == [["train/real/f2.wav", "LJSpeech/LJ003-0001"]]
-    # A cache without a split attribute needs the split on the command line; a wrong dataset name is refused.
-    assert find_duplicates.main([*base, "--cache", f"wavefake={wf_cache}"]) == 2
-    assert find_duplicates.main(["--cache", f"asv={for_cache}", "--out", str(out), "--summary-out", str(summary)]) == 2
-    assert find_duplicates.main([*base, "--cache", f"for:train={for_cache}"]) == 2  # same cache twice
+# Attack restriction, --expected-demo and bad input of find_duplicates: tests/test_duplicates.py.
 
 
 def test_duplicate_exclusions_keep_training_copies_then_follow_priority() -> None:
@@ -302,6 +279,189 @@ def test_make_eval_subset_excludes_copies_of_training_recordings(corpus: dict[st
         "--n-per-class", "3", "--seed", "1", "--out", str(out), "--summary-out", str(summary)]) == 2
 
 
+# --------------------------------------------------------------------------- pools and validation
+
+#: (bonafide, spoof) rows per split of each corpus of the pool fixture.
+POOL_SIZES = {
+    "asvspoof2019": {"train": (4, 8), "dev": (4, 8), "eval": (4, 4)},
+    "for": {"train": (6, 6), "dev": (5, 5), "eval": (4, 4)},
+    "wavefake": {"train": (4, 6), "dev": (4, 6), "eval": (4, 4)},
+}
+#: Copies of bonafide recordings, (dataset:split, row) == (dataset:split, row).
+POOL_COPIES = [
+    (("for:train", 0), ("wavefake:dev", 0)),  # train vs dev: the dev copy never validates
+    (("for:dev", 1), ("wavefake:eval", 1)),  # dev vs eval: dev keeps it, eval data drops it
+    (("for:dev", 2), ("wavefake:dev", 2)),  # dev vs dev: the first corpus in configured order keeps it
+    (("asvspoof2019:train", 1), ("asvspoof2019:dev", 1)),  # train vs dev within one corpus
+    (("asvspoof2019:dev", 3), ("for:eval", 0)),  # dev vs eval
+    (("wavefake:train", 3), ("for:dev", 3)),  # dev vs train, listed the other way round
+]
+
+
+@pytest.fixture(scope="module")
+def pool_corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Train, dev and eval caches of three corpora and a find_duplicates pair table listing POOL_COPIES.
+
+    The pair table is written directly (what find_duplicates reports is tested
+    above): these tests are about what every stage does with the pairs.
+    """
+    root = tmp_path_factory.mktemp("pool")
+    rng = np.random.default_rng(11)
+    paths, utt = {}, {}
+    for dataset, splits in POOL_SIZES.items():
+        for split, (n_bona, n_spoof) in splits.items():
+            key = f"{dataset}:{split}"
+            paths[key] = root / f"{dataset}_{split}.h5"
+            utt[key] = _write_cache(paths[key], _logmel(rng, n_bona + n_spoof), dataset, split,
+                                    [1] * n_bona + [0] * n_spoof, ["-"] * n_bona + ["A01"] * n_spoof,
+                                    f"{dataset[:3]}{split}")
+    rows = []
+    for (a, i), (b, j) in POOL_COPIES:
+        rows.append((*a.split(":"), utt[a][i], *b.split(":"), utt[b][j], 0.99))
+    dup_tsv = root / "dups.tsv"
+    pd.DataFrame(rows, columns=list(DUPLICATE_COLUMNS)).to_csv(dup_tsv, sep="\t", index=False)
+    return {"root": root, "paths": paths, "utt": utt, "dup_tsv": dup_tsv}
+
+
+def _key(corpus: dict[str, object], where: str, row: int) -> tuple[str, str, str]:
+    dataset, split = where.split(":")
+    return (dataset, split, corpus["utt"][where][row])
+
+
+def _pool_args(corpus: dict[str, object], splits: tuple[str, ...]) -> list[str]:
+    """--cache flags in configured corpus order, as rules/common.smk writes them."""
+    return [a for d in POOL_SIZES for s in splits for a in ("--cache", f"{d}:{s}={corpus['paths'][f'{d}:{s}']}")]
+
+
+def _run_pool(corpus: dict[str, object], tmp: Path, splits: tuple[str, ...], n: int, seed: int) -> dict[str, object]:
+    """One Experiment-3 run's sets: training draw, validation selection, eval data."""
+    name = f"{'_'.join(splits)}_n{n}_s{seed}"
+    train_sel, train_sum = tmp / f"{name}.tsv", tmp / f"{name}.json"
+    assert sample_exp3.main([*_pool_args(corpus, splits), "--n-per-class", str(n), "--seed", str(seed),
+                             "--duplicates", str(corpus["dup_tsv"]), "--out", str(train_sel),
+                             "--summary-out", str(train_sum)]) == 0
+    val_sel, val_sum = tmp / f"{name}.val.tsv", tmp / f"{name}.val.json"
+    assert make_val_selection.main([*_pool_args(corpus, ("dev",)), "--duplicates", str(corpus["dup_tsv"]),
+                                    "--training-selection", str(train_sel), "--out", str(val_sel),
+                                    "--summary-out", str(val_sum)]) == 0
+    eval_sel = tmp / f"{name}.eval.tsv"
+    assert make_eval_subset.main([*_pool_args(corpus, ("eval",)), "--n-per-class", "100", "--seed", "1",
+                                  "--duplicates", str(corpus["dup_tsv"]), "--out", str(eval_sel),
+                                  "--summary-out", str(tmp / f"{name}.eval.json")]) == 0
+    return {"train": read_selection(train_sel), "val": read_selection(val_sel), "eval": read_selection(eval_sel),
+            "summary": json.loads(train_sum.read_text()), "val_summary": json.loads(val_sum.read_text())}
+
+
+def test_sample_exp3_train_dev_pool_draws_from_both_splits(pool_corpus: dict[str, object], tmp_path: Path) -> None:
+    # asvspoof2019 bonafide: 4 in train; train + dev gives 4 + 4 - 1 (the dev copy of a train recording) = 7.
+    train_only = _run_pool(pool_corpus, tmp_path, ("train",), 6, 0)["summary"]
+    short = {(r["dataset"], r["label"]): (r["available"], r["drawn"]) for r in train_only["shortfall"]}
+    assert short[("asvspoof2019", "bonafide")] == (4, 4)
+    assert train_only["pool"] == {d: ["train"] for d in POOL_SIZES}
+
+    run = _run_pool(pool_corpus, tmp_path, ("train", "dev"), 6, 0)
+    summary = run["summary"]
+    assert summary["pool"] == {d: ["train", "dev"] for d in POOL_SIZES}
+    counts = {(r["dataset"], r["label"]): r for r in summary["counts"]}
+    assert (counts[("asvspoof2019", "bonafide")]["available"], counts[("asvspoof2019", "bonafide")]["drawn"]) == (7, 6)
+    # for bonafide: 6 train + 5 dev - for:dev 3 (copy of a wavefake train row) = 10; wavefake: 4 + 4 - 2 = 6.
+    assert counts[("for", "bonafide")]["available"] == 10 and counts[("wavefake", "bonafide")]["available"] == 6
+    assert summary["shortfall"] == []
+    assert summary["total"] == {"bonafide": 18, "spoof": 18, "rows": 36}
+    assert set(run["train"]["split"]) == {"train", "dev"}
+    per_split = summary["per_split"]["asvspoof2019"]
+    assert per_split["train"]["bonafide"] + per_split["dev"]["bonafide"] == 6 and per_split["dev"]["bonafide"] >= 2
+
+    # An eval cache is never a training pool; a (dataset, split) given twice is an error.
+    out, js = tmp_path / "x.tsv", tmp_path / "x.json"
+    base = ["--n-per-class", "2", "--seed", "0", "--out", str(out), "--summary-out", str(js)]
+    assert sample_exp3.main([*_pool_args(pool_corpus, ("train", "eval")), *base]) == 2
+    twice = _pool_args(pool_corpus, ("train",))
+    assert sample_exp3.main([*twice, *twice[:2], *base]) == 2
+
+
+@pytest.mark.parametrize(
+    ("splits", "runs"),
+    [(("train",), [(3, 0), (5, 1), (50, 2)]), (("train", "dev"), [(2, 0), (3, 1), (3, 2)])],
+    ids=["pool_train", "pool_train_dev"],
+)
+def test_no_recording_is_in_two_of_training_validation_and_eval_data(
+    pool_corpus: dict[str, object], tmp_path: Path, splits: tuple[str, ...], runs: list[tuple[int, int]]
+) -> None:
+    pairs = read_duplicate_pairs(pool_corpus["dup_tsv"])
+    groups = duplicate_groups(pairs)
+    dev_rows = {k for d in POOL_SIZES for k in row_keys(read_cache_table(pool_corpus["paths"][f"{d}:dev"]))}
+    for n, seed in runs:
+        run = _run_pool(pool_corpus, tmp_path, splits, n, seed)
+        train, val, evald = (set(row_keys(run[k])) for k in ("train", "val", "eval"))
+        assert not train & val and not train & evald and not val & evald
+        assert val <= dev_rows and {k[1] for k in evald} == {"eval"}
+        used = train | val | evald
+        for group in groups:  # every planted recording is used at most once, in one role
+            assert len(used & set(group)) <= 1, group
+        # Never validated: copies of train-split recordings (drawn or not) and the dev-dev copy not kept.
+        for where, row in [("wavefake:dev", 0), ("wavefake:dev", 2), ("for:dev", 3), ("asvspoof2019:dev", 1)]:
+            assert _key(pool_corpus, where, row) not in val
+        # Never evaluated: eval copies of dev recordings.
+        assert _key(pool_corpus, "wavefake:eval", 1) not in evald and _key(pool_corpus, "for:eval", 0) not in evald
+        # The kept dev copies validate unless drawn for training.
+        for where, row in [("for:dev", 1), ("for:dev", 2), ("asvspoof2019:dev", 3)]:
+            key = _key(pool_corpus, where, row)
+            assert (key in val) != (key in train)
+        # Validation = dev rows - 4 duplicates - rows drawn from dev; the summary counts them.
+        drawn_dev = {k for k in train if k[1] == "dev"}
+        assert (len(drawn_dev) > 0) == ("dev" in splits)
+        assert val == dev_rows - drawn_dev - {_key(pool_corpus, w, r) for w, r in
+                                              [("wavefake:dev", 0), ("wavefake:dev", 2), ("for:dev", 3),
+                                               ("asvspoof2019:dev", 1)]}
+        counts = run["val_summary"]["counts"]
+        assert sum(r["training"] for r in counts) == len(drawn_dev)
+        assert sum(r["duplicate"] + r["copy_of_training"] for r in counts) == 4
+        assert sum(r["kept"] for r in counts) == len(val) == run["val_summary"]["total"]["rows"]
+
+
+def test_validation_exclusions_reasons() -> None:
+    rows = [
+        ("for", "train", "a", "wavefake", "dev", "b"),  # dev copy of a train row: duplicate
+        ("for", "dev", "c", "wavefake", "dev", "d"),  # dev-dev: d goes (for listed first)
+        ("for", "dev", "e", "wavefake", "eval", "f"),  # dev kept; e is drawn for training below
+    ]
+    pairs = pd.DataFrame([(*r, 0.99) for r in rows], columns=list(DUPLICATE_COLUMNS))
+    priority = [("for", "dev"), ("wavefake", "dev")]
+    reasons = validation_exclusions(pairs, priority, [("for", "dev", "e"), ("for", "train", "z")])
+    assert reasons == {
+        ("for", "dev", "e"): "training",
+        ("for", "train", "z"): "training",
+        ("wavefake", "dev", "b"): "duplicate",
+        ("wavefake", "dev", "d"): "duplicate",
+        ("wavefake", "eval", "f"): "duplicate",
+    }
+    # A copy of a training row goes even where the priority kept it (here: wavefake listed first for dev-dev).
+    reasons = validation_exclusions(pairs, [("wavefake", "dev"), ("for", "dev")], [("wavefake", "dev", "d")])
+    assert reasons[("for", "dev", "c")] in ("duplicate", "copy_of_training")
+    assert validation_exclusions(pairs, priority, [("for", "dev", "c")])[("wavefake", "dev", "d")] == "duplicate"
+    reasons = validation_exclusions(pairs, [("wavefake", "dev"), ("for", "dev")], [("wavefake", "dev", "d")])
+    assert reasons[("for", "dev", "c")] == "duplicate"  # wavefake:dev d is the keeper, c is its copy
+    reasons = validation_exclusions(pairs, priority, [("wavefake", "dev", "d")])
+    assert reasons[("for", "dev", "c")] == "copy_of_training"  # the keeper c is a copy of the training row d
+
+
+def test_make_val_selection_refuses_eval_caches_and_empty_classes(pool_corpus: dict[str, object],
+                                                                  tmp_path: Path) -> None:
+    empty = tmp_path / "none.tsv"
+    empty.write_text("dataset\tsplit\tutt_id\n")
+    base = ["--duplicates", str(pool_corpus["dup_tsv"]), "--training-selection", str(empty),
+            "--out", str(tmp_path / "v.tsv"), "--summary-out", str(tmp_path / "v.json")]
+    assert make_val_selection.main([*_pool_args(pool_corpus, ("dev",)), *base]) == 0
+    assert make_val_selection.main([*_pool_args(pool_corpus, ("eval",)), *base]) == 2
+    # Every dev row drawn for training leaves nothing to validate on: an error, not an empty set.
+    everything = tmp_path / "all.tsv"
+    pd.concat([read_cache_table(pool_corpus["paths"][f"{d}:dev"]) for d in POOL_SIZES])[
+        ["dataset", "split", "utt_id"]].to_csv(everything, sep="\t", index=False)
+    assert make_val_selection.main([*_pool_args(pool_corpus, ("dev",)), *base[:2], "--training-selection",
+                                    str(everything), *base[4:]]) == 2
+
+
 # --------------------------------------------------------------------------- Experiment 4 sampling
 
 
@@ -387,11 +547,14 @@ def test_sample_full_method_clusters_attacks_and_follows_rates(tmp_path: Path) -
 
 
 def _metrics(path: Path, eer: float, m: float, det: float) -> str:
-    path.write_text(json.dumps({"eer_roc": eer, "map": m, "eer_det": det, "auc": 0.9}))
+    """A metrics JSON as ``evaluate`` writes it: ``map`` = spoof-positive AP, plus the extra APs."""
+    ap_bonafide = m / 2
+    path.write_text(json.dumps({"eer_roc": eer, "map": m, "eer_det": det, "auc": 0.9, "ap_spoof": m,
+                                "ap_bonafide": ap_bonafide, "ap_mean": (m + ap_bonafide) / 2}))
     return str(path)
 
 
-def test_make_table2_layout_means_and_std(tmp_path: Path) -> None:
+def test_make_table2_layout_means_and_std(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     entries = []
     for n, seed, base in [(100, 1, 0.30), (100, 2, 0.20), (10, 1, 0.40), (1000, 1, 0.10)]:
         for eval_set, shift in [("eval data", 0.0), ("In the wild", 0.1)]:
@@ -402,11 +565,15 @@ def test_make_table2_layout_means_and_std(tmp_path: Path) -> None:
     table = pd.read_csv(out)
     assert list(table.columns) == ["eval_set", "metric", "10", "100", "1000", "10_std", "100_std", "1000_std"]
     assert list(zip(table["eval_set"], table["metric"])) == [
-        (e, m) for e in ("eval data", "In the wild") for m in ("EER-ROC", "mAP", "EER-DET")]
+        (e, m) for e in ("eval data", "In the wild") for m in ("EER-ROC", "mAP", "EER-DET", "AP-bonafide", "AP-mean")]
     row = table.iloc[0]
     assert row["100"] == pytest.approx(0.25) and row["10"] == pytest.approx(0.4)
     assert row["100_std"] == pytest.approx(np.std([0.3, 0.2], ddof=1), abs=1e-4) and row["10_std"] == 0
-    assert table.iloc[4]["100"] == pytest.approx(0.55)  # In the wild, mAP: mean of 0.5 and 0.6
+    cell = table.set_index(["eval_set", "metric"])["100"]
+    assert cell[("In the wild", "mAP")] == pytest.approx(0.55)  # mean over seeds of 0.5 and 0.6
+    assert cell[("In the wild", "AP-bonafide")] == pytest.approx(0.275)  # halves of those
+    assert cell[("In the wild", "AP-mean")] == pytest.approx(0.4125)  # (mAP + AP-bonafide) / 2
+    assert "| In the wild | AP-mean |" in md.read_text()
     text = md.read_text()
     assert "Table 2" in text and "Standard deviation" in text
     cells = json.loads(seeds.read_text())["cells"]
@@ -415,6 +582,65 @@ def test_make_table2_layout_means_and_std(tmp_path: Path) -> None:
     assert make_table2.main([*entries[:8], "--out", str(out), "--markdown", str(md)]) == 0
     assert list(pd.read_csv(out).columns) == ["eval_set", "metric", "100"]
     assert make_table2.main([*entries[:4], *entries[20:24], "--out", str(out), "--markdown", str(md)]) == 2
+    # A metrics file from before "map" meant spoof-positive AP (no "ap_mean") is refused, saying why.
+    stale = tmp_path / "stale.json"
+    stale.write_text(json.dumps({"eer_roc": 0.3, "map": 0.5, "eer_det": 0.31, "ap_bonafide": 0.6, "ap_spoof": 0.4}))
+    assert make_table2.main(["--entry", "10", "eval data", str(stale), "--out", str(out), "--markdown", str(md)]) == 2
+    last_error = capsys.readouterr().err.split("make_table2: error:")[-1]
+    assert "stale.json" in last_error and "'ap_mean'" in last_error and "re-run workflow_scripts.evaluate" in last_error
+
+
+def _sampling_summary(path: Path, n: int, available: dict[tuple[str, str], int]) -> str:
+    counts = [{"dataset": d, "label": c, "rows": a, "excluded": 0, "requested": n, "available": a,
+               "drawn": min(n, a)} for (d, c), a in available.items()]
+    path.write_text(json.dumps({"mode": "n_per_class", "n_per_class": n, "seed": 7, "counts": counts}))
+    return str(path)
+
+
+def test_make_table2_training_counts_rows_csv_and_shortfall_caption(tmp_path: Path) -> None:
+    available = {("asvspoof2019", "bonafide"): 2580, ("asvspoof2019", "spoof"): 22800,
+                 ("for", "bonafide"): 26941, ("for", "spoof"): 26927}
+    args = []
+    for n in (1000, 3000, 5000):
+        for seed in (0, 1):
+            for k, eval_set in enumerate(["eval data", "In the wild"]):
+                path = _metrics(tmp_path / f"m{n}_{seed}_{k}.json", 0.3 + 0.01 * seed, 0.6, 0.31)
+                args += ["--entry", str(n), eval_set, path]
+            args += ["--summary", str(n), str(seed), _sampling_summary(tmp_path / f"s{n}_{seed}.json", n, available)]
+    out, md, counts_csv = tmp_path / "t2.csv", tmp_path / "t2.md", tmp_path / "counts.csv"
+    assert make_table2.main([*args, "--out", str(out), "--markdown", str(md), "--counts-out", str(counts_csv)]) == 0
+
+    counts = pd.read_csv(counts_csv)
+    assert list(counts.columns) == ["n_per_class", "seed", "dataset", "class", "requested", "available", "drawn",
+                                    "shortfall"]
+    assert len(counts) == 3 * 2 * 4
+    row = counts[(counts["n_per_class"] == 3000) & (counts["dataset"] == "asvspoof2019")
+                 & (counts["class"] == "bonafide")]
+    assert row[["requested", "available", "drawn", "shortfall"]].values.tolist() == [[3000, 2580, 2580, 420]] * 2
+    assert (counts.loc[counts["dataset"] == "for", "shortfall"] == 0).all()
+
+    table = pd.read_csv(out)
+    training = table[table["eval_set"] == "training rows"].set_index("metric")
+    assert list(training.index) == ["asvspoof2019 bonafide", "asvspoof2019 spoof", "for bonafide", "for spoof"]
+    assert training.loc["asvspoof2019 bonafide", ["1000", "3000", "5000"]].tolist() == [1000, 2580, 2580]
+    assert training.loc["for spoof", "5000"] == 5000 and training.loc["for spoof", "5000_std"] == 0
+    assert "2580" in out.read_text() and "2580.0" not in out.read_text()  # counts stay integers
+    assert table[table["eval_set"] == "eval data"].iloc[0]["1000"] == pytest.approx(0.305)
+    text = md.read_text()
+    assert "| training rows | asvspoof2019 bonafide | 1000 | 2580 | 2580 |" in text
+    assert ("N = 3,000: asvspoof2019 bonafide 2,580 of 3,000 requested; "
+            "N = 5,000: asvspoof2019 bonafide 2,580 of 5,000 requested.") in text
+
+    # No shortfall: the caption says so. A summary of another N, or a missing N, is an error.
+    small = ["--entry", "10", "eval data", args[3], "--summary", "10", "0",
+             _sampling_summary(tmp_path / "s10.json", 10, available)]
+    assert make_table2.main([*small, "--out", str(out), "--markdown", str(md)]) == 0
+    assert "Every corpus gave the requested N" in md.read_text()
+    wrong = [*small[:4], "--summary", "10", "0", _sampling_summary(tmp_path / "s20.json", 20, available)]
+    assert make_table2.main([*wrong, "--out", str(out), "--markdown", str(md)]) == 2
+    other_n = [*args[:8], "--summary", "3000", "0", str(tmp_path / "s3000_0.json")]  # counts for an N not in the table
+    assert make_table2.main([*other_n, "--out", str(out), "--markdown", str(md)]) == 2
+    assert make_table2.main([*small[:4], "--out", str(out), "--markdown", str(md), "--counts-out", str(counts_csv)]) == 2
 
 
 def test_make_table_exp4_rows_and_figure(tmp_path: Path) -> None:
@@ -441,6 +667,7 @@ def test_make_table_exp4_rows_and_figure(tmp_path: Path) -> None:
     assert full["eval data: EER-ROC mean"] == pytest.approx(0.23)
     assert full["eval data: EER-ROC std"] == pytest.approx(np.std([0.22, 0.24], ddof=1), abs=1e-4)
     assert full["In the wild: EER-ROC mean"] == pytest.approx(1.23)
+    assert full["eval data: mAP mean"] == pytest.approx(0.7) and full["eval data: AP-mean mean"] == pytest.approx(0.525)
     assert table.iloc[1]["eval data: EER-ROC mean"] == pytest.approx(0.33)
     assert "±" in md.read_text()
     assert fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and fig.stat().st_size > 5000

@@ -20,13 +20,14 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from workflow_scripts.metrics import (
     ap_bonafide,
+    ap_mean,
     ap_spoof,
     average_precision,
     bootstrap_ci,
     compute_metrics,
     eer_det,
     eer_roc,
-    mean_average_precision,
+    paper_map,
     per_attack_eer,
     read_scores,
     roc_auc,
@@ -66,7 +67,8 @@ def test_perfectly_separated() -> None:
     assert roc_auc(scores, labels) == 1.0
     assert ap_bonafide(scores, labels) == 1.0
     assert ap_spoof(scores, labels) == 1.0
-    assert mean_average_precision(scores, labels) == 1.0
+    assert paper_map(scores, labels) == 1.0
+    assert ap_mean(scores, labels) == 1.0
 
 
 def test_perfectly_inverted() -> None:
@@ -81,6 +83,7 @@ def test_perfectly_inverted() -> None:
     assert roc_auc(scores, labels) == 0.0
     assert ap_bonafide(scores, labels) == pytest.approx(5 / 12)
     assert ap_spoof(scores, labels) == pytest.approx(5 / 12)
+    assert paper_map(scores, labels) == pytest.approx(5 / 12)
 
 
 def test_all_scores_equal() -> None:
@@ -89,6 +92,8 @@ def test_all_scores_equal() -> None:
     # reject-all (FRR 1, FAR 0), both |diff| 1; the first (threshold just below
     # 0.7) is taken and EER = (0 + 1) / 2. AUC: every pair tied -> 1/2.
     # AP: one group holding everything -> precision = prevalence (3/5, 2/5).
+    # The paper's mAP (spoof positive) is the spoof prevalence; the mean of the
+    # two APs is 1/2 for any class balance.
     scores, labels = trials([0.7, 0.7, 0.7], [0.7, 0.7])
     assert eer_roc(scores, labels) == 0.5
     eer, threshold = eer_det(scores, labels)
@@ -97,7 +102,8 @@ def test_all_scores_equal() -> None:
     assert roc_auc(scores, labels) == 0.5
     assert ap_bonafide(scores, labels) == pytest.approx(3 / 5)
     assert ap_spoof(scores, labels) == pytest.approx(2 / 5)
-    assert mean_average_precision(scores, labels) == pytest.approx(0.5)
+    assert paper_map(scores, labels) == pytest.approx(2 / 5)
+    assert ap_mean(scores, labels) == pytest.approx(0.5)
 
 
 def test_tie_across_classes() -> None:
@@ -117,7 +123,8 @@ def test_tie_across_classes() -> None:
     assert roc_auc(scores, labels) == 0.875
     assert ap_bonafide(scores, labels) == pytest.approx(5 / 6)
     assert ap_spoof(scores, labels) == pytest.approx(5 / 6)
-    assert mean_average_precision(scores, labels) == pytest.approx(5 / 6)
+    assert paper_map(scores, labels) == pytest.approx(5 / 6)
+    assert ap_mean(scores, labels) == pytest.approx(5 / 6)
 
 
 def test_eer_roc_and_eer_det_differ() -> None:
@@ -347,13 +354,17 @@ def test_compute_metrics_bootstrap_matches_bootstrap_ci() -> None:
     )
     result = compute_metrics(table, bootstrap=100, seed=9)
     assert compute_metrics(table, bootstrap=100, seed=9) == result
-    assert set(result["ci"]) >= {"eer_roc", "eer_det", "map"}
-    for name in ("eer_roc", "eer_det", "map"):
+    assert set(result["ci"]) >= {"eer_roc", "eer_det", "auc", "map", "ap_bonafide", "ap_mean"}
+    for name in ("eer_roc", "eer_det", "map", "ap_mean"):
         low, high = result["ci"][name]
         assert low <= result[name] <= high
     assert tuple(result["ci"]["eer_roc"]) == bootstrap_ci(eer_roc, scores, labels, n=100, seed=9)
+    # "map" is the paper's mAP (spoof-positive AP); "ap_mean" the mean of both APs.
     assert tuple(result["ci"]["map"]) == pytest.approx(
-        bootstrap_ci(mean_average_precision, scores, labels, n=100, seed=9)
+        bootstrap_ci(ap_spoof, scores, labels, n=100, seed=9)
+    )
+    assert tuple(result["ci"]["ap_mean"]) == pytest.approx(
+        bootstrap_ci(ap_mean, scores, labels, n=100, seed=9)
     )
     assert result["bootstrap"] == {"n": 100, "seed": 9, "alpha": 0.05}
     assert "ci" not in compute_metrics(table)
@@ -376,7 +387,7 @@ def test_compute_metrics_bootstrap_matches_bootstrap_ci() -> None:
     ],
 )
 def test_bad_arrays(scores: list, labels: list, message: str) -> None:
-    for metric in (eer_roc, eer_det, roc_auc, ap_bonafide, ap_spoof, mean_average_precision):
+    for metric in (eer_roc, eer_det, roc_auc, ap_bonafide, ap_spoof, paper_map, ap_mean):
         with pytest.raises(ValueError, match=message):
             metric(np.array(scores), np.array(labels))
 
@@ -490,6 +501,7 @@ def test_cli_csv_and_tsv(tmp_path: Path) -> None:
         "auc",
         "ap_bonafide",
         "ap_spoof",
+        "ap_mean",
         "map",
         "per_attack",
         "ci",
@@ -503,9 +515,12 @@ def test_cli_csv_and_tsv(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     from_tsv = json.loads(done.stdout)
     assert "ci" not in from_tsv
-    assert {k: from_tsv[k] for k in ("eer_roc", "eer_det", "map")} == {
-        k: printed[k] for k in ("eer_roc", "eer_det", "map")
+    assert {k: from_tsv[k] for k in ("eer_roc", "eer_det", "map", "ap_mean")} == {
+        k: printed[k] for k in ("eer_roc", "eer_det", "map", "ap_mean")
     }
+    # The reported mAP is the paper's: AP with spoof positive, not the mean of both.
+    assert printed["map"] == printed["ap_spoof"] == pytest.approx(ap_spoof(scores, labels))
+    assert printed["ap_mean"] == pytest.approx((printed["ap_bonafide"] + printed["ap_spoof"]) / 2)
 
 
 def test_cli_bad_file_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ EXPECTED_RESULTS = {
     "results/table1.csv": "Tables",
     "results/table_exp2.csv": "Tables",
     "results/table2.csv": "Tables",
+    "results/table2_counts.csv": "Tables",
     "results/table_exp4.csv": "Tables",
     "results/figures/figure1_tsne.png": "Figures",
     "results/figures/exp4_comparison.png": "Figures",

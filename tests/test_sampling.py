@@ -18,7 +18,6 @@ from workflow_scripts.sampling import (
     distances_to_means,
     draw_per_dataset,
     find_duplicates,
-    fingerprints,
     nc1,
     nc_sample,
     random_draw,
@@ -358,53 +357,7 @@ def test_cluster_agreement() -> None:
 
 # ---------------------------------------------------------------- duplicates
 
-N_MELS, N_FRAMES = 80, 301
-
-
-def _speechlike_power(rng: np.random.Generator, tilt: np.ndarray) -> np.ndarray:
-    """Mel power of a fake utterance: syllable-like bursts with their own spectra, and pauses."""
-    log_power = np.full((N_MELS, N_FRAMES), np.log(1e-9))
-    t = int(rng.integers(0, 15))
-    while t < N_FRAMES:
-        length = int(rng.integers(8, 30))
-        if rng.random() > 0.15:  # 15 % pauses
-            shape = np.cumsum(rng.normal(size=N_MELS)) * 0.5
-            level = rng.normal(0, 1.5)
-            log_power[:, t : t + length] = (tilt + shape + level)[:, None]
-        t += length
-    return np.exp(log_power + rng.normal(scale=0.5, size=log_power.shape))
-
-
-def _logmel(power: np.ndarray) -> np.ndarray:
-    return np.log(power + 1e-6)
-
-
-def test_fingerprint_finds_gain_changed_resampled_copy_only() -> None:
-    rng = np.random.default_rng(0)
-    tilt = np.linspace(3.0, -5.0, N_MELS)  # one speaker, as in LJSpeech
-    powers = [_speechlike_power(rng, tilt) for _ in range(60)]
-    originals = np.stack([_logmel(p) for p in powers]).astype(np.float16)  # caches are float16
-    # Copies of the first 20: +6 dB gain (power x 4 = g^2 with g = 2, so
-    # log(4 * mel + 1e-6), not log(mel) + log 4 near silence), a resampling-
-    # like roll-off of the top 12 mel bands, and small noise.
-    rolloff = np.ones(N_MELS)
-    rolloff[-12:] = np.exp(-np.linspace(0.0, 4.0, 12))
-    copies = np.stack(
-        [_logmel(4.0 * p * rolloff[:, None]) + rng.normal(scale=0.1, size=p.shape) for p in powers[:20]]
-    )
-    quieter = _logmel(0.01 * powers[0])  # -20 dB
-    fp_a = fingerprints(originals)
-    fp_b = fingerprints(np.concatenate([copies, quieter[None]]), chunk_size=7)
-    assert fp_a.shape == (60, 16 * 30) and fp_a.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(fp_a, axis=1), 1.0, rtol=1e-5)
-
-    pairs = find_duplicates(fp_a, fp_b, threshold=0.9, block_size=16)
-    assert list(zip(pairs["i"], pairs["j"])) == sorted([(i, i) for i in range(20)] + [(0, 20)])
-    assert pairs["similarity"].min() > 0.97
-    # Distinct utterances of the same "speaker" stay well below the threshold.
-    sims = fp_a @ fp_a.T
-    assert sims[np.triu_indices(60, k=1)].max() < 0.75
-    assert np.array_equal(dedup_indices(pairs, within_set=False), np.arange(21))
+# Fingerprints (features.fingerprint) and the lag-searched scan are tested in tests/test_duplicates.py.
 
 
 def test_find_duplicates_within_one_set_and_dedup_groups() -> None:
@@ -422,23 +375,10 @@ def test_find_duplicates_within_one_set_and_dedup_groups() -> None:
     assert empty.empty and list(empty.columns) == ["i", "j", "similarity"]
 
 
-def test_silent_utterance_matches_nothing_and_bad_shapes_fail() -> None:
-    silent = np.full((2, N_MELS, N_FRAMES), np.log(1e-6), dtype=np.float32)
-    fp = fingerprints(silent)
-    assert not np.any(fp) and find_duplicates(fp, threshold=0.9).empty
-    with pytest.raises(ValueError, match="n_mels, n_frames"):
-        fingerprints(np.zeros((3, 80)))
+def test_zero_fingerprints_match_nothing_and_bad_shapes_fail() -> None:
+    fp = np.zeros((2, 16), dtype=np.float32)  # silent recordings get zero fingerprints
+    assert find_duplicates(fp, threshold=0.9).empty
+    with pytest.raises(ValueError, match="2-D"):
+        find_duplicates(np.zeros((3, 4, 5)))
     with pytest.raises(ValueError, match="lengths differ"):
         find_duplicates(np.ones((2, 4)), np.ones((2, 5)))
-
-
-def test_fingerprints_read_an_hdf5_cache_in_chunks(tmp_path) -> None:
-    h5py = pytest.importorskip("h5py")
-    rng = np.random.default_rng(2)
-    feats = np.stack([_logmel(_speechlike_power(rng, np.zeros(N_MELS))) for _ in range(5)]).astype(np.float16)
-    path = tmp_path / "train.h5"
-    with h5py.File(path, "w") as f:
-        f.create_dataset("features", data=feats, chunks=(1, N_MELS, N_FRAMES))
-    with h5py.File(path, "r") as f:
-        from_file = fingerprints(f["features"], chunk_size=2)
-    np.testing.assert_array_equal(from_file, fingerprints(feats))

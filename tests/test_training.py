@@ -159,6 +159,53 @@ def test_epoch_order_and_both_feature_paths_agree(caches: dict[str, Path]) -> No
         per_batch.close()
 
 
+def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
+    caches: dict[str, Path], tmp_path: Path
+) -> None:
+    val_sel = tmp_path / "val.tsv"
+    chosen = [f"toy_dev_{i:04d}" for i in (1, 2, 5, 6, 9)]
+    pd.DataFrame({"dataset": "toy", "split": "dev", "utt_id": chosen, "label": "x"}).to_csv(
+        val_sel, sep="\t", index=False)
+    data = prepare_data([caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel, seed=0)
+    assert list(data.val.utt_id) == chosen and data.validation == "selection"
+    assert len(data.train) == 64
+    assert prepare_data([caches["train"]], val_caches=[caches["dev"]]).validation == "caches"
+
+    # A train + dev pool: dev rows drawn for training must not validate.
+    train_sel = tmp_path / "train.tsv"
+    pd.DataFrame({"dataset": ["toy"] * 4, "split": ["train", "train", "dev", "dev"],
+                  "utt_id": ["toy_train_0000", "toy_train_0001", "toy_dev_0003", "toy_dev_0005"]}).to_csv(
+        train_sel, sep="\t", index=False)
+    with pytest.raises(ValueError, match=r"1 row\(s\) are both training and validation rows.*toy_dev_0005"):
+        prepare_data([caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel)
+    with pytest.raises(ValueError, match="both training and validation"):
+        prepare_data([caches["train"], caches["dev"]], train_sel, [caches["dev"]])  # whole dev split
+    pd.DataFrame({"dataset": "toy", "split": "dev", "utt_id": ["toy_dev_0001", "toy_dev_0002"]}).to_csv(
+        val_sel, sep="\t", index=False)
+    data = prepare_data([caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel)
+    assert set(data.train.split) == {"train", "dev"} and list(data.val.utt_id) == ["toy_dev_0001", "toy_dev_0002"]
+
+    with pytest.raises(ValueError, match="needs the validation caches"):
+        prepare_data([caches["train"]], val_selection=val_sel)
+    pd.DataFrame({"dataset": ["toy"], "split": ["dev"], "utt_id": ["nope"]}).to_csv(val_sel, sep="\t", index=False)
+    with pytest.raises(KeyError, match=r"nope.*dev\.h5"):
+        prepare_data([caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel)
+
+
+def test_train_cli_reads_val_selection(caches: dict[str, Path], tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    args = train_cli.build_parser().parse_args([
+        "--model", "tiny_resnet", "--train-caches", str(caches["train"]), "--val-caches", str(caches["dev"]),
+        "--val-selection", "v.tsv", "--out-dir", "o", "--resume-path", "r.pt"])
+    assert args.val_selection == Path("v.tsv")
+    status = train_cli.main([
+        "--model", "tiny_resnet", "--train-caches", str(caches["train"]), "--val-caches", str(caches["dev"]),
+        "--val-selection", str(tmp_path / "missing.tsv"), "--out-dir", str(tmp_path / "out"),
+        "--resume-path", str(tmp_path / "r.pt")])
+    assert status == 2 and "missing.tsv" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_evaluation_split_is_refused_for_validation(caches: dict[str, Path]) -> None:
     with pytest.raises(ValueError, match="evaluation"):
         prepare_data([caches["train"]], val_caches=[caches["eval"]])

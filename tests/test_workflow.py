@@ -79,7 +79,16 @@ def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:
 
     table2 = pd.read_csv(results / "table2.csv")
     assert {"2", "3"} <= set(table2.columns)
-    assert set(table2["eval_set"]) == {"eval data", "In the wild"}
+    assert set(table2["eval_set"]) == {"eval data", "In the wild", "training rows"}
+    counts = pd.read_csv(results / "table2_counts.csv")
+    assert set(counts["n_per_class"]) == {2, 3} and (counts["drawn"] <= counts["requested"]).all()
+    # Experiments 3 and 4 validate on de-duplicated dev rows, never on a training row
+    for run in ("exp3/n2/seed0", "exp4/full_method/seed0"):
+        train = pd.read_csv(results / f"sampling/{run}.tsv", sep="\t", dtype=str)
+        val = pd.read_csv(results / f"sampling/{run}.val.tsv", sep="\t", dtype=str)
+        assert set(val["split"]) == {"dev"} and len(val) > 0
+        keys = ["dataset", "split", "utt_id"]
+        assert train[keys].merge(val[keys]).empty
 
     exp2 = pd.read_csv(results / "table_exp2.csv")
     assert len(exp2) == 4  # full-data reference + nc, random_interest, random_all at one grid point
@@ -117,6 +126,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
     counts = job_counts(snakemake(full_workdir, "all", "-n", config=more_n).stdout)
     assert counts == {
         "sample_exp3": 1,
+        "validation_selection": 1,
         "train_selected": 1,
         "score": 1,
         "score_eval_data": 1,

@@ -26,7 +26,11 @@ from workflow_scripts.metrics.report import compute_metrics, read_scores
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m workflow_scripts.evaluate",
-        description="EER-ROC, EER-DET, AUC, AP and mAP of a score table (see docs/metrics.md).",
+        description=(
+            "EER-ROC, EER-DET, AUC, per-class APs (ap_bonafide, ap_spoof, their mean ap_mean) and "
+            "the paper's mAP (key map: AP with spoof as the positive class) of a score table "
+            "(see docs/metrics.md)."
+        ),
     )
     parser.add_argument("scores", type=Path, help="score table (.csv or .tsv)")
     parser.add_argument(

@@ -5,6 +5,10 @@ Usage::
     python -m workflow_scripts.make_table1 \
         --entry "ASV eval" resnet results/metrics/.../eval.json [--entry ...] \
         --out results/table1.csv --markdown results/table1.md
+
+Rows: evaluation set x metric (``reporting.tables.TABLE_METRICS``: EER-ROC,
+mAP = the paper's AP with spoof positive, then EER-DET, AP-bonafide, AP-mean);
+columns: models.
 """
 
 from __future__ import annotations

@@ -5,14 +5,23 @@ Usage::
     python -m workflow_scripts.make_table2 \
         --entry 100 "eval data" results/metrics/exp3/n100_seed1/eval_data.json \
         --entry 100 "In the wild" results/metrics/exp3/n100_seed1/itw.json [--entry ...] \
-        --out results/table2.csv --markdown results/table2.md [--seeds-json results/table2_runs.json]
+        --out results/table2.csv --markdown results/table2.md [--seeds-json results/table2_runs.json] \
+        [--summary 100 0 results/sampling/exp3/n100/seed0.json ... --counts-out results/table2_counts.csv]
 
-Rows: evaluation set x metric (EER-ROC, mAP, EER-DET); columns: N. An N and
+Rows: evaluation set x metric (EER-ROC, mAP, EER-DET, AP-bonafide, AP-mean;
+``reporting.tables.TABLE_METRICS``; mAP is the paper's, AP with spoof positive);
+columns: N. An N and
 evaluation set given several times (runs with other seeds) is averaged; the
 CSV then gains ``{N}_std`` columns after the N columns (sample standard
 deviation over the runs) and the Markdown a second block, so the block of
 means keeps the paper's layout. ``--seeds-json`` (an output) lists, per cell,
 the metric files averaged and their values.
+
+``--summary N SEED JSON`` (the ``sample_exp3`` summary of every run) adds the
+realised training rows: rows ``training rows`` x "<dataset> <class>" (rows
+drawn, mean over seeds), a caption sentence in the Markdown naming every
+shortfall (a corpus with fewer eligible rows than N gives all it has), and
+``--counts-out``, the long table (``reporting.exp34.TABLE2_COUNT_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -23,7 +32,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workflow_scripts.io import atomic_path
-from workflow_scripts.reporting.exp34 import metric_value, table2, table2_markdown
+from workflow_scripts.reporting.exp34 import (
+    add_training_counts,
+    counts_caption,
+    metric_value,
+    table2,
+    table2_counts,
+    table2_markdown,
+)
 from workflow_scripts.reporting.tables import TABLE_METRICS
 from workflow_scripts.selections import read_json, write_json
 
@@ -46,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, required=True, help="CSV output")
     parser.add_argument("--markdown", type=Path, required=True, help="Markdown output")
     parser.add_argument("--seeds-json", type=Path, default=None, help="optional JSON output: the runs behind each cell")
+    parser.add_argument("--summary", nargs=3, action="append", default=[], metavar=("N", "SEED", "SUMMARY_JSON"),
+                        help="one run's sample_exp3 summary (repeat): adds its realised training counts")
+    parser.add_argument("--counts-out", type=Path, default=None,
+                        help="CSV output: realised counts per N, seed, dataset and class (needs --summary)")
     return parser
 
 
@@ -59,13 +79,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ValueError(f"{path}: metrics file must hold a JSON object")
             entries.append((parse_n(n_text), eval_name, values, str(path)))
         table = table2(entries)
+        counts = None
+        if args.counts_out is not None and not args.summary:
+            raise ValueError("--counts-out needs the runs' sampling summaries (--summary)")
+        if args.summary:
+            summaries = []
+            for n_text, seed_text, path in args.summary:
+                if not seed_text.isdigit():
+                    raise ValueError(f"--summary SEED must be a non-negative integer, got {seed_text!r}")
+                summaries.append((parse_n(n_text), int(seed_text), read_json(path, "sampling summary"), str(path)))
+            counts = table2_counts(summaries)
+            table = add_training_counts(table, counts)
     except ValueError as err:
         print(f"make_table2: error: {err}", file=sys.stderr)
         return 2
     with atomic_path(args.out) as tmp:
         table.combined().to_csv(tmp, index=False)
+    markdown = table2_markdown(table)
+    if counts is not None:
+        markdown += "\n" + counts_caption(counts) + "\n"
     with atomic_path(args.markdown) as tmp:
-        tmp.write_text(table2_markdown(table), encoding="utf-8")
+        tmp.write_text(markdown, encoding="utf-8")
+    if args.counts_out is not None and counts is not None:
+        with atomic_path(args.counts_out) as tmp:
+            counts.to_csv(tmp, index=False)
     if args.seeds_json is not None:
         cells: dict[str, dict[str, object]] = {}
         for n, eval_name, values, source in entries:

@@ -14,7 +14,9 @@ holding one. The reference is the full-data tiny ResNet (method ``full``,
 rates 1.0/1.0 by default). CSV columns: ``method, bonafide_rate,
 spoof_rate, n_bonafide, n_spoof, n_seeds``, then for every eval set (slug
 of its name) ``<slug>_eer_roc_mean, <slug>_eer_roc_std, <slug>_eer_det_mean,
-..., <slug>_map_std``, then ``train_seconds_mean``. Std uses ddof=1 over
+..., <slug>_map_std, <slug>_ap_bonafide_mean, ..., <slug>_ap_mean_std`` (``map``
+is the paper's mAP, AP with spoof positive; ``ap_mean`` the mean of the two
+per-class APs), then ``train_seconds_mean``. Std uses ddof=1 over
 >= 2 seeds and is 0 for one seed. Aggregation and row order:
 ``workflow_scripts/reporting/exp2.py``.
 """

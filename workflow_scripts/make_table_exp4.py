@@ -14,7 +14,8 @@ Usage::
 ``sample_exp3 --match-counts``); its ``total`` gives the training samples per
 class. ``history`` is the training ``history.csv``; the training time is the
 sum of its ``seconds`` column. One table row per method: mean and standard
-deviation over seeds of EER-ROC, mAP and EER-DET per evaluation set.
+deviation over seeds of EER-ROC, mAP (the paper's: AP with spoof positive),
+EER-DET, AP-bonafide and AP-mean per evaluation set.
 """
 
 from __future__ import annotations

@@ -8,21 +8,29 @@ Usage::
         --n-per-class N --seed S [--duplicates duplicates.tsv] \
         --out selection.tsv --summary-out summary.json
 
+    # pool of train + dev (experiment3.pool: train_dev): several splits of one dataset
+    python -m workflow_scripts.sample_exp3 \
+        --cache asvspoof2019:train=... --cache asvspoof2019:dev=... --cache for:train=... ...
+
     # random control at the full method's budget (Experiment 4):
     python -m workflow_scripts.sample_exp3 --cache ... --match-counts full_method_summary.json \
         --seed S [--duplicates duplicates.tsv] --out ... --summary-out ...
 
-Rows listed as excluded by :func:`selections.duplicate_exclusions` (priority:
-the order of ``--cache``, training splits first) are never drawn. A (dataset,
+A dataset's pool is the union of its caches (``train``, or ``train`` and
+``dev``; an ``eval`` cache is refused). Rows listed as excluded by
+:func:`selections.duplicate_exclusions` (priority: the order of ``--cache``,
+training splits first) are never drawn. A (dataset,
 class) with fewer eligible rows than requested gives all it has; the
 shortfall is logged and written to the summary. Each (dataset, class) draws
 from its own random stream keyed by name (``sampling.draw_per_dataset``), so
 ``--match-counts`` with the same count everywhere equals ``--n-per-class``.
 
 Selection columns: ``dataset, split, utt_id, label, attack``. Summary keys:
-``mode``, ``n_per_class``, ``seed``, ``caches``, ``counts`` (per dataset and
-class: ``rows``, ``excluded``, ``requested``, ``available``, ``drawn``),
-``shortfall``, ``duplicates`` and ``total`` (``bonafide``, ``spoof``, ``rows``).
+``mode``, ``n_per_class``, ``seed``, ``caches``, ``pool`` (splits per dataset),
+``counts`` (per dataset and class: ``rows``, ``excluded``, ``requested``,
+``available``, ``drawn``), ``shortfall``, ``duplicates``, ``per_dataset``,
+``per_split`` (drawn rows per dataset, split and class) and ``total``
+(``bonafide``, ``spoof``, ``rows``).
 """
 
 from __future__ import annotations
@@ -70,12 +78,22 @@ class Pool:
 
     @property
     def datasets(self) -> list[str]:
-        return [c["dataset"] for c in self.caches]
+        """Datasets in the order first given (a dataset may have several caches: its pool splits)."""
+        return list(dict.fromkeys(c["dataset"] for c in self.caches))
+
+    @property
+    def splits(self) -> dict[str, list[str]]:
+        """Splits of each dataset's pool, in the order given."""
+        out: dict[str, list[str]] = {}
+        for c in self.caches:
+            out.setdefault(c["dataset"], []).append(c["split"])
+        return out
 
 
 def load_pool(specs: Sequence[NamedPath], duplicates: Path | None) -> Pool:
     """Read the caches' metadata and mark rows excluded as duplicates.
 
+    One cache per (dataset, split); a dataset may have several (its pool).
     Exclusion priority is the order of ``specs`` (see ``duplicate_exclusions``:
     training splits outrank evaluation splits regardless of order).
     """
@@ -86,8 +104,8 @@ def load_pool(specs: Sequence[NamedPath], duplicates: Path | None) -> Pool:
     for spec in specs:
         meta = read_cache_table(spec.path, dataset=spec.dataset, split=spec.split)
         dataset, split = meta.attrs["dataset"], meta.attrs["split"]
-        if any(c["dataset"] == dataset for c in caches):
-            raise ValueError(f"{spec.path}: dataset {dataset!r} was already given; give one cache per dataset")
+        if any((c["dataset"], c["split"]) == (dataset, split) for c in caches):
+            raise ValueError(f"{spec.path}: ({dataset}, {split}) was already given; give one cache per dataset and split")
         caches.append({"dataset": dataset, "split": split, "path": str(spec.path), "rows": int(len(meta))})
         parts.append(meta)
     table = pd.concat(parts, ignore_index=True)
@@ -165,6 +183,14 @@ def matched_counts(summary: Mapping[str, Any], datasets: Sequence[str], where: s
     return counts
 
 
+def split_counts(selection: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Selected rows per dataset, split and class (how much of a train + dev pool came from dev)."""
+    return {
+        str(ds): {str(sp): class_counts(rows, by_dataset=False) for sp, rows in part.groupby("split", sort=True)}
+        for ds, part in selection.groupby("dataset", sort=True)
+    }
+
+
 def report(
     pool: Pool, counts: pd.DataFrame, selection: pd.DataFrame, *, seed: int, **extra: Any
 ) -> dict[str, Any]:
@@ -177,18 +203,20 @@ def report(
         **extra,
         "seed": int(seed),
         "caches": pool.caches,
+        "pool": pool.splits,
         "counts": counts.to_dict(orient="records"),
         "shortfall": shortfall.to_dict(orient="records"),
         "duplicates": pool.duplicates,
         "per_dataset": class_counts(selection),
+        "per_split": split_counts(selection),
         "total": {**class_counts(selection, by_dataset=False), "rows": int(len(selection))},
     }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workflow_scripts.sample_exp3", description=__doc__.split("\n")[0])
-    parser.add_argument("--cache", action="append", required=True, metavar="DATASET=H5",
-                        help="a dataset's training cache (repeat, one per dataset)")
+    parser.add_argument("--cache", action="append", required=True, metavar="DATASET[:SPLIT]=H5",
+                        help="a training-pool cache (repeat; one per dataset and split, e.g. train and dev)")
     budget = parser.add_mutually_exclusive_group(required=True)
     budget.add_argument("--n-per-class", type=int, help="N bonafide and N spoof per dataset")
     budget.add_argument("--match-counts", type=Path, help="sample_full_method summary whose per-dataset counts to draw")
@@ -207,8 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ValueError(f"--seed must be >= 0, got {args.seed}")
         pool = load_pool([parse_named_path(t, option="--cache") for t in args.cache], args.duplicates)
         for cache in pool.caches:
+            if cache["split"] == "eval":
+                raise ValueError(f"{cache['path']} is an eval split; training rows are never drawn from evaluation data")
             if cache["split"] != "train":
-                log.warning("%s is the %r split, not train", cache["path"], cache["split"])
+                log.info("%s: the %r split is part of the %s pool", cache["path"], cache["split"], cache["dataset"])
         if args.match_counts is not None:
             requested = matched_counts(read_json(args.match_counts, "match-counts summary"), pool.datasets,
                                        str(args.match_counts))

@@ -5,8 +5,9 @@
   h5py without touching the features (:func:`read_cache_table`);
 * selection TSVs (``dataset, split, utt_id`` first, then optional columns),
   the format ``train --train-selection`` and ``score --selection`` read;
-* duplicate-pair tables from ``find_duplicates`` and the rule that turns
-  them into rows to exclude (:func:`duplicate_exclusions`);
+* duplicate-pair tables from ``find_duplicates`` and the rules that turn
+  them into rows to exclude (:func:`duplicate_exclusions`, and for
+  validation sets :func:`validation_exclusions`);
 * JSON written atomically and without NaN (:func:`write_json`).
 
 Row keys are ``(dataset, split, utt_id)`` tuples of ``str`` throughout.
@@ -282,6 +283,36 @@ def duplicate_exclusions(pairs: pd.DataFrame, priority: Sequence[tuple[str, str]
         keeper = min(group, key=lambda k: _priority_key(k, position))
         excluded.update(k for k in group if k != keeper)
     return excluded
+
+
+#: Why a row may not validate a model (:func:`validation_exclusions`), in the order they are checked.
+VALIDATION_EXCLUSION_REASONS: tuple[str, ...] = ("training", "duplicate", "copy_of_training")
+
+
+def validation_exclusions(
+    pairs: pd.DataFrame, priority: Sequence[tuple[str, str]], training: Iterable[RowKey]
+) -> dict[RowKey, str]:
+    """Rows that must not validate a model trained on the rows ``training``, each with its reason.
+
+    * ``training``: the row is a training row (a train + dev pool draws from dev);
+    * ``duplicate``: :func:`duplicate_exclusions` drops it (another copy of the
+      recording is kept: a training split outranks dev, so a dev copy of any
+      train-split recording goes, drawn or not);
+    * ``copy_of_training``: it shares a duplicate group with a training row,
+      whichever copy the priority kept.
+
+    The first reason that applies is given. Together they guarantee that no
+    validation row is a training row or a copy of one.
+    """
+    train_keys = {tuple(str(v) for v in k) for k in training}
+    out: dict[RowKey, str] = {k: "training" for k in train_keys}  # type: ignore[misc]
+    for key in sorted(duplicate_exclusions(pairs, priority)):
+        out.setdefault(key, "duplicate")
+    for group in duplicate_groups(pairs):
+        if any(k in train_keys for k in group):
+            for key in group:
+                out.setdefault(key, "copy_of_training")
+    return out
 
 
 def excluded_mask(table: pd.DataFrame, exclusions: Iterable[RowKey]) -> np.ndarray:

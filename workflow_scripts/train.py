@@ -4,7 +4,7 @@ Usage::
 
     python -m workflow_scripts.train --model tiny_resnet [--model-kwargs-json '{}']
         --train-caches A.h5 [B.h5 ...] [--train-selection sel.tsv]
-        [--val-caches V.h5 ...] [--val-fraction 0.1]
+        [--val-caches V.h5 ... [--val-selection val.tsv]] [--val-fraction 0.1]
         --max-epochs N --patience P --batch-size B --learning-rate LR --seed S
         [--device auto] [--threads T] [--max-memory-mb MB]
         --out-dir DIR --resume-path R.pt
@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="TSV (dataset, split, utt_id) restricting the training rows")
     parser.add_argument("--val-caches", nargs="*", type=Path, default=None, metavar="H5",
                         help="validation caches (e.g. the dev split); default: hold out --val-fraction")
+    parser.add_argument("--val-selection", type=Path, default=None,
+                        help="TSV (dataset, split, utt_id) restricting the validation rows of --val-caches")
     parser.add_argument("--val-fraction", type=float, default=0.1,
                         help="stratified hold-out share when no --val-caches are given")
     parser.add_argument("--max-epochs", type=int, default=100)
@@ -108,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_memory_mb=args.max_memory_mb, val_loss=args.val_loss,
         )
         kwargs = _model_kwargs(args.model_kwargs_json)
-        data = prepare_data(args.train_caches, args.train_selection, args.val_caches, args.val_fraction, args.seed)
+        data = prepare_data(args.train_caches, args.train_selection, args.val_caches, args.val_fraction, args.seed,
+                            val_selection=args.val_selection)
         result = train(args.model, kwargs, data, params, args.resume_path, epoch_callback=_exit_hook())
     except (ValueError, KeyError, FileNotFoundError, TypeError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err

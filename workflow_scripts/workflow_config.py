@@ -2,12 +2,18 @@
 
 The JSON schema checks types and unknown keys; this module adds what a schema
 cannot say: which keys belong to which dataset format, their per-format
-defaults, and where the demo corpus stands in for a missing root.
+defaults, where the demo corpus stands in for a missing root, the checked
+Experiment-2 grid with its lossless rate tags (path wildcards), and the
+(dataset, split) caches of the Experiment-3 training pool.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from workflow_scripts.datasets import SPLITS_BY_FORMAT, asvspoof2019, fakeorreal, in_the_wild, wavefake
 
@@ -58,3 +64,100 @@ def demo_sizes(config: dict[str, Any], fmt: str) -> dict[str, Any]:
         return config["demo"][fmt]
     except KeyError as err:
         raise ConfigError(f"demo.{fmt} is missing from the config (needed for the demo corpus)") from err
+
+
+# --------------------------------------------------------------------------- Experiment 2 grid
+
+#: Wildcard pattern of a rate tag (:func:`rate_tag`): ``1.0`` or ``0.`` plus digits without trailing zeros.
+#: One value has exactly one tag, so two spellings of a rate never make two output paths.
+RATE_TAG_PATTERN = r"(?:1\.0|0\.\d*[1-9])"
+
+
+def rate_tag(rate: float) -> str:
+    """Lossless path tag of a sampling rate: the shortest positional decimal that reads back exactly.
+
+    ``1.0``, ``0.5``, ``0.125``, ``0.12``; ``float(rate_tag(x)) == x`` for every float.
+    """
+    value = float(rate)
+    tag = str(np.format_float_positional(value, trim="0"))
+    if float(tag) != value:  # cannot happen for finite floats (shortest round-trip digits)
+        raise ConfigError(f"rate {rate!r} has no exact decimal tag")
+    return tag
+
+
+def _rate(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ConfigError(f"{where} must be a number in (0, 1], got {value!r}")
+    rate = float(value)
+    if not (math.isfinite(rate) and 0.0 < rate <= 1.0):
+        raise ConfigError(f"{where} = {value!r} is outside (0, 1]; a rate is the share of a class's samples of interest kept")
+    return rate
+
+
+def exp2_grid(config: Mapping[str, Any]) -> list[tuple[float, float]]:
+    """The checked ``experiment2.grid``: (bonafide rate, spoof rate) pairs, each rate in (0, 1], no pair twice.
+
+    Errors name the grid entry (``experiment2.grid[i]``). Pairs are compared as
+    floats, so ``[1, 0.5]`` and ``[1.0, 0.5]`` are the same point.
+    """
+    grid = config["experiment2"]["grid"]
+    points: list[tuple[float, float]] = []
+    seen: dict[tuple[float, float], int] = {}
+    for i, point in enumerate(grid):
+        where = f"experiment2.grid[{i}]"
+        if not isinstance(point, (list, tuple)) or len(point) != 2:
+            raise ConfigError(f"{where} = {point!r} must be a [bonafide rate, spoof rate] pair")
+        pair = (_rate(point[0], f"{where} bonafide rate"), _rate(point[1], f"{where} spoof rate"))
+        if pair in seen:
+            raise ConfigError(
+                f"{where} = {list(point)!r} repeats experiment2.grid[{seen[pair]}]; each grid point is listed once"
+            )
+        seen[pair] = i
+        points.append(pair)
+    return points
+
+
+def exp2_settings(config: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(method, bonafide rate tag, spoof rate tag) for every Experiment-2 grid point and method."""
+    points = exp2_grid(config)
+    return [(method, rate_tag(b), rate_tag(s)) for method in config["experiment2"]["methods"] for b, s in points]
+
+
+def exp2_rate(config: Mapping[str, Any], tag: str, which: str) -> float:
+    """The configured rate (``which``: ``bonafide`` or ``spoof``) whose tag is ``tag``.
+
+    The sampler gets this value, not a number parsed back from a path, so the
+    command line carries exactly what the config says.
+    """
+    column = {"bonafide": 0, "spoof": 1}[which]
+    for point in exp2_grid(config):
+        if rate_tag(point[column]) == tag:
+            return point[column]
+    raise ConfigError(f"{which} rate tag {tag!r} matches no experiment2.grid entry")
+
+
+# --------------------------------------------------------------------------- Experiment 3 pool
+
+#: Splits each ``experiment3.pool`` value draws the Experiment-3 training rows from.
+EXP3_POOLS: dict[str, tuple[str, ...]] = {"train": ("train",), "train_dev": ("train", "dev")}
+
+
+def exp3_pool(
+    config: Mapping[str, Any], splits_of: Callable[[str], Sequence[str]]
+) -> list[tuple[str, str]]:
+    """(dataset, split) caches of the Experiment-3 training pool, datasets in configured order.
+
+    ``splits_of(name)`` gives the splits a dataset has; a corpus without a dev
+    split contributes its train split only.
+    """
+    exp = config["experiment3"]
+    pool = exp.get("pool", "train")
+    if pool not in EXP3_POOLS:
+        raise ConfigError(f"experiment3.pool: unknown value {pool!r} (expected one of {sorted(EXP3_POOLS)})")
+    out = []
+    for name in exp["datasets"]:
+        available = tuple(splits_of(name))
+        if "train" not in available:
+            raise ConfigError(f"experiment3.datasets: {name!r} has no train split (splits: {list(available)})")
+        out += [(name, split) for split in EXP3_POOLS[pool] if split in available]
+    return out

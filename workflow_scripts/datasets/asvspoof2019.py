@@ -1,9 +1,12 @@
 """ASVspoof 2019 LA adapter: CM protocol files -> manifest rows.
 
-Layout (under ``root``)::
+Layout::
 
     LA/ASVspoof2019_LA_cm_protocols/ASVspoof2019.LA.cm.{train.trn,dev.trl,eval.trl}.txt
     LA/ASVspoof2019_LA_{train,dev,eval}/flac/<FILE_ID>.flac
+
+``root`` is either the folder containing ``LA/`` or the ``LA`` folder itself;
+the form is recognised by where ``ASVspoof2019_LA_cm_protocols/`` is.
 
 Each protocol line is ``SPEAKER_ID FILE_ID - ATTACK_ID KEY``. ``utt_id`` is the
 FILE_ID; rows follow protocol order, split by split (train, dev, eval).
@@ -24,6 +27,7 @@ from .manifest import (
     file_names,
     read_text_lines,
     require_dir,
+    locate_top_folder,
     require_file,
     require_root,
     take_options,
@@ -39,16 +43,17 @@ PROTOCOL_FILES: dict[str, str] = {
     "dev": "ASVspoof2019.LA.cm.dev.trl.txt",
     "eval": "ASVspoof2019.LA.cm.eval.trl.txt",
 }
-PROTOCOL_DIR = Path("LA") / "ASVspoof2019_LA_cm_protocols"
+TOP_DIR = "LA"
+PROTOCOL_DIR = "ASVspoof2019_LA_cm_protocols"
 KEYS = ("bonafide", "spoof")
 #: Spoofing attack ids used in ASVspoof 2019 LA (A01-A06 train/dev, A07-A19 eval).
 ATTACK_ID = re.compile(r"A(0[1-9]|1[0-9])")
 N_FIELDS = 5
 
 
-def audio_dir(root: Path, split: str) -> Path:
-    """Folder that holds a split's FLAC files."""
-    return root / "LA" / f"ASVspoof2019_LA_{split}" / "flac"
+def audio_dir(la_dir: Path, split: str) -> Path:
+    """Folder that holds a split's FLAC files, under the ``LA`` folder."""
+    return la_dir / f"ASVspoof2019_LA_{split}" / "flac"
 
 
 def line_problem(fields: list[str]) -> str | None:
@@ -84,7 +89,8 @@ def read_asvspoof2019_la(
     context = dataset_context(name, FORMAT)
     options = take_options(cfg, OPTION_DEFAULTS, context=context)
     root = require_root(options["root"], context=context)
-    protocol_dir = require_dir(root / PROTOCOL_DIR, context=context, what="protocol")
+    la_dir = locate_top_folder(root, TOP_DIR, [PROTOCOL_DIR], context=context)
+    protocol_dir = require_dir(la_dir / PROTOCOL_DIR, context=context, what="protocol")
 
     rows: list[ManifestRow] = []
     first_seen: dict[str, str] = {}  # FILE_ID -> "protocol:line" where it was first listed
@@ -92,7 +98,7 @@ def read_asvspoof2019_la(
         protocol = require_file(
             protocol_dir / PROTOCOL_FILES[split], context=context, what=f"{split} protocol file"
         )
-        flac_dir = require_dir(audio_dir(root, split), context=context, what=f"{split} audio")
+        flac_dir = require_dir(audio_dir(la_dir, split), context=context, what=f"{split} audio")
         present = file_names(flac_dir)
         for line_no, line in enumerate(read_text_lines(protocol), start=1):
             fields = line.split()

@@ -1,12 +1,15 @@
 """Fake-or-Real (FoR) adapter: folder names are the labels and splits.
 
-Layout (under ``root``)::
+Layout::
 
     <variant>/{training,validation,testing}/{real,fake}/<file>.{wav,mp3,flac,ogg}
 
 ``variant`` is one of ``for-norm``, ``for-2sec``, ``for-rerec``,
 ``for-original``; the release spells two of the folders ``for-2seconds`` and
 ``for-rerecorded``, and either spelling is accepted (as option or on disk).
+``root`` is either the folder containing the variant folder or the variant
+folder itself (recognised by its ``training/`` folder); a root named after
+another variant than the configured one is refused.
 
 ``utt_id`` is ``<split>/<label folder>/<file name>`` (e.g.
 ``train/real/file1.wav``): FoR reuses file names across splits and labels, and
@@ -48,6 +51,8 @@ VARIANT_FOLDERS: dict[str, tuple[str, ...]] = {
 SPLIT_FOLDERS: dict[str, str] = {"training": "train", "validation": "dev", "testing": "eval"}
 #: Label folder on disk -> manifest label.
 LABEL_FOLDERS: dict[str, str] = {"real": "bonafide", "fake": "spoof"}
+#: Folder that marks a variant folder (how a root that is one is recognised).
+MARKER_FOLDER = "training"
 AUDIO_EXTENSIONS: frozenset[str] = frozenset({".wav", ".mp3", ".flac", ".ogg"})
 
 log = logging.getLogger(__name__)
@@ -63,20 +68,38 @@ def canonical_variant(variant: Any, *, context: str) -> str:
 
 
 def variant_dir(root: Path, variant: str, *, context: str) -> Path:
-    """The variant folder under ``root``, whichever accepted spelling is on disk."""
+    """The variant folder: under ``root`` (either accepted spelling) or ``root`` itself.
+
+    ``root`` is the variant folder itself when it holds ``training/``; its
+    name must then not be a spelling of another variant (that would read the
+    wrong corpus silently), but any other name (a renamed copy) is accepted.
+    """
     spellings = VARIANT_FOLDERS[variant]
     found = [root / s for s in spellings if (root / s).is_dir()]
     if len(found) > 1:
         raise DatasetConfigError(
             f"{context}: both {found[0]} and {found[1]} exist; keep only one spelling"
         )
-    if not found:
-        hint = ""
-        if (root / "training").is_dir():
-            hint = " (root looks like a variant folder itself; set root to its parent)"
-        tried = " or ".join(str(root / s) for s in spellings)
-        raise FileNotFoundError(f"{context}: variant folder not found: {tried}{hint}")
-    return found[0]
+    is_variant_itself = (root / MARKER_FOLDER).is_dir()
+    if found and is_variant_itself:
+        raise DatasetConfigError(
+            f"{context}: root {root} matches both accepted layouts (it contains {found[0].name}/ "
+            f"and is itself a variant folder with {MARKER_FOLDER}/); point root at the folder you mean"
+        )
+    if found:
+        return found[0]
+    if is_variant_itself:
+        other = next((v for v, names in VARIANT_FOLDERS.items() if v != variant and root.name in names), None)
+        if other is not None:
+            raise DatasetConfigError(
+                f"{context}: root {root} is the {other} folder but option 'variant' is {variant!r}"
+            )
+        return root
+    tried = " or ".join(str(root / s / MARKER_FOLDER) for s in spellings)
+    raise FileNotFoundError(
+        f"{context}: root {root} has neither accepted layout: either root contains the "
+        f"{variant} folder ({tried}) or root is the {variant} folder itself ({root / MARKER_FOLDER})"
+    )
 
 
 def audio_files(folder: Path) -> tuple[list[str], int]:

@@ -1,9 +1,12 @@
 """In-the-Wild adapter: ``meta.csv`` -> manifest rows (evaluation only).
 
-Layout (under ``root``)::
+Layout::
 
     release_in_the_wild/meta.csv      header ``file,speaker,label``
     release_in_the_wild/<file>        audio
+
+``root`` is either the folder containing ``release_in_the_wild/`` or that
+folder itself; the form is recognised by where ``meta.csv`` is.
 
 Labels in the csv are ``bona-fide`` (with a hyphen) or ``spoof``. Every row
 goes to split ``eval``; ``utt_id`` is the file stem (``0.wav`` -> ``0``), the
@@ -25,7 +28,7 @@ from .manifest import (
     ProtocolError,
     dataset_context,
     file_names,
-    require_dir,
+    locate_top_folder,
     require_file,
     require_root,
     take_options,
@@ -60,7 +63,7 @@ def read_in_the_wild(name: str, cfg: Mapping[str, Any], problems: ProblemLog) ->
     context = dataset_context(name, FORMAT)
     options = take_options(cfg, OPTION_DEFAULTS, context=context)
     root = require_root(options["root"], context=context)
-    release = require_dir(root / RELEASE_DIR, context=context, what=RELEASE_DIR)
+    release = locate_top_folder(root, RELEASE_DIR, [META_FILE], context=context)
     meta = require_file(release / META_FILE, context=context, what="meta file")
     present = file_names(release)
 

@@ -10,7 +10,7 @@ records a :class:`QuarantineRecord`, depending on the ``on_error`` policy.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -224,6 +224,47 @@ def require_root(value: Any, *, context: str, key: str = "root") -> Path:
         raise DatasetConfigError(f"{context}: option {key!r} must be a path, got {value!r}")
     root = Path(os.path.abspath(os.fspath(value)))
     return require_dir(root, context=context, what=key)
+
+
+def locate_top_folder(
+    root: Path,
+    top: str,
+    markers: Sequence[str],
+    *,
+    context: str,
+    key: str = "root",
+    marker_name: str | None = None,
+) -> Path:
+    """The corpus's top folder, whether ``root`` contains it or is it.
+
+    Releases unpack into one top folder (``LA/``, ``release_in_the_wild/``,
+    ...), and users point ``root`` either at the folder that contains it or
+    at the top folder itself. ``markers`` are paths relative to the top
+    folder, at least one of which the real release has (e.g. the protocol
+    folder). ``root/top`` is returned when a marker is found under it,
+    ``root`` itself when a marker is directly in ``root``. Finding both is
+    ambiguous and an error, as is finding neither; both messages name
+    ``root`` and the two layouts (with ``marker_name``, e.g. ``<vocoder>``,
+    standing for the markers when given).
+    """
+    contained = root / top
+    as_parent = any((contained / marker).exists() for marker in markers)
+    as_self = any((root / marker).exists() for marker in markers)
+    shown = marker_name or (markers[0] if len(markers) == 1 else "{" + ",".join(markers) + "}")
+    layouts = (
+        f"either {key} contains {top}/ ({contained / shown}) "
+        f"or {key} is the {top} folder itself ({root / shown})"
+    )
+    if as_parent and as_self:
+        raise DatasetConfigError(
+            f"{context}: {key} {root} matches both accepted layouts ({layouts}); "
+            f"point {key} at the {top} folder you mean"
+        )
+    if as_parent:
+        return contained
+    if as_self:
+        return root
+    raise FileNotFoundError(f"{context}: {key} {root} has neither accepted layout: {layouts}")
 
 
 def require_dir(path: Path, *, context: str, what: str) -> Path:

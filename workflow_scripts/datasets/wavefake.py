@@ -5,7 +5,10 @@ Layout::
     <root>/generated_audio/<vocoder folder>/LJ###-####[_gen|_generated].wav   (spoof)
     <ljspeech_root>/LJSpeech-1.1/wavs/LJ###-####.wav                           (bonafide)
 
-``ljspeech_root`` defaults to ``root``. WaveFake has no official split, so
+``root`` may also be the ``generated_audio`` folder itself (recognised by a
+selected vocoder folder in it), and ``ljspeech_root`` the ``LJSpeech-1.1``
+folder itself (recognised by ``wavs/``). ``ljspeech_root`` defaults to the
+folder containing ``generated_audio`` (``root`` in the first form). WaveFake has no official split, so
 each LJSpeech utterance id is hashed (SHA-1, first 8 bytes -> [0, 1)) and cut
 at the cumulative ``split_fractions``; the real recording and every vocoded
 copy of one sentence therefore always land in the same split, and the split
@@ -33,6 +36,7 @@ from .manifest import (
     ManifestRow,
     ProblemLog,
     dataset_context,
+    locate_top_folder,
     require_dir,
     require_root,
     take_options,
@@ -58,7 +62,8 @@ OPTION_DEFAULTS: dict[str, Any] = {
     "split_fractions": DEFAULT_SPLIT_FRACTIONS,
 }
 FAKE_DIR = "generated_audio"
-REAL_DIR = Path("LJSpeech-1.1") / "wavs"
+LJSPEECH_DIR = "LJSpeech-1.1"
+WAVS_DIR = "wavs"
 REAL_PREFIX = "LJSpeech"
 SPEAKER = "LJ"
 #: Fake file names: ``LJ008-0217_gen.wav``, ``LJ008-0217_generated.wav`` or ``LJ008-0217.wav``.
@@ -132,6 +137,11 @@ def wav_names(folder: Path) -> list[str]:
         )
 
 
+def locate_ljspeech(lj_root: Path, *, context: str) -> Path:
+    """The ``LJSpeech-1.1`` folder: ``lj_root`` contains it or is it (it holds ``wavs/``)."""
+    return locate_top_folder(lj_root, LJSPEECH_DIR, [WAVS_DIR], context=context, key="ljspeech_root")
+
+
 def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> list[ManifestRow]:
     """Manifest rows for the selected vocoders plus all LJSpeech reals.
 
@@ -144,15 +154,21 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
     fractions = check_split_fractions(options["split_fractions"], context=context)
     vocoders = check_vocoders(options["vocoders"], context=context)
     root = require_root(options["root"], context=context)
-    lj_root = (
-        root
-        if options["ljspeech_root"] is None
-        else require_root(options["ljspeech_root"], context=context, key="ljspeech_root")
-    )
-    fake_base = require_dir(root / FAKE_DIR, context=context, what=FAKE_DIR)
+    fake_base = locate_top_folder(root, FAKE_DIR, vocoders, context=context, marker_name="<vocoder>")
     for vocoder in vocoders:  # check all before reading any, to name the missing one
         require_dir(fake_base / vocoder, context=context, what=f"vocoder {vocoder!r}")
-    real_dir = require_dir(lj_root / REAL_DIR, context=context, what="LJSpeech wavs")
+    if options["ljspeech_root"] is None:
+        try:
+            lj_base = locate_ljspeech(fake_base.parent, context=context)
+        except FileNotFoundError as error:
+            raise FileNotFoundError(
+                f"{error} (ljspeech_root is not set, so it is the folder containing {FAKE_DIR}/; "
+                "set it to where LJSpeech is unpacked)"
+            ) from None
+    else:
+        lj_root = require_root(options["ljspeech_root"], context=context, key="ljspeech_root")
+        lj_base = locate_ljspeech(lj_root, context=context)
+    real_dir = require_dir(lj_base / WAVS_DIR, context=context, what="LJSpeech wavs")
 
     rows: list[ManifestRow] = []
     real_ids: set[str] = set()

@@ -6,15 +6,17 @@ WaveFake (+ LJSpeech) and In-the-Wild. Every file is a pure function of
 ``(seed, corpus, split, index)`` and the sizes, so runs are byte-identical.
 
 The LJSpeech-like utterance ``i`` depends only on ``(seed, "ljspeech", i)``
-and ``duration_s``: the FoR-like corpus plants resampled copies of some of
-them (listed in ``demo_duplicates.tsv``) for the cross-dataset de-duplication
-check, without needing the WaveFake-like corpus on disk.
+and ``duration_s``: the FoR-like corpus plants copies of some of them (added
+leading silence, another level, resampled, some through an MP3 round trip;
+listed in ``demo_duplicates.tsv``) for the cross-dataset de-duplication check,
+without needing the WaveFake-like corpus on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -278,15 +280,55 @@ def _for_name(number: int, spoof: bool, variant: str) -> str:
     return name + "_2sec.wav" if variant == "for-2sec" else name
 
 
-def _for_duplicate(seed: int, index: int, duration_s: tuple[float, float], variant: str) -> np.ndarray:
-    """A FoR real file that is LJSpeech-like utterance ``index``: resampled to 16 kHz and re-levelled."""
+#: Rates the FoR-like duplicates pass through on their way from LJSpeech (22.05 kHz) to the corpus:
+#: MP3 round trips at 44.1 or 22.05 kHz; the others are resampled directly.
+DUPLICATE_MP3_RATES = (44100, 22050)
+#: Leading silence (s) and gain (dB, after FoR's loudness normalisation) of the planted duplicates.
+DUPLICATE_MAX_OFFSET_S = 0.5
+DUPLICATE_MAX_GAIN_DB = 6.0
+
+
+def mp3_round_trip(x: np.ndarray, sr: int) -> np.ndarray:
+    """Encode to MP3 (libsndfile's LAME, default quality) and decode again, as FoR's sources were.
+
+    The decoded signal carries the codec's delay and padding (silence at both ends).
+    """
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(x, -1.0, 1.0).astype(np.float32), sr, format="MP3", subtype="MPEG_LAYER_III")
+    buf.seek(0)
+    y, rate = sf.read(buf, dtype="float64")
+    if rate != sr or y.ndim != 1 or y.shape[0] == 0:
+        raise RuntimeError(f"MP3 round trip at {sr} Hz returned {y.shape} samples at {rate} Hz")
+    return y
+
+
+def _for_duplicate(seed: int, index: int, duration_s: tuple[float, float], variant: str, order: int) -> np.ndarray:
+    """A FoR real file that is LJSpeech-like utterance ``index``, as a real copy would differ from it.
+
+    Per copy (seeded by ``index``): 0-500 ms of added leading silence and a
+    +-6 dB level change; copies with even ``order`` (their position among the
+    planted copies) go through an MP3 round trip at 44.1 or 22.05 kHz
+    (alternately), the others are only resampled. ``for-original`` keeps the
+    LJSpeech rate (22.05 kHz); the other variants end at 16 kHz, and
+    ``for-2sec`` keeps the first 2 s.
+    """
     x = ljspeech_utterance(seed, index, duration_s).astype(np.float64)
-    if variant == "for-original":  # the original release keeps native rate and level
-        return x.astype(np.float32)
-    y = channels.resample(x, LJSPEECH_SR, FOR_SR)
+    rng = rng_for(seed, "for", variant, "duplicate", index)
+    offset = int(round(rng.uniform(0.0, DUPLICATE_MAX_OFFSET_S) * LJSPEECH_SR))
+    gain_db = float(rng.uniform(-DUPLICATE_MAX_GAIN_DB, DUPLICATE_MAX_GAIN_DB))
+    y, rate = np.concatenate([np.zeros(offset), x]), LJSPEECH_SR
+    if order % 2 == 0:
+        mp3_rate = DUPLICATE_MP3_RATES[(order // 2) % len(DUPLICATE_MP3_RATES)]
+        y = mp3_round_trip(channels.resample(y, rate, mp3_rate) * 0.5, mp3_rate)
+        rate = mp3_rate
+    out_rate = LJSPEECH_SR if variant == "for-original" else FOR_SR
+    y = channels.resample(y, rate, out_rate)
     if variant == "for-2sec":
         y = y[: 2 * FOR_SR]
-    return _finish(y, FOR_SR, -20.0, f"for duplicate of {ljspeech_id(index)}")
+    level = -20.0  # FoR's loudness normalisation; the original release keeps LJSpeech's own level
+    if variant == "for-original":
+        level = float(rng_for(seed, "ljspeech", index, "level").uniform(-22.0, -18.0))
+    return _finish(y, out_rate, level + gain_db, f"for duplicate of {ljspeech_id(index)}")
 
 
 def _for_jobs(
@@ -319,9 +361,10 @@ def _for_jobs(
             rel = f"{variant}/{folders[split]}/{'fake' if spoof else 'real'}/{name}"
             if not spoof and i < dup_per_split[split]:
                 index = next(dup_ids)
+                order = len(dup_rows)
                 dup_rows.append((rel, ljspeech_id(index)))
                 rate = LJSPEECH_SR if variant == "for-original" else FOR_SR
-                jobs.append(AudioJob(rel, rate, partial(_for_duplicate, seed, index, duration_s, variant)))
+                jobs.append(AudioJob(rel, rate, partial(_for_duplicate, seed, index, duration_s, variant, order)))
                 continue
             keys = ("for", variant, split, i)
             rate = FOR_SR

@@ -1,4 +1,4 @@
-"""Layer 2: audio decoding, fixed-length log-mel features and sharded HDF5 caches."""
+"""Layer 2: audio decoding, fixed-length log-mel features, sharded HDF5 caches, duplicate fingerprints."""
 
 from workflow_scripts.features.audio import AudioError, check_audio, fix_length, load_audio
 from workflow_scripts.features.cache import (
@@ -10,6 +10,12 @@ from workflow_scripts.features.cache import (
     merge_shards,
     shard_rows,
 )
+from workflow_scripts.features.fingerprint import (
+    FingerprintParams,
+    build_fingerprints,
+    fingerprint_file,
+    fingerprint_wave,
+)
 from workflow_scripts.features.logmel import (
     FeatureParams,
     LogMelExtractor,
@@ -19,7 +25,8 @@ from workflow_scripts.features.logmel import (
 )
 
 __all__ = [
-    "AudioError", "CacheReader", "FeatureParams", "LogMelExtractor", "MergeSummary",
-    "QuarantineLimitError", "ShardSummary", "build_shard", "check_audio", "file_to_logmel",
-    "fix_length", "load_audio", "merge_shards", "prepare_wave", "shard_rows", "waveform_to_logmel",
+    "AudioError", "CacheReader", "FeatureParams", "FingerprintParams", "LogMelExtractor", "MergeSummary",
+    "QuarantineLimitError", "ShardSummary", "build_fingerprints", "build_shard", "check_audio",
+    "file_to_logmel", "fingerprint_file", "fingerprint_wave", "fix_length", "load_audio", "merge_shards",
+    "prepare_wave", "shard_rows", "waveform_to_logmel",
 ]

@@ -1,18 +1,21 @@
-"""Detection metrics (layer 6): EER-ROC, EER-DET, ROC-AUC, AP and mAP.
+"""Detection metrics (layer 6): EER-ROC, EER-DET, ROC-AUC, AP and the paper's mAP.
 
-Pure numpy/pandas. Labels are 1 = bonafide (the positive class) and
-0 = spoof; a higher score means more bonafide. Definitions, including how
-ties are handled, are in ``docs/metrics.md``.
+Pure numpy/pandas. Labels are 1 = bonafide (the positive class of the EERs,
+AUC and ``ap_bonafide``) and 0 = spoof; a higher score means more bonafide.
+The paper's mAP (``paper_map``, key ``map``) is the AP with spoof as the
+positive class; ``ap_mean`` is the mean of the two per-class APs, an extra.
+Definitions, including how ties are handled, are in ``docs/metrics.md``.
 """
 
 from workflow_scripts.metrics.eer import eer_det, eer_roc, per_attack_eer
 from workflow_scripts.metrics.ranking import (
     TieGroups,
     ap_bonafide,
+    ap_mean,
     ap_spoof,
     average_precision,
     check_scores_labels,
-    mean_average_precision,
+    paper_map,
     roc_auc,
     tie_groups,
 )
@@ -25,6 +28,7 @@ from workflow_scripts.metrics.report import (
 __all__ = [
     "TieGroups",
     "ap_bonafide",
+    "ap_mean",
     "ap_spoof",
     "average_precision",
     "bootstrap_ci",
@@ -32,7 +36,7 @@ __all__ = [
     "compute_metrics",
     "eer_det",
     "eer_roc",
-    "mean_average_precision",
+    "paper_map",
     "per_attack_eer",
     "read_scores",
     "roc_auc",

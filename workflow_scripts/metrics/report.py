@@ -24,15 +24,23 @@ from workflow_scripts.metrics.eer import (
 from workflow_scripts.metrics.ranking import (
     _tie_groups_unchecked,
     ap_from_groups,
+    ap_mean_from_groups,
     auc_from_groups,
     check_scores_labels,
-    map_from_groups,
+    paper_map_from_groups,
 )
 
 REQUIRED_COLUMNS = ("utt_id", "label", "score")
 LABEL_VALUES = {"bonafide": 1, "spoof": 0}
-#: Metrics that get a bootstrap interval in :func:`compute_metrics`.
-CI_METRICS = ("eer_roc", "eer_det", "auc", "map")
+#: Metrics that get a bootstrap interval in :func:`compute_metrics`: the paper's
+#: two (EER-ROC and mAP, i.e. spoof-positive AP) plus EER-DET, AUC and the two
+#: extra AP readings, so any table row can carry its uncertainty.
+CI_METRICS = ("eer_roc", "eer_det", "auc", "map", "ap_bonafide", "ap_mean")
+
+#: Version of the metric definitions; the workflow passes it as a rule parameter so that
+#: a change of definition (v2: ``map`` became the paper's spoof-positive AP) re-runs
+#: every ``evaluate`` job instead of leaving metrics computed under the old meaning.
+METRIC_DEFINITIONS_VERSION = 2
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
@@ -189,7 +197,11 @@ def bootstrap_ci(
 
 
 def point_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """All pooled metrics from one sort of already-checked arrays."""
+    """All pooled metrics from one sort of already-checked arrays.
+
+    ``map`` is the paper's mAP (AP with spoof positive, equal to ``ap_spoof``);
+    ``ap_mean`` is the mean of the two per-class APs (see ``docs/metrics.md``).
+    """
     groups = _tie_groups_unchecked(scores, labels)
     eer_det, threshold = eer_det_from_groups(groups)
     return {
@@ -199,7 +211,8 @@ def point_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         "auc": auc_from_groups(groups),
         "ap_bonafide": ap_from_groups(groups, 1),
         "ap_spoof": ap_from_groups(groups, 0),
-        "map": map_from_groups(groups),
+        "ap_mean": ap_mean_from_groups(groups),
+        "map": paper_map_from_groups(groups),
     }
 
 
@@ -209,7 +222,8 @@ def compute_metrics(
     """Every metric of ``docs/metrics.md`` for one score table.
 
     Keys: ``n_bonafide``, ``n_spoof``, ``eer_roc``, ``eer_det``,
-    ``eer_det_threshold``, ``auc``, ``ap_bonafide``, ``ap_spoof``, ``map``,
+    ``eer_det_threshold``, ``auc``, ``ap_bonafide``, ``ap_spoof``, ``ap_mean``
+    (mean of the two), ``map`` (the paper's mAP = spoof-positive AP),
     ``per_attack`` (``{attack: {n, eer_roc, eer_det}}``, empty without an
     ``attack`` column) and, when ``bootstrap > 0``, ``ci``
     (``{metric: [low, high]}`` for :data:`CI_METRICS`) plus ``bootstrap``

@@ -15,7 +15,8 @@ JSON: its ``counts`` for a selection, its ``n_total`` for ``full`` (the
 validation hold-out inside training.
 
 Aggregation: runs are grouped by (method, bonafide rate, spoof rate); each
-eval set's EER-ROC, EER-DET and mAP get a mean and a standard deviation over
+eval set's EER-ROC, EER-DET, mAP (the paper's: AP with spoof positive),
+AP-bonafide and AP-mean (mean of the two APs) get a mean and a standard deviation over
 seeds, the std with ``ddof=1`` (sample std) when there are at least two
 seeds and 0 for a single seed (never NaN). Training time is the sum of the
 ``seconds`` column of ``history.csv``, averaged over seeds. Rows: reference
@@ -36,8 +37,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workflow_scripts.reporting.tables import STALE_METRICS_HINT
+
 #: Metric keys of ``metrics.report.compute_metrics`` in the table, with display names.
-EXP2_METRICS: tuple[tuple[str, str], ...] = (("eer_roc", "EER-ROC"), ("eer_det", "EER-DET"), ("map", "mAP"))
+#: ``map`` is the paper's mAP (AP with spoof positive); ``ap_bonafide`` and
+#: ``ap_mean`` are the extras that keep the other reading checkable (docs/metrics.md).
+EXP2_METRICS: tuple[tuple[str, str], ...] = (
+    ("eer_roc", "EER-ROC"),
+    ("eer_det", "EER-DET"),
+    ("map", "mAP"),
+    ("ap_bonafide", "AP-bonafide"),
+    ("ap_mean", "AP-mean"),
+)
 #: Row order of the methods; ``full`` is the reference.
 METHOD_ORDER: tuple[str, ...] = ("full", "nc", "random_interest", "random_all")
 METHOD_NAMES: dict[str, str] = {
@@ -187,7 +198,11 @@ def training_seconds(path: str | os.PathLike[str]) -> float:
 
 
 def read_eval_metrics(path: str | os.PathLike[str]) -> dict[str, float]:
-    """EER-ROC, EER-DET and mAP from a ``compute_metrics`` JSON; each must be a finite number."""
+    """The :data:`EXP2_METRICS` values of a ``compute_metrics`` JSON; each must be a finite number.
+
+    A JSON without ``ap_mean`` was written before ``map`` meant the spoof-positive
+    AP; the error says to re-run ``evaluate`` rather than mixing the two meanings.
+    """
     values = read_json(path, "metrics JSON")
     if not isinstance(values, Mapping):
         raise ValueError(f"{path}: metrics JSON must be an object")
@@ -195,7 +210,8 @@ def read_eval_metrics(path: str | os.PathLike[str]) -> dict[str, float]:
     for key, _ in EXP2_METRICS:
         v = values.get(key)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"{path}: metric {key!r} missing or not a finite number (got {v!r})")
+            hint = STALE_METRICS_HINT if key == "ap_mean" and v is None else ""
+            raise ValueError(f"{path}: metric {key!r} missing or not a finite number (got {v!r}){hint}")
         out[key] = float(v)
     return out
 

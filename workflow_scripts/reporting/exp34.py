@@ -5,6 +5,10 @@
   seeds (same N and evaluation set) are averaged; the spread is kept in a
   separate table of ``{N}_std`` columns so the main block keeps the paper's
   layout.
+* :func:`table2_counts` / :func:`add_training_counts` / :func:`counts_caption`:
+  the training rows each N actually drew per corpus and class (from the
+  sampling summaries), as a long table, as rows of Table 2 and as a caption
+  sentence naming any shortfall.
 * :func:`exp4_summary` / :func:`exp4_table`: one row per method (full method
   vs. random control at the same budget) with training samples per class,
   training time and mean/std over seeds of every metric per evaluation set;
@@ -29,7 +33,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from workflow_scripts.io import atomic_path  # noqa: E402
-from workflow_scripts.reporting.tables import TABLE_METRICS, metric_grid, to_markdown  # noqa: E402
+from workflow_scripts.reporting.tables import (  # noqa: E402
+    STALE_METRICS_HINT,
+    TABLE_METRICS,
+    metric_grid,
+    to_markdown,
+)
 
 #: Methods of Experiment 4 in display order (others follow in order of appearance).
 EXP4_METHODS: tuple[str, ...] = ("full_method", "random_matched")
@@ -49,7 +58,8 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 def metric_value(values: Mapping[str, object], key: str, where: str) -> float:
     """One finite metric from a metrics dict; the error names ``where``."""
     if key not in values:
-        raise ValueError(f"{where}: no metric {key!r} (has {sorted(values)})")
+        hint = STALE_METRICS_HINT if key == "ap_mean" else ""
+        raise ValueError(f"{where}: no metric {key!r} (has {sorted(values)}){hint}")
     try:
         value = float(values[key])  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -130,6 +140,104 @@ def table2_markdown(table: Table2) -> str:
     if table.repeated:
         text += "\n" + to_markdown(table.stds, title="Standard deviation over seeds (ddof=1; 0 for one run)")
     return text
+
+
+# --------------------------------------------------------------------------- Table 2: realised counts
+
+#: Columns of ``results/table2_counts.csv`` (one row per N, repetition, dataset and class).
+TABLE2_COUNT_COLUMNS: tuple[str, ...] = (
+    "n_per_class", "seed", "dataset", "class", "requested", "available", "drawn", "shortfall",
+)
+#: ``eval_set`` label of Table 2's realised-count rows (``metric`` is "<dataset> <class>").
+TRAINING_ROWS = "training rows"
+
+
+def table2_counts(summaries: Sequence[tuple[int, int, Mapping[str, object], str]]) -> pd.DataFrame:
+    """Long table of the training rows each Experiment-3 run drew, from its ``sample_exp3`` summary.
+
+    ``summaries`` holds (N, repetition, summary dict, source name). One row per
+    (N, repetition, dataset, class): ``requested`` (N), ``available`` (eligible
+    rows of the pool after duplicate exclusion), ``drawn`` and ``shortfall``
+    (requested - drawn). A summary drawn for another N is an error.
+    """
+    if not summaries:
+        raise ValueError("no Experiment-3 sampling summaries")
+    rows: list[dict[str, object]] = []
+    for n, seed, summary, source in summaries:
+        if not isinstance(summary, Mapping):
+            raise ValueError(f"{source}: sampling summary must be a JSON object")
+        if summary.get("n_per_class") is not None and summary.get("n_per_class") != n:
+            raise ValueError(f"{source}: summary is for N = {summary.get('n_per_class')}, the entry says N = {n}")
+        counts = summary.get("counts")
+        if not isinstance(counts, list) or not counts:
+            raise ValueError(f"{source}: no 'counts' list (expected a sample_exp3 summary)")
+        for record in counts:
+            try:
+                values = {k: int(record[k]) for k in ("requested", "available", "drawn")}
+                dataset, label = str(record["dataset"]), str(record["label"])
+            except (KeyError, TypeError, ValueError):
+                raise ValueError(f"{source}: malformed counts entry {record!r}") from None
+            rows.append({"n_per_class": int(n), "seed": int(seed), "dataset": dataset, "class": label, **values,
+                         "shortfall": values["requested"] - values["drawn"]})
+    table = pd.DataFrame(rows, columns=list(TABLE2_COUNT_COLUMNS))
+    repeated = table.duplicated(["n_per_class", "seed", "dataset", "class"])
+    if repeated.any():
+        first = table[repeated].iloc[0]
+        raise ValueError(f"counts for N = {first['n_per_class']}, seed {first['seed']}, "
+                         f"{first['dataset']} {first['class']} given twice")
+    return table.sort_values(["n_per_class", "seed"], kind="stable").reset_index(drop=True)
+
+
+def _count_cell(values: pd.Series) -> object:
+    """Mean count over seeds: an int when whole (it is whenever the eligible pool does not depend on the seed)."""
+    mean = float(values.mean())
+    return int(mean) if mean.is_integer() else round(mean, 1)
+
+
+def add_training_counts(table: Table2, counts: pd.DataFrame) -> Table2:
+    """Table 2 with rows (``training rows``, "<dataset> <class>"): rows drawn per N (mean over seeds).
+
+    Every N column needs counts and every counted N a column. N columns become
+    object columns so counts stay integers next to the metrics.
+    """
+    n_columns = [c for c in table.means.columns if c not in ("eval_set", "metric")]
+    counted = {str(n) for n in counts["n_per_class"]}
+    if counted != set(n_columns):
+        raise ValueError(f"training counts cover N = {sorted(counted, key=int)} but the table has N = {n_columns}")
+    pairs = list(dict.fromkeys(zip(counts["dataset"], counts["class"], strict=True)))
+    mean_rows, std_rows = [], []
+    for dataset, label in pairs:
+        mean_row: dict[str, object] = {"eval_set": TRAINING_ROWS, "metric": f"{dataset} {label}"}
+        std_row: dict[str, object] = {"eval_set": TRAINING_ROWS, "metric": f"{dataset} {label}"}
+        for column in n_columns:
+            part = counts[(counts["n_per_class"] == int(column)) & (counts["dataset"] == dataset)
+                          & (counts["class"] == label)]["drawn"]
+            if part.empty:
+                raise ValueError(f"no training count for N = {column}, {dataset} {label}")
+            mean_row[column] = _count_cell(part)
+            std_row[f"{column}_std"] = round(mean_std(part.tolist())[1], 1)
+        mean_rows.append(mean_row)
+        std_rows.append(std_row)
+    means = pd.concat([table.means.astype({c: object for c in n_columns}),
+                       pd.DataFrame(mean_rows, columns=table.means.columns, dtype=object)], ignore_index=True)
+    stds = pd.concat([table.stds, pd.DataFrame(std_rows, columns=table.stds.columns)], ignore_index=True)
+    return Table2(means=means, stds=stds, runs=table.runs)
+
+
+def counts_caption(counts: pd.DataFrame) -> str:
+    """One sentence for Table 2's caption naming every (N, corpus, class) that got fewer rows than requested."""
+    lead = (f"Rows '{TRAINING_ROWS}': training utterances drawn per corpus and class "
+            "(mean over seeds; table2_counts.csv lists every run). ")
+    short = counts[counts["shortfall"] > 0]
+    if short.empty:
+        return lead + "Every corpus gave the requested N bonafide and N spoof rows for every N."
+    parts = []
+    for (n, dataset, label), group in short.groupby(["n_per_class", "dataset", "class"], sort=False):
+        drawn = sorted(set(group["drawn"].tolist()))
+        got = f"{drawn[0]:,}" if len(drawn) == 1 else f"{drawn[0]:,}-{drawn[-1]:,}"
+        parts.append(f"N = {n:,}: {dataset} {label} {got} of {int(group['requested'].iloc[0]):,} requested")
+    return (lead + "Shortfall (a corpus had fewer eligible rows than requested and gave all it had): "
+            + "; ".join(parts) + ".")
 
 
 # --------------------------------------------------------------------------- Experiment 4

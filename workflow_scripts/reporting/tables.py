@@ -7,10 +7,23 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 #: Metric keys of ``metrics.report.compute_metrics`` and their row labels in the tables.
+#: The paper's rows (EER-ROC, mAP = AP with spoof positive) come first, then the
+#: extras: the challenge's EER-DET, the bonafide-positive AP and the mean of the
+#: two APs, so the other reading of "mAP" can be checked (``docs/metrics.md``).
 TABLE_METRICS: tuple[tuple[str, str], ...] = (
     ("eer_roc", "EER-ROC"),
     ("map", "mAP"),
     ("eer_det", "EER-DET"),
+    ("ap_bonafide", "AP-bonafide"),
+    ("ap_mean", "AP-mean"),
+)
+
+#: Appended to "metric missing" errors for ``ap_mean``: metrics JSON files from
+#: before ``map`` became the spoof-positive AP lack that key, and their ``map`` is
+#: the old mean of the two APs, so they must be regenerated, not mixed with new ones.
+STALE_METRICS_HINT = (
+    "; this metrics file predates 'map' = AP with spoof positive (its 'map' is the old "
+    "mean of two APs): re-run workflow_scripts.evaluate on its scores"
 )
 
 
@@ -24,8 +37,9 @@ def metric_grid(
 ) -> pd.DataFrame:
     """Rows (evaluation set x metric), one column per model/setting, like the paper's tables.
 
-    ``cells`` holds (evaluation set, column, metrics dict). A missing cell is an
-    error rather than an empty entry, so a table never looks complete when it is not.
+    ``cells`` holds (evaluation set, column, metrics dict). A missing cell or
+    metric is an error rather than an empty entry, so a table never looks
+    complete when it is not.
     """
     lookup: dict[tuple[str, str], Mapping[str, float]] = {}
     for row, column, values in cells:
@@ -39,7 +53,11 @@ def metric_grid(
             for column in column_order:
                 if (row, column) not in lookup:
                     raise ValueError(f"no metrics for ({row!r}, {column!r})")
-                record[column] = round(float(lookup[(row, column)][key]), digits)
+                values = lookup[(row, column)]
+                if key not in values:
+                    hint = STALE_METRICS_HINT if key == "ap_mean" else ""
+                    raise ValueError(f"({row!r}, {column!r}): no metric {key!r}{hint}")
+                record[column] = round(float(values[key]), digits)
             records.append(record)
     return pd.DataFrame.from_records(records, columns=["eval_set", "metric", *column_order])
 

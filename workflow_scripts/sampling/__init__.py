@@ -4,7 +4,7 @@
 * :mod:`.clusters` - Algorithm 2, cluster-wise sampling of the spoof class;
 * :mod:`.diagnostics` - neural-collapse measures and distance summaries;
 * :mod:`.random_draws` - random control draws and seed derivation;
-* :mod:`.duplicates` - content fingerprints to find cross-dataset copies.
+* :mod:`.duplicates` - matching content fingerprints to find cross-dataset copies.
 
 Functions take arrays and tables; reading and writing files is left to the
 command-line adapters. Decisions are documented in ``docs/sampling.md``.
@@ -12,7 +12,7 @@ command-line adapters. Decisions are documented in ``docs/sampling.md``.
 
 from .clusters import ClusterSample, KSelection, choose_k, cluster_agreement, cluster_sample, overlap_table
 from .diagnostics import collapse_metrics, distance_summary, nc1, within_between_ratio
-from .duplicates import dedup_indices, find_duplicates, fingerprints
+from .duplicates import SimilarityScan, dedup_indices, find_duplicates, scan_similarities
 from .nc_sampling import NCSample, class_means, distances_to_mean, distances_to_means, nc_sample, rate_to_count
 from .random_draws import PerDatasetDraw, derive_seed, draw_per_dataset, random_draw, rng_for
 
@@ -21,6 +21,7 @@ __all__ = [
     "KSelection",
     "NCSample",
     "PerDatasetDraw",
+    "SimilarityScan",
     "choose_k",
     "class_means",
     "cluster_agreement",
@@ -33,12 +34,12 @@ __all__ = [
     "distances_to_means",
     "draw_per_dataset",
     "find_duplicates",
-    "fingerprints",
     "nc1",
     "nc_sample",
     "overlap_table",
     "random_draw",
     "rate_to_count",
     "rng_for",
+    "scan_similarities",
     "within_between_ratio",
 ]

@@ -1,143 +1,50 @@
-"""Cross-dataset duplicate detection from log-mel features.
+"""Matching content fingerprints to find copies of one recording (numpy only).
 
 LJSpeech is the bonafide source of both FoR and WaveFake, so one recording
-can sit in two datasets under different names, with another gain
-(renormalisation) and another resampling chain (22.05 kHz -> 16 kHz by a
-different filter). Experiment 3 must not train on one copy and evaluate on
-the other, so copies are found by content.
+can sit in two datasets under different names, with other leading silence,
+another gain, another resampling chain and an MP3 round trip. Experiment 3
+must not train on one copy and evaluate on the other, so copies are found by
+content. The fingerprints themselves are computed from the audio in the
+features layer (:mod:`workflow_scripts.features.fingerprint`): unit vectors,
+one at the trimmed speech onset (``main``) and a few at onsets shifted by
+tens of milliseconds (``lagged``).
 
-Fingerprint (:func:`fingerprints`), per utterance, from the cached
-``log(mel + 1e-6)`` array:
-
-1. drop the top ``drop_top_mels`` mel bands (where resampling filters differ);
-2. floor the values at ``ref - dynamic_range`` where ``ref`` is the
-   utterance's 99th percentile: near-silence then sits on a floor that moves
-   with the gain instead of on the fixed ``log(1e-6)`` floor;
-3. average-pool to a coarse ``n_bands x n_time`` map (16 x 30 by default:
-   ~4.5 mel bands x 100 ms per cell), which smooths noise and small shifts;
-4. subtract each band's mean over time: a global gain (``+2 log g`` in every
-   cell), a fixed filter (a constant per band) and the speaker's spectral
-   tilt (shared by all LJSpeech utterances) all vanish;
-5. subtract each frame's mean over bands (the loudness envelope), and
-   project every frame off the utterance's own centred long-term spectrum:
-   otherwise silent frames carry minus that spectrum and every pair of
-   utterances of one speaker correlates through its pauses;
-6. scale to unit norm, so the dot product of two fingerprints is their
-   cosine similarity.
-
-:func:`find_duplicates` compares all pairs exactly with blocked float32
-matrix products (no hashing, so no missed pairs).
+* :func:`find_duplicates` - all pairs with cosine similarity >= threshold
+  (exact, blocked float32 matrix products, no hashing, so no missed pairs);
+* :func:`scan_similarities` - the same scan with a lag search for close
+  pairs, a restriction to comparable pairs, a similarity histogram and each
+  row's best match (what ``find_duplicates`` the command reports);
+* :func:`dedup_indices` - which rows to drop so no pair remains.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 #: Cosine similarity at or above which two fingerprints count as one recording.
-#: Copies with a gain change, noise and a changed top band score > 0.97 in the
-#: tests; unrelated utterances score < 0.3 (see docs/sampling.md).
+#: Demo copies (0-500 ms leading silence, +-6 dB, resampled, MP3) score >= 0.99,
+#: unrelated recordings of the one LJSpeech-like speaker < 0.4 (docs/sampling.md).
 DEFAULT_THRESHOLD = 0.9
-DEFAULT_N_BANDS = 16
-DEFAULT_N_TIME = 30
-DEFAULT_DROP_TOP_MELS = 8
-DEFAULT_DYNAMIC_RANGE_DB = 50.0
-_REF_QUANTILE = 0.99
-_ZERO_NORM = 1e-6
+#: Pairs whose aligned similarity reaches this get the lag search.
+DEFAULT_REFINE_FROM = 0.5
+DEFAULT_N_BINS = 20
 
 
-class FeatureArray(Protocol):
-    """Anything sliceable along the first axis with a shape: a numpy array or an h5py dataset."""
+class RowArray(Protocol):
+    """Rows by an ascending index array: a numpy array or an h5py dataset."""
 
     shape: tuple[int, ...]
 
-    def __getitem__(self, key: slice) -> np.ndarray: ...
+    def __getitem__(self, key: np.ndarray) -> np.ndarray: ...
 
 
-def _pool_edges(size: int, parts: int) -> np.ndarray:
-    """Start offsets of ``parts`` near-equal consecutive groups of ``size`` items."""
-    return np.round(np.linspace(0, size, parts + 1)).astype(np.int64)[:-1]
-
-
-def _average_pool(x: np.ndarray, edges: np.ndarray, size: int, axis: int) -> np.ndarray:
-    widths = np.diff(np.append(edges, size)).astype(np.float32)
-    shape = [1] * x.ndim
-    shape[axis] = widths.shape[0]
-    return np.add.reduceat(x, edges, axis=axis) / widths.reshape(shape)
-
-
-def _centre_pattern(pooled: np.ndarray) -> np.ndarray:
-    """Remove what all recordings of a speaker and channel share from pooled (c, bands, time) maps.
-
-    Band means over time go (gain, fixed filters); frame means over bands go
-    (loudness envelope, which pauses make alike across utterances); then each
-    frame loses its component along the utterance's own centred long-term
-    spectrum, which otherwise leaves a speaker-wide "voiced vs silent" pattern.
-    """
-    band_means = pooled.mean(axis=2)
-    x = pooled - band_means[:, :, None]
-    x -= x.mean(axis=1, keepdims=True)
-    profile = band_means - band_means.mean(axis=1, keepdims=True)
-    norms = np.linalg.norm(profile, axis=1, keepdims=True)
-    profile = np.divide(profile, norms, out=np.zeros_like(profile), where=norms > _ZERO_NORM)
-    along = np.einsum("cbt,cb->ct", x, profile)
-    x -= profile[:, :, None] * along[:, None, :]
-    return x
-
-
-def fingerprints(
-    features: FeatureArray,
-    *,
-    n_bands: int = DEFAULT_N_BANDS,
-    n_time: int = DEFAULT_N_TIME,
-    drop_top_mels: int = DEFAULT_DROP_TOP_MELS,
-    dynamic_range_db: float = DEFAULT_DYNAMIC_RANGE_DB,
-    chunk_size: int = 512,
-) -> np.ndarray:
-    """Gain- and resampling-robust content fingerprints, shape (n, n_bands * n_time), float32.
-
-    ``features`` is (n, n_mels, n_frames) of ``log(mel + 1e-6)``; it is read
-    ``chunk_size`` rows at a time, so an h5py dataset works without loading
-    it whole. A constant (e.g. silent) utterance has no pattern and gets a
-    zero fingerprint, which matches nothing.
-    """
-    shape = tuple(features.shape)
-    if len(shape) != 3:
-        raise ValueError(f"features must be (n, n_mels, n_frames), got shape {shape}")
-    n, n_mels, n_frames = shape
-    kept_mels = n_mels - drop_top_mels
-    if drop_top_mels < 0 or kept_mels < n_bands or n_bands < 1:
-        raise ValueError(
-            f"cannot pool {n_mels} mel bands minus {drop_top_mels} dropped into {n_bands} bands"
-        )
-    if not 1 <= n_time <= n_frames:
-        raise ValueError(f"cannot pool {n_frames} frames into {n_time} time cells")
-    if not dynamic_range_db > 0:
-        raise ValueError(f"dynamic_range_db must be > 0, got {dynamic_range_db}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    range_nats = np.float32(dynamic_range_db * math.log(10.0) / 10.0)  # power dB -> natural log
-    band_edges = _pool_edges(kept_mels, n_bands)
-    time_edges = _pool_edges(n_frames, n_time)
-    out = np.empty((n, n_bands * n_time), dtype=np.float32)
-    for start in range(0, n, chunk_size):
-        stop = min(start + chunk_size, n)
-        x = np.asarray(features[start:stop], dtype=np.float32)[:, :kept_mels, :]
-        if not np.all(np.isfinite(x)):
-            bad = start + int(np.flatnonzero(~np.isfinite(x).all(axis=(1, 2)))[0])
-            raise ValueError(f"features row {bad} contains NaN or inf")
-        flat = x.reshape(x.shape[0], -1)
-        kth = int(_REF_QUANTILE * (flat.shape[1] - 1))
-        ref = np.partition(flat, kth, axis=1)[:, kth]
-        x = np.maximum(x, (ref - range_nats)[:, None, None])
-        pooled = _average_pool(_average_pool(x, band_edges, kept_mels, 1), time_edges, n_frames, 2)
-        v = _centre_pattern(pooled).reshape(pooled.shape[0], -1)
-        norms = np.linalg.norm(v, axis=1, keepdims=True)
-        out[start:stop] = np.divide(v, norms, out=np.zeros_like(v), where=norms > _ZERO_NORM)
-    return out
+#: ``comparable(rows_a, rows_b)`` -> bool matrix (len(rows_a), len(rows_b)): which pairs may be copies.
+Comparable = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 def _check_fingerprints(fp: np.ndarray, name: str) -> np.ndarray:
@@ -147,6 +54,12 @@ def _check_fingerprints(fp: np.ndarray, name: str) -> np.ndarray:
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or inf")
     return a
+
+
+def _empty_pairs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"i": np.empty(0, np.int64), "j": np.empty(0, np.int64), "similarity": np.empty(0, np.float64)}
+    )
 
 
 def find_duplicates(
@@ -163,43 +76,150 @@ def find_duplicates(
     ``block_size`` rows keep memory at ``block_size**2`` floats; within one
     set only the upper triangle of blocks is computed. Rows sorted by (i, j).
     """
+    scan = scan_similarities(fp_a, fp_b, keep_from=threshold, block_size=block_size)
+    return scan.pairs[["i", "j", "similarity"]]
+
+
+@dataclass(frozen=True)
+class SimilarityScan:
+    """What :func:`scan_similarities` found.
+
+    ``pairs``: ``i, j, similarity, comparable, refined`` for every pair with
+    final similarity >= ``keep_from`` (comparable or not), sorted by (i, j).
+    ``histogram``: counts of the comparable pairs by final similarity in
+    ``n_bins`` equal bins over [0, 1] (negative similarities in the first
+    bin, 1.0 in the last). ``best_a`` / ``best_b``: each row's best final
+    similarity over its comparable pairs (NaN when it has none).
+    """
+
+    pairs: pd.DataFrame
+    histogram: np.ndarray
+    best_a: np.ndarray
+    best_b: np.ndarray
+    n_compared: int
+    n_refined: int
+
+
+def _bin(sims: np.ndarray, n_bins: int) -> np.ndarray:
+    return np.clip((sims * n_bins).astype(np.int64), 0, n_bins - 1)
+
+
+def _read_rows(array: RowArray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``array`` for ``rows`` (any order, repeats allowed): (unique rows' data, inverse)."""
+    unique, inverse = np.unique(rows, return_inverse=True)
+    return np.asarray(array[unique], dtype=np.float32), inverse
+
+
+def _refine(
+    a: np.ndarray, b: np.ndarray, lagged_a: RowArray, lagged_b: RowArray,
+    i: np.ndarray, j: np.ndarray, chunk: int = 4096,
+) -> np.ndarray:
+    """Best similarity over lags: max of a_i . b_j, lagged_a_i . b_j and a_i . lagged_b_j."""
+    out = np.empty(i.shape[0], dtype=np.float32)
+    for s in range(0, i.shape[0], chunk):
+        ii, jj = i[s : s + chunk], j[s : s + chunk]
+        la, inv_a = _read_rows(lagged_a, ii)
+        lb, inv_b = _read_rows(lagged_b, jj)
+        if la.ndim != 3 or lb.ndim != 3 or la.shape[2] != a.shape[1] or lb.shape[2] != b.shape[1]:
+            raise ValueError(f"lagged fingerprints must be (n, lags, {a.shape[1]}), got {la.shape} and {lb.shape}")
+        base = np.einsum("pd,pd->p", a[ii], b[jj])
+        shifted_a = np.einsum("pld,pd->pl", la[inv_a], b[jj])
+        shifted_b = np.einsum("pd,pld->pl", a[ii], lb[inv_b])
+        out[s : s + chunk] = np.max(np.concatenate([base[:, None], shifted_a, shifted_b], axis=1), axis=1)
+    return out
+
+
+def scan_similarities(
+    fp_a: np.ndarray,
+    fp_b: np.ndarray | None = None,
+    *,
+    keep_from: float,
+    lagged_a: RowArray | None = None,
+    lagged_b: RowArray | None = None,
+    refine_from: float = DEFAULT_REFINE_FROM,
+    comparable: Comparable | None = None,
+    n_bins: int = DEFAULT_N_BINS,
+    block_size: int = 2048,
+) -> SimilarityScan:
+    """Every pair's cosine similarity, blocked; keep pairs >= ``keep_from`` and summarise the rest.
+
+    ``fp_a`` / ``fp_b`` (n, f) are unit (or zero) vectors at each recording's
+    trimmed onset; without ``fp_b`` the pairs ``i < j`` within ``fp_a`` are
+    scanned. With ``lagged_a`` / ``lagged_b`` (n, lags, f; numpy arrays or
+    h5py datasets, read by row only for close pairs), a pair whose aligned
+    similarity reaches ``refine_from`` gets the best similarity over
+    shifting either side's onset (:func:`_refine`); the others keep the
+    aligned value (for the default lags of +-20, +-40 ms, a copy whose onsets
+    were found so far apart that the aligned value is below 0.5 would stay
+    below 0.9 even after the search). ``comparable`` says which pairs may be
+    copies at all; only those enter the histogram and the best matches, but
+    every pair >= ``keep_from`` is returned with its flag.
+    """
     a = _check_fingerprints(fp_a, "fp_a")
     within = fp_b is None
     b = a if within else _check_fingerprints(fp_b, "fp_b")
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"fingerprint lengths differ: {a.shape[1]} vs {b.shape[1]}")
-    if not -1.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be a cosine similarity in [-1, 1], got {threshold}")
-    if block_size < 1:
-        raise ValueError(f"block_size must be >= 1, got {block_size}")
-    found_i: list[np.ndarray] = []
-    found_j: list[np.ndarray] = []
-    found_s: list[np.ndarray] = []
-    thr = np.float32(threshold)
+    for name, value in (("keep_from", keep_from), ("refine_from", refine_from)):
+        if not -1.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be a cosine similarity in [-1, 1], got {value}")
+    if block_size < 1 or n_bins < 1:
+        raise ValueError(f"block_size and n_bins must be >= 1, got {block_size} and {n_bins}")
+    if within:
+        lagged_b = lagged_a
+    if (lagged_a is None) != (lagged_b is None):
+        raise ValueError("give lagged fingerprints for both sets or for neither")
+    refine = lagged_a is not None
+    histogram = np.zeros(n_bins, dtype=np.int64)
+    best_a = np.full(a.shape[0], -np.inf, dtype=np.float32)
+    best_b = best_a if within else np.full(b.shape[0], -np.inf, dtype=np.float32)
+    found: list[tuple[np.ndarray, ...]] = []
+    n_compared = n_refined = 0
+    low = np.float32(min(keep_from, refine_from) if refine else keep_from)
     for i0 in range(0, a.shape[0], block_size):
         block_a = a[i0 : i0 + block_size]
+        rows_a = np.arange(i0, i0 + block_a.shape[0])
         for j0 in range(i0 if within else 0, b.shape[0], block_size):
-            sims = block_a @ b[j0 : j0 + block_size].T
-            hit = sims >= thr
+            block_b = b[j0 : j0 + block_size]
+            rows_b = np.arange(j0, j0 + block_b.shape[0])
+            sims = block_a @ block_b.T
+            scanned = np.ones(sims.shape, dtype=bool)
             if within and j0 == i0:
-                hit &= np.triu(np.ones_like(hit), k=1)
-            ii, jj = np.nonzero(hit)
-            if ii.shape[0]:
-                found_i.append(ii + i0)
-                found_j.append(jj + j0)
-                found_s.append(sims[ii, jj])
-    if not found_i:
-        return pd.DataFrame(
-            {"i": np.empty(0, np.int64), "j": np.empty(0, np.int64), "similarity": np.empty(0, np.float64)}
-        )
-    table = pd.DataFrame(
-        {
-            "i": np.concatenate(found_i).astype(np.int64),
-            "j": np.concatenate(found_j).astype(np.int64),
-            "similarity": np.clip(np.concatenate(found_s).astype(np.float64), -1.0, 1.0),
-        }
-    )
-    return table.sort_values(["i", "j"], kind="stable").reset_index(drop=True)
+                scanned = np.triu(scanned, k=1)
+            ii, jj = np.nonzero(scanned & (sims >= low))
+            refined = np.zeros(sims.shape, dtype=bool)
+            if refine and ii.shape[0]:
+                close = sims[ii, jj] >= np.float32(refine_from)
+                ri, rj = ii[close], jj[close]
+                if ri.shape[0]:
+                    sims[ri, rj] = _refine(a, b, lagged_a, lagged_b, ri + i0, rj + j0)
+                    refined[ri, rj] = True
+                    n_refined += int(ri.shape[0])
+            ok = scanned if comparable is None else scanned & np.asarray(comparable(rows_a, rows_b), dtype=bool)
+            n_compared += int(ok.sum())
+            histogram += np.bincount(_bin(sims[ok], n_bins), minlength=n_bins)
+            masked = np.where(ok, sims, -np.inf)
+            best_a[rows_a] = np.maximum(best_a[rows_a], masked.max(axis=1))
+            best_b[rows_b] = np.maximum(best_b[rows_b], masked.max(axis=0))
+            keep = sims[ii, jj] >= np.float32(keep_from)
+            ki, kj = ii[keep], jj[keep]
+            if ki.shape[0]:
+                found.append((ki + i0, kj + j0, sims[ki, kj], ok[ki, kj], refined[ki, kj]))
+    if found:
+        pairs = pd.DataFrame(
+            {
+                "i": np.concatenate([f[0] for f in found]).astype(np.int64),
+                "j": np.concatenate([f[1] for f in found]).astype(np.int64),
+                "similarity": np.clip(np.concatenate([f[2] for f in found]).astype(np.float64), -1.0, 1.0),
+                "comparable": np.concatenate([f[3] for f in found]),
+                "refined": np.concatenate([f[4] for f in found]),
+            }
+        ).sort_values(["i", "j"], kind="stable").reset_index(drop=True)
+    else:
+        pairs = _empty_pairs().assign(comparable=np.empty(0, bool), refined=np.empty(0, bool))
+    nan_a = np.where(np.isfinite(best_a), best_a, np.nan).astype(np.float64)
+    nan_b = nan_a if within else np.where(np.isfinite(best_b), best_b, np.nan).astype(np.float64)
+    return SimilarityScan(pairs, histogram, nan_a, nan_b, n_compared, n_refined)
 
 
 def dedup_indices(pairs: pd.DataFrame, *, within_set: bool) -> np.ndarray:

@@ -236,6 +236,13 @@ def index_caches(
     )
 
 
+def shared_rows(a: RowIndex, b: RowIndex) -> list[tuple[str, str, str]]:
+    """(dataset, split, utt_id) of the rows in both ``a`` and ``b``, sorted (e.g. training and validation)."""
+    keys_a = set(zip(a.dataset.tolist(), a.split.tolist(), a.utt_id.tolist(), strict=True))
+    keys_b = zip(b.dataset.tolist(), b.split.tolist(), b.utt_id.tolist(), strict=True)
+    return sorted({(str(d), str(s), str(u)) for d, s, u in keys_b if (d, s, u) in keys_a})
+
+
 def stratified_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Split positions into (train, validation), keeping each class's share.
 

@@ -43,6 +43,7 @@ from workflow_scripts.training.data import (
     index_caches,
     open_features,
     read_selection,
+    shared_rows,
     stratified_holdout,
 )
 from workflow_scripts.training.device import (
@@ -98,7 +99,7 @@ class DataSplit:
 
     train: RowIndex
     val: RowIndex
-    validation: str  # "caches" or "holdout:<fraction>"
+    validation: str  # "caches", "selection" (selected rows of the caches) or "holdout:<fraction>"
 
 
 @dataclass
@@ -118,23 +119,36 @@ def prepare_data(
     val_caches: Sequence[str | os.PathLike[str]] | None = None,
     val_fraction: float = 0.1,
     seed: int = 0,
+    val_selection: str | os.PathLike[str] | None = None,
 ) -> DataSplit:
     """Resolve training and validation rows.
 
     With ``val_caches`` (e.g. the ASVspoof dev split) those are the validation
-    set; otherwise a seeded stratified ``val_fraction`` of the training
-    selection is held out. Evaluation caches are refused for validation,
-    since early stopping on them would select on the test set.
+    set, restricted to the rows of ``val_selection`` when given (Experiments
+    3 and 4: dev rows de-duplicated against the training pool); otherwise a
+    seeded stratified ``val_fraction`` of the training selection is held out.
+    Evaluation caches are refused for validation, since early stopping on
+    them would select on the test set, and a row that is both a training and
+    a validation row is an error.
     """
     selection = read_selection(train_selection) if train_selection is not None else None
     rows = index_caches(train_caches, selection, selection_name=str(train_selection or "selection table"))
+    if val_selection is not None and not val_caches:
+        raise ValueError(f"a validation selection ({val_selection}) needs the validation caches it selects from")
     if val_caches:
-        val = index_caches(val_caches)
+        chosen = read_selection(val_selection) if val_selection is not None else None
+        val = index_caches(val_caches, chosen, selection_name=str(val_selection or "validation selection"))
         eval_caches = [d["path"] for d in val.describe() if d["split"] == "eval"]
         if eval_caches:
             raise ValueError(f"validation cache(s) {eval_caches} are evaluation splits; never select on an evaluation set")
         _check_val_front_end(rows, val)
-        split = DataSplit(train=rows, val=val, validation="caches")
+        both = shared_rows(rows, val)
+        if both:
+            raise ValueError(
+                f"{len(both)} row(s) are both training and validation rows, e.g. {both[0]}; "
+                "validate on rows the model does not train on"
+            )
+        split = DataSplit(train=rows, val=val, validation="caches" if chosen is None else "selection")
     else:
         train_pos, val_pos = stratified_holdout(rows.label, val_fraction, seed)
         split = DataSplit(train=rows.subset(train_pos), val=rows.subset(val_pos), validation=f"holdout:{val_fraction:g}")

@@ -45,8 +45,8 @@ def recorded_digest(page_text: str) -> str | None:
 
 
 def _demote_headings(text: str) -> str:
-    """Push the table files' own headings below the section heading."""
-    return re.sub(r"^(#+) ", lambda m: "#" * min(len(m.group(1)) + 2, 6) + " ", text, flags=re.MULTILINE)
+    """Put the table files' own headings one level below the section heading."""
+    return re.sub(r"^#+ ", "### ", text, flags=re.MULTILINE)
 
 
 def results_page(
@@ -72,8 +72,9 @@ def results_page(
         f"<!-- config-sha256: {config_digest(config)} -->",
         "",
         f"Generated from one run of `{command}` with `{Path(config).as_posix()}` "
-        f"at commit `{commit}`. Regenerate it after any change that moves a number "
-        "(see the command in the page's source).",
+        f"at commit `{commit}`. After any change that moves a number, rerun that command "
+        "from a clean clone and regenerate this page with "
+        "`python -m workflow_scripts.make_results_page` (see its `--help`).",
         "",
     ]
     lines += [f"- {note}" for note in notes]

@@ -272,7 +272,9 @@ def exp3_pool_caches():
 
 def exp3_pool_args():
     """``--cache name:split=path`` flags of the pool, corpora in configured order."""
-    return " ".join(f"--cache {d}:{s}={cache_path(d, s)}" for d, s in exp3_pool(config, splits_of))
+    return " ".join(
+        f"--cache {d}:{s}={cache_path(d, s)}" for d, s in exp3_pool(config, splits_of)
+    )
 
 
 def exp34_val_cache_args(experiment):
@@ -371,5 +373,6 @@ def get_dedup_fingerprints(wildcards):
 def get_dedup_fingerprint_args(wildcards):
     """``--fingerprints dataset:split=path`` flags for find_duplicates, in the configured corpus order."""
     return " ".join(
-        f"--fingerprints {d}:{s}={fingerprint_path(d, s)}" for d, s, _ in exp3_dedup_caches()
+        f"--fingerprints {d}:{s}={fingerprint_path(d, s)}"
+        for d, s, _ in exp3_dedup_caches()
     )

@@ -45,12 +45,12 @@ rule validation_selection:
     output:
         selection="results/sampling/{experiment}/{setting}/seed{seed}.val.tsv",
         summary="results/sampling/{experiment}/{setting}/seed{seed}.val.json",
-    wildcard_constraints:
-        experiment="exp3|exp4",
     log:
         "results/logs/sampling/{experiment}/{setting}/seed{seed}.val.log",
     benchmark:
         "results/benchmarks/sampling/{experiment}/{setting}/seed{seed}.val.tsv"
+    wildcard_constraints:
+        experiment="exp3|exp4",
     conda:
         "../envs/workflow.yaml"
     threads: 1

@@ -10,7 +10,6 @@ from workflow_scripts.workflow_config import (
     exp2_rate,
     exp2_settings as _exp2_settings,
     exp3_pool,
-    rate_tag,
     resolve_dataset,
 )
 

@@ -43,6 +43,21 @@ def snakemake(workdir: Path, *args: str, config: Path = TINY, check: bool = True
     return proc
 
 
+def malformed_asvspoof_config(tmp_path: Path) -> Path:
+    """Tiny config whose ASVspoof root has a train protocol line with four fields instead of five."""
+    root = tmp_path / "bad_asvspoof"
+    protocols = root / "LA" / "ASVspoof2019_LA_cm_protocols"
+    protocols.mkdir(parents=True)
+    (root / "LA" / "ASVspoof2019_LA_train" / "flac").mkdir(parents=True)
+    (protocols / "ASVspoof2019.LA.cm.train.trn.txt").write_text("LA_0079 LA_T_1138215 - A01\n")  # KEY missing
+    tiny = TINY.read_text()
+    demo_line = "asvspoof2019: {format: asvspoof2019_la, root: null}"
+    assert demo_line in tiny
+    config = tmp_path / "bad.yaml"
+    config.write_text(tiny.replace(demo_line, f"asvspoof2019: {{format: asvspoof2019_la, root: '{root}'}}"))
+    return config
+
+
 def job_counts(output: str) -> dict[str, int]:
     """Parse the 'Job stats' table of a Snakemake (dry) run into {rule: count}."""
     counts: dict[str, int] = {}

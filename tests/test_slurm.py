@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from conftest import malformed_asvspoof_config
 from slurm_cluster import MIN_JOB_AGE_S, ClusterUnavailable, SlurmCluster, die_with_parent, start_cluster
 
 REPO = Path(__file__).resolve().parents[1]
@@ -383,17 +384,7 @@ def test_gpu_profile_requests_a_gpu_from_slurm(cluster: SlurmCluster, slurm_run:
 
 def test_a_failing_job_fails_the_run_and_names_its_rule(cluster: SlurmCluster, tmp_path: Path) -> None:
     """A malformed ASVspoof protocol makes rule manifest fail inside SLURM; the run exits non-zero."""
-    root = tmp_path / "bad_asvspoof"
-    protocols = root / "LA" / "ASVspoof2019_LA_cm_protocols"
-    protocols.mkdir(parents=True)
-    (root / "LA" / "ASVspoof2019_LA_train" / "flac").mkdir(parents=True)
-    # four fields instead of five (the KEY is missing)
-    (protocols / "ASVspoof2019.LA.cm.train.trn.txt").write_text("LA_0079 LA_T_1138215 - A01\n")
-    tiny = TINY.read_text()
-    demo_line = "asvspoof2019: {format: asvspoof2019_la, root: null}"
-    assert demo_line in tiny
-    config = tmp_path / "bad.yaml"
-    config.write_text(tiny.replace(demo_line, f"asvspoof2019: {{format: asvspoof2019_la, root: '{root}'}}"))
+    config = malformed_asvspoof_config(tmp_path)
     profile = profile_for_cluster(PROFILES / "slurm", tmp_path / "profile", cluster.partition)
     workdir = tmp_path / "run"
     rc, output = finish(

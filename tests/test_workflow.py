@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SNAKEMAKE, TINY, job_counts, snakemake
+from conftest import SNAKEMAKE, TINY, job_counts, malformed_asvspoof_config, snakemake
 
 pytestmark = [
     pytest.mark.slow,
@@ -138,16 +138,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
 
 def test_a_failing_rule_shows_its_cause_on_the_console_without_a_profile(tmp_path: Path) -> None:
     """profiles/default (the workflow profile) prints the failed job's log with the bare command."""
-    root = tmp_path / "bad_asvspoof"
-    protocols = root / "LA" / "ASVspoof2019_LA_cm_protocols"
-    protocols.mkdir(parents=True)
-    (root / "LA" / "ASVspoof2019_LA_train" / "flac").mkdir(parents=True)
-    (protocols / "ASVspoof2019.LA.cm.train.trn.txt").write_text("LA_0079 LA_T_1138215 - A01\n")
-    tiny = TINY.read_text()
-    demo_line = "asvspoof2019: {format: asvspoof2019_la, root: null}"
-    assert demo_line in tiny
-    config = tmp_path / "bad.yaml"
-    config.write_text(tiny.replace(demo_line, f"asvspoof2019: {{format: asvspoof2019_la, root: '{root}'}}"))
+    config = malformed_asvspoof_config(tmp_path)
     proc = snakemake(tmp_path / "run", "results/manifests/asvspoof2019.tsv", config=config, check=False)
     assert proc.returncode != 0
     console = proc.stdout + proc.stderr

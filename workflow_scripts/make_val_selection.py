@@ -43,7 +43,7 @@ from workflow_scripts.selections import (
     VALIDATION_EXCLUSION_REASONS,
     class_counts,
     parse_named_path,
-    read_cache_table,
+    read_cache_tables,
     read_duplicate_pairs,
     read_selection,
     row_keys,
@@ -97,18 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        parts, caches = [], []
-        for text in args.cache:
-            spec = parse_named_path(text, option="--cache")
-            meta = read_cache_table(spec.path, dataset=spec.dataset, split=spec.split)
-            key = (meta.attrs["dataset"], meta.attrs["split"])
-            if key[1] == "eval":
-                raise ValueError(f"{spec.path} is an eval split; never validate (select a model) on evaluation data")
-            if any((c["dataset"], c["split"]) == key for c in caches):
-                raise ValueError(f"{spec.path}: ({key[0]}, {key[1]}) was already given")
-            caches.append({"dataset": key[0], "split": key[1], "path": str(spec.path), "rows": int(len(meta))})
-            parts.append(meta)
-        table = pd.concat(parts, ignore_index=True)
+        table, caches = read_cache_tables([parse_named_path(t, option="--cache") for t in args.cache])
+        for cache in caches:
+            if cache["split"] == "eval":
+                raise ValueError(f"{cache['path']} is an eval split; never validate (select a model) on evaluation data")
         pairs = read_duplicate_pairs(args.duplicates)
         training = read_selection(args.training_selection)
         selection, counts = validation_selection(table, pairs, [(c["dataset"], c["split"]) for c in caches], training)

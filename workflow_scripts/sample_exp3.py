@@ -54,7 +54,7 @@ from workflow_scripts.selections import (
     duplicate_exclusions,
     excluded_mask,
     parse_named_path,
-    read_cache_table,
+    read_cache_tables,
     read_duplicate_pairs,
     read_json,
     write_json,
@@ -97,18 +97,7 @@ def load_pool(specs: Sequence[NamedPath], duplicates: Path | None) -> Pool:
     Exclusion priority is the order of ``specs`` (see ``duplicate_exclusions``:
     training splits outrank evaluation splits regardless of order).
     """
-    if not specs:
-        raise ValueError("no caches given")
-    parts = []
-    caches: list[dict[str, Any]] = []
-    for spec in specs:
-        meta = read_cache_table(spec.path, dataset=spec.dataset, split=spec.split)
-        dataset, split = meta.attrs["dataset"], meta.attrs["split"]
-        if any((c["dataset"], c["split"]) == (dataset, split) for c in caches):
-            raise ValueError(f"{spec.path}: ({dataset}, {split}) was already given; give one cache per dataset and split")
-        caches.append({"dataset": dataset, "split": split, "path": str(spec.path), "rows": int(len(meta))})
-        parts.append(meta)
-    table = pd.concat(parts, ignore_index=True)
+    table, caches = read_cache_tables(specs)
     info: dict[str, Any] = {"file": None, "pairs": 0, "excluded": 0}
     excluded = np.zeros(len(table), dtype=bool)
     if duplicates is not None:

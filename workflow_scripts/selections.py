@@ -151,6 +151,27 @@ def read_cache_table(
     return table
 
 
+def read_cache_tables(specs: Sequence[NamedPath]) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Metadata of several caches, concatenated in the order given, and one record per cache.
+
+    One cache per (dataset, split): a repeated pair is an error naming the
+    file. The records (``dataset, split, path, rows``) keep the order, which
+    is the priority for :func:`duplicate_exclusions`.
+    """
+    if not specs:
+        raise ValueError("no caches given")
+    parts: list[pd.DataFrame] = []
+    caches: list[dict[str, Any]] = []
+    for spec in specs:
+        meta = read_cache_table(spec.path, dataset=spec.dataset, split=spec.split)
+        dataset, split = meta.attrs["dataset"], meta.attrs["split"]
+        if any((c["dataset"], c["split"]) == (dataset, split) for c in caches):
+            raise ValueError(f"{spec.path}: ({dataset}, {split}) was already given; give one cache per dataset and split")
+        caches.append({"dataset": dataset, "split": split, "path": str(spec.path), "rows": int(len(meta))})
+        parts.append(meta)
+    return pd.concat(parts, ignore_index=True), caches
+
+
 def row_keys(table: pd.DataFrame) -> list[RowKey]:
     """``(dataset, split, utt_id)`` of every row, as plain strings."""
     return list(

@@ -3,15 +3,7 @@
 import json
 import shlex
 
-from workflow_scripts.workflow_config import (
-    RATE_TAG_PATTERN,
-    SPLITS_BY_FORMAT_NAMES,
-    exp2_grid,
-    exp2_rate,
-    exp2_settings as _exp2_settings,
-    exp3_pool,
-    resolve_dataset,
-)
+from workflow_scripts.planning.config import exp2_grid, exp2_rate, exp2_settings as _exp2_settings, exp3_pool, RATE_TAG_PATTERN, resolve_dataset, SPLITS_BY_FORMAT_NAMES
 
 DATASETS = list(config["datasets"])
 

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from workflow_scripts.workflow_config import ConfigError, resolve_dataset
+from workflow_scripts.planning.config import ConfigError, resolve_dataset
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = yaml.safe_load((REPO / "schemas" / "config.schema.yaml").read_text())
@@ -99,7 +99,7 @@ def test_resolve_dataset_rejects_options_of_another_format() -> None:
 def test_rate_tags_are_lossless_and_canonical() -> None:
     import re
 
-    from workflow_scripts.workflow_config import RATE_TAG_PATTERN, rate_tag
+    from workflow_scripts.planning.config import RATE_TAG_PATTERN, rate_tag
 
     expected = {1.0: "1.0", 1: "1.0", 0.5: "0.5", 0.25: "0.25", 0.125: "0.125", 0.12: "0.12", 1e-7: "0.0000001",
                 0.1 + 0.2: "0.30000000000000004"}
@@ -117,7 +117,7 @@ def _grid_config(grid: list) -> dict:
 
 
 def test_exp2_grid_rejects_rates_outside_0_1_and_repeated_points() -> None:
-    from workflow_scripts.workflow_config import exp2_grid, exp2_rate, exp2_settings
+    from workflow_scripts.planning.config import exp2_grid, exp2_rate, exp2_settings
 
     cfg = _grid_config([[1.0, 0.5], [0.125, 0.5], [0.12, 0.5]])
     assert exp2_grid(cfg) == [(1.0, 0.5), (0.125, 0.5), (0.12, 0.5)]
@@ -154,7 +154,7 @@ def test_schema_rejects_a_zero_rate_and_knows_the_exp3_pool() -> None:
 
 
 def test_exp3_pool_lists_train_or_train_and_dev_caches() -> None:
-    from workflow_scripts.workflow_config import exp3_pool
+    from workflow_scripts.planning.config import exp3_pool
 
     splits = {"asv": ("train", "dev", "eval"), "nodev": ("train", "eval"), "itw": ("eval",)}
     cfg = {"experiment3": {"datasets": ["asv", "nodev"]}}

@@ -24,7 +24,7 @@ from workflow_scripts.datasets import (
     validate_manifest,
 )
 from workflow_scripts.datasets.wavefake import assign_split
-from workflow_scripts.io import read_tsv
+from workflow_scripts.io.files import read_tsv
 
 REPO = Path(__file__).resolve().parents[1]
 SR = 16000

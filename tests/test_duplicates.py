@@ -38,7 +38,7 @@ from workflow_scripts.features.fingerprint import (
     trim_bounds,
 )
 from workflow_scripts.sampling.duplicates import DEFAULT_THRESHOLD, find_duplicates as match, scan_similarities
-from workflow_scripts.selections import DUPLICATE_COLUMNS
+from workflow_scripts.io.selections import DUPLICATE_COLUMNS
 
 SEED = 5
 DURATION = (2.0, 4.0)

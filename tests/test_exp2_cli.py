@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from workflow_scripts import make_figure1, make_table_exp2, nc_diagnostics, sample_nc
-from workflow_scripts.embeddings import read_embeddings
-from workflow_scripts.io import read_tsv
+from workflow_scripts.io.embeddings import read_embeddings
+from workflow_scripts.io.files import read_tsv
 from workflow_scripts.reporting.exp2 import slugify
 from workflow_scripts.reporting.figures import effective_perplexity, stratified_subsample
 

@@ -20,17 +20,8 @@ import pytest
 from workflow_scripts import find_duplicates, make_eval_subset, make_table2, make_table_exp4, make_val_selection
 from workflow_scripts import sample_exp3, sample_full_method
 from workflow_scripts.sampling import rate_to_count
-from workflow_scripts.selections import (
-    DUPLICATE_COLUMNS,
-    duplicate_exclusions,
-    duplicate_groups,
-    parse_named_path,
-    read_cache_table,
-    read_duplicate_pairs,
-    read_selection,
-    row_keys,
-    validation_exclusions,
-)
+from workflow_scripts.io.selections import DUPLICATE_COLUMNS, parse_named_path, read_cache_table, read_duplicate_pairs, read_selection
+from workflow_scripts.sampling.exclusions import duplicate_exclusions, duplicate_groups, row_keys, validation_exclusions
 
 N_MELS, N_FRAMES = 80, 60
 STR = h5py.string_dtype("utf-8")

@@ -32,7 +32,7 @@ from workflow_scripts.features.logmel import (
     prepare_wave,
     waveform_to_logmel,
 )
-from workflow_scripts.io import read_tsv, write_tsv
+from workflow_scripts.io.files import read_tsv, write_tsv
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = FeatureParams()

@@ -31,7 +31,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.metrics.eer import eer_det
 from workflow_scripts.training.data import index_caches
 from workflow_scripts.training.inference import (

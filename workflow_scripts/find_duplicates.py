@@ -43,14 +43,15 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts.datasets.fakeorreal import SPLIT_FOLDERS
-from workflow_scripts.io import atomic_path, read_tsv
+from workflow_scripts.io.files import atomic_path, read_tsv
 from workflow_scripts.sampling.duplicates import (
     DEFAULT_N_BINS,
     DEFAULT_REFINE_FROM,
     DEFAULT_THRESHOLD,
     scan_similarities,
 )
-from workflow_scripts.selections import DUPLICATE_COLUMNS, parse_named_path, read_cache_table, write_json
+from workflow_scripts.io.files import write_json
+from workflow_scripts.io.selections import DUPLICATE_COLUMNS, parse_named_path, read_cache_table
 
 log = logging.getLogger("workflow_scripts.find_duplicates")
 

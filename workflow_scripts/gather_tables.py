@@ -10,7 +10,7 @@ import sys
 
 import pandas as pd
 
-from workflow_scripts.io import read_tsv, write_tsv
+from workflow_scripts.io.files import read_tsv, write_tsv
 
 
 def gather(paths: list[str]) -> pd.DataFrame:

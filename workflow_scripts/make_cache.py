@@ -15,7 +15,7 @@ import torch
 
 from workflow_scripts.features.cache import build_shard, shard_rows
 from workflow_scripts.features.logmel import FeatureParams
-from workflow_scripts.io import read_tsv
+from workflow_scripts.io.files import read_tsv
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

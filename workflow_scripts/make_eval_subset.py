@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workflow_scripts.sample_exp3 import draw_counts, load_pool, report, uniform_counts
-from workflow_scripts.selections import parse_named_path, write_json, write_selection
+from workflow_scripts.io.files import write_json
+from workflow_scripts.io.selections import parse_named_path, write_selection
 
 log = logging.getLogger("workflow_scripts.make_eval_subset")
 

@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.embeddings import LABEL_NAMES, Embeddings, read_embeddings
-from workflow_scripts.io import non_negative_int, write_tsv
+from workflow_scripts.io.embeddings import Embeddings, LABEL_NAMES, read_embeddings
+from workflow_scripts.cli import non_negative_int
+from workflow_scripts.io.files import write_tsv
 from workflow_scripts.reporting.figures import class_centroids_2d, plot_tsne, stratified_subsample, tsne_with_means
 from workflow_scripts.sampling import class_means
 

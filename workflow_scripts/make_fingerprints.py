@@ -31,8 +31,8 @@ import pandas as pd
 from workflow_scripts import LABELS
 from workflow_scripts.features.cache import QUARANTINE_COLUMNS
 from workflow_scripts.features.fingerprint import FingerprintParams, build_fingerprints
-from workflow_scripts.io import read_tsv, write_tsv
-from workflow_scripts.selections import read_cache_table
+from workflow_scripts.io.files import read_tsv, write_tsv
+from workflow_scripts.io.selections import read_cache_table
 
 log = logging.getLogger("workflow_scripts.make_fingerprints")
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from workflow_scripts.datasets import SPLIT_VALUES, build_manifest
 from workflow_scripts.datasets.manifest import ON_ERROR_CHOICES
-from workflow_scripts.io import write_tsv
+from workflow_scripts.io.files import write_tsv
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

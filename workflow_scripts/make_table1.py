@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.reporting.tables import metric_grid, to_markdown
 
 

@@ -31,7 +31,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.reporting.exp34 import (
     add_training_counts,
     counts_caption,
@@ -41,7 +41,7 @@ from workflow_scripts.reporting.exp34 import (
     table2_markdown,
 )
 from workflow_scripts.reporting.tables import TABLE_METRICS
-from workflow_scripts.selections import read_json, write_json
+from workflow_scripts.io.files import read_json, write_json
 
 
 def parse_n(text: str) -> int:

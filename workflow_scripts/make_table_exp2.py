@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.reporting.exp2 import build_table, markdown_frame
 from workflow_scripts.reporting.tables import to_markdown
 

@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.reporting.exp34 import Exp4Run, exp4_markdown, exp4_summary, exp4_table, plot_exp4
-from workflow_scripts.selections import CLASS_NAMES, read_json
+from workflow_scripts.io.files import read_json
+from workflow_scripts.io.selections import CLASS_NAMES
 
 RUN_KEYS: tuple[str, ...] = ("method", "seed", "summary", "history", "metrics")
 

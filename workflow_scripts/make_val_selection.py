@@ -38,19 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.selections import (
-    CLASS_NAMES,
-    VALIDATION_EXCLUSION_REASONS,
-    class_counts,
-    parse_named_path,
-    read_cache_tables,
-    read_duplicate_pairs,
-    read_selection,
-    row_keys,
-    validation_exclusions,
-    write_json,
-    write_selection,
-)
+from workflow_scripts.io.files import write_json
+from workflow_scripts.io.selections import class_counts, CLASS_NAMES, parse_named_path, read_cache_tables, read_duplicate_pairs, read_selection, write_selection
+from workflow_scripts.sampling.exclusions import row_keys, VALIDATION_EXCLUSION_REASONS, validation_exclusions
 
 log = logging.getLogger("workflow_scripts.make_val_selection")
 

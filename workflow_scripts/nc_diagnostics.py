@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.embeddings import LABEL_NAMES, Embeddings, read_embeddings
-from workflow_scripts.io import atomic_path, write_tsv
+from workflow_scripts.io.embeddings import Embeddings, LABEL_NAMES, read_embeddings
+from workflow_scripts.io.files import atomic_path, write_tsv
 from workflow_scripts.reporting.figures import plot_distance_distributions
 from workflow_scripts.sampling import class_means, collapse_metrics, distance_summary, distances_to_means
 from workflow_scripts.sampling.nc_sampling import METRICS

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from workflow_scripts.features.audio import AudioError
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.training.checkpoint import load_model
 from workflow_scripts.training.device import DEVICE_CHOICES, configure_threads, resolve_device
 from workflow_scripts.training.inference import AudioScorer

@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 
 _NODE = re.compile(r'^\s*(\d+)\s*\[\s*label\s*=\s*"([^"]+)"(.*)\]\s*;?\s*$')
 _EDGE = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*;?\s*$")

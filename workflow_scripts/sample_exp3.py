@@ -47,19 +47,9 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts.sampling import draw_per_dataset
-from workflow_scripts.selections import (
-    CLASS_NAMES,
-    NamedPath,
-    class_counts,
-    duplicate_exclusions,
-    excluded_mask,
-    parse_named_path,
-    read_cache_tables,
-    read_duplicate_pairs,
-    read_json,
-    write_json,
-    write_selection,
-)
+from workflow_scripts.io.files import read_json, write_json
+from workflow_scripts.io.selections import class_counts, CLASS_NAMES, NamedPath, parse_named_path, read_cache_tables, read_duplicate_pairs, write_selection
+from workflow_scripts.sampling.exclusions import duplicate_exclusions, excluded_mask
 
 log = logging.getLogger("workflow_scripts.sample_exp3")
 

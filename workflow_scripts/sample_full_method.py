@@ -52,18 +52,11 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
-from workflow_scripts.embeddings import Embeddings, read_embeddings
+from workflow_scripts.io.embeddings import Embeddings, read_embeddings
 from workflow_scripts.sampling import cluster_agreement, cluster_sample, derive_seed, nc_sample
-from workflow_scripts.selections import (
-    CLASS_NAMES,
-    class_counts,
-    duplicate_exclusions,
-    excluded_mask,
-    parse_named_path,
-    read_duplicate_pairs,
-    write_json,
-    write_selection,
-)
+from workflow_scripts.io.files import write_json
+from workflow_scripts.io.selections import class_counts, CLASS_NAMES, parse_named_path, read_duplicate_pairs, write_selection
+from workflow_scripts.sampling.exclusions import duplicate_exclusions, excluded_mask
 
 log = logging.getLogger("workflow_scripts.sample_full_method")
 

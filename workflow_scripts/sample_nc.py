@@ -40,8 +40,9 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
-from workflow_scripts.embeddings import LABEL_NAMES, Embeddings, read_embeddings
-from workflow_scripts.io import atomic_path, non_negative_int, write_tsv
+from workflow_scripts.io.embeddings import Embeddings, LABEL_NAMES, read_embeddings
+from workflow_scripts.cli import non_negative_int
+from workflow_scripts.io.files import atomic_path, write_tsv
 from workflow_scripts.sampling import distances_to_means, nc_sample, random_draw
 from workflow_scripts.sampling.nc_sampling import METRICS, check_rate
 

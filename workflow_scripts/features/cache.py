@@ -28,7 +28,8 @@ from tqdm import tqdm
 from workflow_scripts import LABELS
 from workflow_scripts.features.audio import AudioError
 from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor, prepare_wave
-from workflow_scripts.io import atomic_path, read_tsv, write_tsv
+from workflow_scripts.io.hdf5 import plain
+from workflow_scripts.io.files import atomic_path, read_tsv, write_tsv
 
 #: Cache format version, stored as the ``version`` attribute.
 CACHE_VERSION = 1
@@ -74,15 +75,6 @@ def _feature_attrs(params: FeatureParams) -> dict[str, Any]:
         "duration_s": float(params.duration_s), "n_frames": params.n_frames,
         "trim": params.trim, "pad": params.pad, "log_offset": float(params.log_offset),
     }
-
-
-def _plain(value: Any) -> Any:
-    """HDF5 attribute value -> plain Python value (so attrs compare and print cleanly)."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def _progress_enabled(progress: bool | None) -> bool:
@@ -413,7 +405,7 @@ class CacheReader:
     @property
     def attrs(self) -> dict[str, Any]:
         """File attributes as plain Python values."""
-        return {k: _plain(v) for k, v in self._file.attrs.items()}
+        return {k: plain(v) for k, v in self._file.attrs.items()}
 
     def read(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
         """Rows ``indices`` (any order, repeats allowed) as float32 ``(n, n_mels, n_frames)``.

@@ -55,7 +55,7 @@ import torch
 import torchaudio
 
 from workflow_scripts.features.audio import AudioError, load_audio
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 
 #: Fingerprint file format version, stored as the ``version`` attribute.
 FINGERPRINT_VERSION = 1

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from workflow_scripts.io import atomic_path  # noqa: E402
+from workflow_scripts.io.files import atomic_path  # noqa: E402
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "val_eer")
 

@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from workflow_scripts.io import atomic_path  # noqa: E402
+from workflow_scripts.io.files import atomic_path  # noqa: E402
 from workflow_scripts.reporting.tables import (  # noqa: E402
     STALE_METRICS_HINT,
     TABLE_METRICS,

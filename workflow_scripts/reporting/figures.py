@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from workflow_scripts.io import atomic_path  # noqa: E402
+from workflow_scripts.io.files import atomic_path  # noqa: E402
 from workflow_scripts.sampling.random_draws import derive_seed, rng_for  # noqa: E402
 
 #: Colours of the two classes (colour-blind safe pair).

@@ -19,12 +19,15 @@ tens of milliseconds (``lagged``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
+
+#: A hashable, orderable item joined by :func:`connected_components` (row index or row key).
+K = TypeVar("K", bound=Any)
 
 #: Cosine similarity at or above which two fingerprints count as one recording.
 #: Demo copies (0-500 ms leading silence, +-6 dB, resampled, MP3) score >= 0.99,
@@ -237,18 +240,30 @@ def dedup_indices(pairs: pd.DataFrame, *, within_set: bool) -> np.ndarray:
     j = pairs["j"].to_numpy(dtype=np.int64)
     if not within_set:
         return np.unique(j)
-    parent: dict[int, int] = {}
+    groups = connected_components(zip(i.tolist(), j.tolist(), strict=True))
+    return np.array(sorted(v for group in groups for v in group[1:]), dtype=np.int64)
 
-    def root(v: int) -> int:
+
+def connected_components(edges: Iterable[tuple[K, K]]) -> list[list[K]]:
+    """Groups of items joined by edges (a copy of a copy is the same recording).
+
+    Union-find; each group is sorted and groups are ordered by their first
+    (smallest) member, so the result does not depend on the order of edges.
+    """
+    parent: dict[K, K] = {}
+
+    def root(v: K) -> K:
         parent.setdefault(v, v)
         while parent[v] != v:
             parent[v] = parent[parent[v]]
             v = parent[v]
         return v
 
-    for a, b in zip(i.tolist(), j.tolist()):
+    for a, b in edges:
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    members = set(parent)
-    return np.array(sorted(v for v in members if root(v) != v), dtype=np.int64)
+    members: dict[K, list[K]] = {}
+    for v in list(parent):
+        members.setdefault(root(v), []).append(v)
+    return sorted((sorted(m) for m in members.values()), key=lambda g: g[0])

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 import workflow_scripts
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.models import create_model
 
 #: Keys every checkpoint (best and resume) has.

@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts.features.cache import CacheReader
-from workflow_scripts.io import read_tsv
+from workflow_scripts.io.hdf5 import plain
+from workflow_scripts.io.selections import SELECTION_COLUMNS
+from workflow_scripts.io.selections import read_selection as read_selection_table
 
 #: Columns a selection table must have (extra columns are ignored).
-SELECTION_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id")
 
 #: Cache attributes that describe one cache file rather than the front end.
 PER_FILE_ATTRS: frozenset[str] = frozenset({"dataset", "split", "n_quarantined", "version"})
@@ -38,19 +39,6 @@ DEFAULT_MAX_MEMORY_MB: float = 4096.0
 
 #: Rows read per CacheReader.read call while loading a set into memory.
 _LOAD_CHUNK_ROWS = 1024
-
-
-def plain(value: Any) -> Any:
-    """Turn numpy/h5py scalars and arrays into plain Python values (for torch.load(weights_only))."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    return value
 
 
 def front_end_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,22 +114,8 @@ class RowIndex:
 
 
 def read_selection(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a selection table (TSV with columns dataset, split, utt_id); error naming the file if malformed."""
-    try:
-        table = read_tsv(path)
-    except FileNotFoundError:
-        raise FileNotFoundError(f"selection table {path} does not exist") from None
-    missing = [c for c in SELECTION_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"selection table {path} lacks column(s) {missing}; it needs {list(SELECTION_COLUMNS)}")
-    table = table[list(SELECTION_COLUMNS)]
-    dup = table.duplicated()
-    if dup.any():
-        first = table[dup].iloc[0]
-        raise ValueError(
-            f"selection table {path} lists ({first.dataset}, {first.split}, {first.utt_id}) more than once"
-        )
-    return table.reset_index(drop=True)
+    """The ``dataset, split, utt_id`` columns of a selection TSV (checked; errors name the file)."""
+    return read_selection_table(path)[list(SELECTION_COLUMNS)]
 
 
 def _check_same_front_end(reference: Mapping[str, Any], ref_path: Path, attrs: Mapping[str, Any], path: Path) -> None:

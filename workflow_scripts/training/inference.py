@@ -29,9 +29,9 @@ from workflow_scripts.training.data import (
     RowIndex,
     batch_positions,
     index_caches,
-    plain,
     read_selection,
 )
+from workflow_scripts.io.hdf5 import plain
 from workflow_scripts.training.device import (
     DEVICE_CHOICES,
     configure_threads,

@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from workflow_scripts.io import atomic_path
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.metrics.eer import eer_roc
 from workflow_scripts.training.checkpoint import (
     build_model,

@@ -1,14 +1,12 @@
-"""Small helpers shared by the Experiment 3/4 command-line adapters (no torch).
+"""Tables keyed by ``(dataset, split, utt_id)``: selections, cache metadata, duplicate pairs (no torch).
 
 * ``name[:split]=path`` arguments (:func:`parse_named_path`);
 * cache metadata tables: utt_id, label, attack of a log-mel cache, read with
   h5py without touching the features (:func:`read_cache_table`);
 * selection TSVs (``dataset, split, utt_id`` first, then optional columns),
   the format ``train --train-selection`` and ``score --selection`` read;
-* duplicate-pair tables from ``find_duplicates`` and the rules that turn
-  them into rows to exclude (:func:`duplicate_exclusions`, and for
-  validation sets :func:`validation_exclusions`);
-* JSON written atomically and without NaN (:func:`write_json`).
+* duplicate-pair tables from ``find_duplicates`` (:func:`read_duplicate_pairs`;
+  which rows they exclude is decided in :mod:`workflow_scripts.sampling.exclusions`).
 
 Row keys are ``(dataset, split, utt_id)`` tuples of ``str`` throughout.
 """
@@ -28,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
-from workflow_scripts.io import atomic_path, read_tsv
+from workflow_scripts.io.files import atomic_path, read_tsv
+from workflow_scripts.io.hdf5 import attr_str, decode_strings
 
 #: First columns of every selection table, in this order.
 SELECTION_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id")
@@ -44,12 +43,6 @@ DUPLICATE_COLUMNS: tuple[str, ...] = (
 )
 LABEL_NAMES: dict[int, str] = {BONAFIDE: "bonafide", SPOOF: "spoof"}
 CLASS_NAMES: tuple[str, ...] = ("bonafide", "spoof")
-#: Rank of a split when choosing which copy of a recording to keep (lower wins).
-#: Training pools outrank dev, dev outranks eval, so a recording that is in
-#: some training pool is never kept in evaluation data.
-SPLIT_RANK: dict[str, int] = {"train": 0, "dev": 1, "eval": 2}
-_OTHER_SPLIT_RANK = 3
-
 RowKey = tuple[str, str, str]
 
 
@@ -73,21 +66,9 @@ def parse_named_path(text: str, *, option: str = "--cache") -> NamedPath:
     return NamedPath(dataset=dataset, split=split or None, path=Path(path))
 
 
-def _as_str(values: np.ndarray) -> np.ndarray:
-    return np.array([v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values.tolist()], dtype=object)
-
-
-def _attr_str(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.generic):
-        return str(value.item())
-    return str(value)
-
-
 def _origin(attrs: Mapping[str, Any], key: str, given: str | None, path: Path) -> str:
     """Dataset/split of a cache from its attribute, checked against the command-line name."""
-    stored = _attr_str(attrs[key]) if key in attrs else None
+    stored = attr_str(attrs[key]) if key in attrs else None
     if stored is not None and given is not None and stored != given:
         raise ValueError(f"{path}: cache attribute {key}={stored!r} but the command line names it {given!r}")
     value = stored if stored is not None else given
@@ -118,9 +99,9 @@ def read_cache_table(
         missing = [name for name in ("utt_id", "label", "attack") if name not in h5]
         if missing:
             raise ValueError(f"{file}: missing dataset(s) {missing}; found {sorted(h5.keys())}")
-        utt_id = _as_str(h5["utt_id"][()])
+        utt_id = decode_strings(h5["utt_id"][()])
         label = np.asarray(h5["label"][()])
-        attack = _as_str(h5["attack"][()])
+        attack = decode_strings(h5["attack"][()])
         n_features = int(h5["features"].shape[0]) if "features" in h5 else None
         ds = _origin(h5.attrs, "dataset", dataset, file)
         sp = _origin(h5.attrs, "split", split, file)
@@ -170,18 +151,6 @@ def read_cache_tables(specs: Sequence[NamedPath]) -> tuple[pd.DataFrame, list[di
         caches.append({"dataset": dataset, "split": split, "path": str(spec.path), "rows": int(len(meta))})
         parts.append(meta)
     return pd.concat(parts, ignore_index=True), caches
-
-
-def row_keys(table: pd.DataFrame) -> list[RowKey]:
-    """``(dataset, split, utt_id)`` of every row, as plain strings."""
-    return list(
-        zip(
-            table["dataset"].astype(str).tolist(),
-            table["split"].astype(str).tolist(),
-            table["utt_id"].astype(str).tolist(),
-            strict=True,
-        )
-    )
 
 
 # --------------------------------------------------------------------------- selections
@@ -246,104 +215,6 @@ def read_duplicate_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
     return table
 
 
-def _priority_key(
-    key: RowKey, position: Mapping[tuple[str, str], int]
-) -> tuple[int, int, str, str, str]:
-    dataset, split, utt_id = key
-    listed = position.get((dataset, split), len(position))
-    return (SPLIT_RANK.get(split, _OTHER_SPLIT_RANK), listed, dataset, split, utt_id)
-
-
-def duplicate_groups(pairs: pd.DataFrame) -> list[list[RowKey]]:
-    """Connected components of the duplicate pairs: each a sorted list of row keys."""
-    parent: dict[RowKey, RowKey] = {}
-
-    def root(v: RowKey) -> RowKey:
-        parent.setdefault(v, v)
-        while parent[v] != v:
-            parent[v] = parent[parent[v]]
-            v = parent[v]
-        return v
-
-    columns_a = ["dataset_a", "split_a", "utt_a"]
-    columns_b = ["dataset_b", "split_b", "utt_b"]
-    for a, b in zip(
-        pairs[columns_a].astype(str).itertuples(index=False, name=None),
-        pairs[columns_b].astype(str).itertuples(index=False, name=None),
-        strict=True,
-    ):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members: dict[RowKey, list[RowKey]] = {}
-    for v in list(parent):
-        members.setdefault(root(v), []).append(v)
-    return sorted((sorted(m) for m in members.values()), key=lambda g: g[0])
-
-
-def duplicate_exclusions(pairs: pd.DataFrame, priority: Sequence[tuple[str, str]]) -> set[RowKey]:
-    """Rows to drop so that each recording found in several places is kept once.
-
-    Pairs are joined into groups (connected components: a copy of a copy is
-    the same recording). Each group keeps exactly one member and excludes the
-    others. The keeper is the member with the smallest
-    ``(split rank, position of its (dataset, split) in priority, dataset, split, utt_id)``:
-
-    * split rank first (``train`` < ``dev`` < ``eval`` < anything else), so a
-      recording that sits in any training pool is kept there and dropped
-      from every evaluation split, whatever the priority list says;
-    * then the order of ``priority`` ((dataset, split) pairs, e.g. the order
-      of the command-line caches); pairs not listed come after listed ones;
-    * then names, so the choice is deterministic for within-cache copies.
-    """
-    position: dict[tuple[str, str], int] = {}
-    for i, (dataset, split) in enumerate(priority):
-        position.setdefault((str(dataset), str(split)), i)
-    excluded: set[RowKey] = set()
-    for group in duplicate_groups(pairs):
-        keeper = min(group, key=lambda k: _priority_key(k, position))
-        excluded.update(k for k in group if k != keeper)
-    return excluded
-
-
-#: Why a row may not validate a model (:func:`validation_exclusions`), in the order they are checked.
-VALIDATION_EXCLUSION_REASONS: tuple[str, ...] = ("training", "duplicate", "copy_of_training")
-
-
-def validation_exclusions(
-    pairs: pd.DataFrame, priority: Sequence[tuple[str, str]], training: Iterable[RowKey]
-) -> dict[RowKey, str]:
-    """Rows that must not validate a model trained on the rows ``training``, each with its reason.
-
-    * ``training``: the row is a training row (a train + dev pool draws from dev);
-    * ``duplicate``: :func:`duplicate_exclusions` drops it (another copy of the
-      recording is kept: a training split outranks dev, so a dev copy of any
-      train-split recording goes, drawn or not);
-    * ``copy_of_training``: it shares a duplicate group with a training row,
-      whichever copy the priority kept.
-
-    The first reason that applies is given. Together they guarantee that no
-    validation row is a training row or a copy of one.
-    """
-    train_keys = {tuple(str(v) for v in k) for k in training}
-    out: dict[RowKey, str] = {k: "training" for k in train_keys}  # type: ignore[misc]
-    for key in sorted(duplicate_exclusions(pairs, priority)):
-        out.setdefault(key, "duplicate")
-    for group in duplicate_groups(pairs):
-        if any(k in train_keys for k in group):
-            for key in group:
-                out.setdefault(key, "copy_of_training")
-    return out
-
-
-def excluded_mask(table: pd.DataFrame, exclusions: Iterable[RowKey]) -> np.ndarray:
-    """Boolean mask of the rows of ``table`` whose ``(dataset, split, utt_id)`` is excluded."""
-    excluded = set(exclusions)
-    if not excluded:
-        return np.zeros(len(table), dtype=bool)
-    return np.array([k in excluded for k in row_keys(table)], dtype=bool)
-
-
 def class_counts(table: pd.DataFrame, by_dataset: bool = True) -> dict[str, Any]:
     """Rows per class (``bonafide``/``spoof``, zeros included), per dataset when ``by_dataset``."""
 
@@ -353,44 +224,3 @@ def class_counts(table: pd.DataFrame, by_dataset: bool = True) -> dict[str, Any]
     if not by_dataset:
         return count(table)
     return {str(ds): count(part) for ds, part in table.groupby("dataset", sort=True)}
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def json_ready(value: Any) -> Any:
-    """Plain JSON types; numpy scalars unwrapped and non-finite floats written as ``null``.
-
-    Diagnostics such as a silhouette can be undefined; ``null`` says so
-    without ever writing NaN (which is not JSON).
-    """
-    if isinstance(value, Mapping):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [json_ready(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def write_json(data: Any, path: str | os.PathLike[str]) -> None:
-    """Write ``data`` as indented JSON atomically (NaN/inf become ``null``)."""
-    text = json.dumps(json_ready(data), indent=2, allow_nan=False, sort_keys=False)
-    with atomic_path(path) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
-
-
-def read_json(path: str | os.PathLike[str], what: str = "JSON file") -> Any:
-    """Read a JSON file; a missing or malformed file gives an error naming it."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path}: {what} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: cannot read {what} ({err})") from None

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
+from workflow_scripts.io.hdf5 import attr_str, decode_strings, plain
 
 #: Datasets every embedding file must hold.
 REQUIRED_DATASETS: tuple[str, ...] = ("utt_id", "embedding", "label", "attack", "correct")
@@ -84,36 +85,16 @@ class Embeddings:
         return {name: int(np.sum(y == k)) for k, name in sorted(LABEL_NAMES.items(), key=lambda kv: kv[1])}
 
 
-def _as_str(values: np.ndarray) -> np.ndarray:
-    """Decode an h5py string array to an object array of ``str``."""
-    return np.array([v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values.tolist()], dtype=object)
-
-
-def _attr_str(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
-
-
-def _plain(value: Any) -> Any:
-    """HDF5 attribute value as a JSON-friendly Python value."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if isinstance(value, np.ndarray):
-        return [_plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def _origin(
     h5: h5py.File, name: str, n: int, flag: str | None, path: Path
 ) -> np.ndarray:
     """Per-row ``dataset`` or ``split``: from the file (rows, then attribute), else from the flag."""
     if name in h5:
-        values = _as_str(h5[name][()])
+        values = decode_strings(h5[name][()])
         if values.shape != (n,):
             raise ValueError(f"{path}: dataset {name!r} has shape {values.shape}, expected ({n},)")
     elif name in h5.attrs:
-        values = np.full(n, _attr_str(h5.attrs[name]), dtype=object)
+        values = np.full(n, attr_str(h5.attrs[name]), dtype=object)
     elif flag is not None:
         return np.full(n, flag, dtype=object)
     else:
@@ -156,7 +137,7 @@ def read_embeddings(
                 raise ValueError(f"{file}: dataset {name!r} has shape {np.shape(values)}, expected ({n},)")
         origin_dataset = _origin(h5, "dataset", n, dataset, file)
         origin_split = _origin(h5, "split", n, split, file)
-        attrs = {key: _plain(value) for key, value in h5.attrs.items()}
+        attrs = {key: plain(value) for key, value in h5.attrs.items()}
 
     if not np.issubdtype(x.dtype, np.number):
         raise ValueError(f"{file}: 'embedding' must be numeric, got dtype {x.dtype}")
@@ -174,7 +155,7 @@ def read_embeddings(
         if not np.all(np.isin(correct, (0, 1))):
             raise ValueError(f"{file}: 'correct' must be boolean, got dtype {correct.dtype}")
         correct = correct.astype(bool)
-    utt_id = _as_str(arrays["utt_id"])
+    utt_id = decode_strings(arrays["utt_id"])
     keys = pd.DataFrame({"dataset": origin_dataset, "split": origin_split, "utt_id": utt_id})
     dup = keys.duplicated()
     if dup.any():
@@ -187,7 +168,7 @@ def read_embeddings(
         utt_id=utt_id,
         embedding=x,
         label=label,
-        attack=_as_str(arrays["attack"]),
+        attack=decode_strings(arrays["attack"]),
         correct=correct,
         dataset=origin_dataset,
         split=origin_split,

@@ -1,0 +1,98 @@
+"""The one pattern every command follows (``python -m workflow_scripts.<command>``).
+
+A command module defines ``build_parser()`` (from ``new_parser(__file__, __doc__)``, with the
+shared argument types below) and ``run(args)``, and exposes
+``main = command(build_parser, run)``. :func:`command` parses the arguments,
+sets up logging once, and turns an input error (``ValueError``, ``KeyError``,
+``OSError``) into one line on stderr, ``<prog>: error: <message>``, with exit
+status 2: the same form and status argparse uses for a bad flag, so a user
+sees every problem the same way and no traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from workflow_scripts.io.selections import NamedPath, parse_named_path
+
+#: Exit status of a command whose input is wrong (as argparse's for a bad flag).
+EXIT_INPUT_ERROR = 2
+#: Errors that mean "the input is wrong": reported as one line, not a traceback.
+INPUT_ERRORS: tuple[type[Exception], ...] = (ValueError, KeyError, OSError)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+Main = Callable[[Sequence[str] | None], int]
+
+
+def new_parser(module_file: str, doc: str | None) -> argparse.ArgumentParser:
+    """Parser of the command in ``module_file`` (its ``__file__``; ``__name__`` is ``__main__`` under
+    ``python -m``); the description is the first line of its docstring ``doc``."""
+    name = Path(module_file).stem
+    description = (doc or "").strip().split("\n")[0]
+    return argparse.ArgumentParser(prog=f"python -m workflow_scripts.{name}", description=description)
+
+
+def setup_logging() -> None:
+    """INFO and above to stderr with time, level and logger name (once per process)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
+def error_message(err: BaseException) -> str:
+    """The message of an input error; a ``KeyError``'s without the quotes ``str`` adds."""
+    if isinstance(err, KeyError) and err.args:
+        return str(err.args[0])
+    return str(err)
+
+
+def command(
+    build_parser: Callable[[], argparse.ArgumentParser],
+    run: Callable[[argparse.Namespace], int | None],
+) -> Main:
+    """The ``main(argv) -> exit status`` of a command made of a parser and a ``run`` function."""
+
+    def main(argv: Sequence[str] | None = None) -> int:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        setup_logging()
+        try:
+            status = run(args)
+        except INPUT_ERRORS as err:
+            print(f"{parser.prog}: error: {error_message(err)}", file=sys.stderr)
+            return EXIT_INPUT_ERROR
+        return 0 if status is None else int(status)
+
+    return main
+
+
+# --------------------------------------------------------------------------- argument types
+
+
+def non_negative_int(text: str) -> int:
+    """Counts, seeds and sizes that may be 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """Counts that must be at least 1 (threads, epochs, batch sizes)."""
+    value = non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def named_path(text: str) -> NamedPath:
+    """``DATASET=PATH`` or ``DATASET:SPLIT=PATH``."""
+    try:
+        return parse_named_path(text, option="")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).strip()) from None

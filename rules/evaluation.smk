@@ -72,5 +72,5 @@ rule table1:
     params:
         entries=table1_entries,
     shell:
-        "python -m workflow_scripts.make_table1 {params.entries} --out {output.csv}"
+        "python -m workflow_scripts.make_table_exp1 {params.entries} --out {output.csv}"
         " --markdown {output.markdown} 2> {log}"

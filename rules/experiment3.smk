@@ -49,7 +49,7 @@ rule sample_exp3:
         caches=lambda w: exp3_pool_args(),  # experiment3.pool: train, or train + dev
         seed=lambda w: run_seed(w.seed),
     shell:
-        "python -m workflow_scripts.sample_exp3 {params.caches} --n-per-class {wildcards.n}"
+        "python -m workflow_scripts.sample_random {params.caches} --n-per-class {wildcards.n}"
         " --seed {params.seed} --duplicates {input.duplicates} --out {output.selection}"
         " --summary-out {output.summary} 2> {log}"
 
@@ -117,6 +117,6 @@ rule table2:
             f"--summary {n} {seed} {path}" for n, seed, path in table2_summaries()
         ),
     shell:
-        "python -m workflow_scripts.make_table2 {params.entries} {params.summaries} --out {output.csv}"
+        "python -m workflow_scripts.make_table_exp3 {params.entries} {params.summaries} --out {output.csv}"
         " --markdown {output.markdown} --seeds-json {output.seeds}"
         " --counts-out {output.counts} 2> {log}"

@@ -60,7 +60,7 @@ rule sample_random_matched:
         caches=lambda w: exp3_cache_args("train"),
         seed=lambda w: run_seed(w.seed),
     shell:
-        "python -m workflow_scripts.sample_exp3 {params.caches} --match-counts {input.match}"
+        "python -m workflow_scripts.sample_random {params.caches} --match-counts {input.match}"
         " --seed {params.seed} --duplicates {input.duplicates} --out {output.selection}"
         " --summary-out {output.summary} 2> {log}"
 

@@ -197,7 +197,7 @@ def test_dry_run_passes_exact_rates_and_the_pool_to_the_commands(tmp_path: Path)
             assert flag(command, "--spoof-rate") == "0.5"
     assert '"bonafide_rate": 0.125' in out and '"bonafide_rate": 0.12,' in out  # table_exp2 run specs
 
-    exp3 = [c for c in commands if c.startswith("python -m workflow_scripts.sample_exp3 ") and "--n-per-class" in c]
+    exp3 = [c for c in commands if c.startswith("python -m workflow_scripts.sample_random ") and "--n-per-class" in c]
     assert len(exp3) == 2
     for command in exp3:
         assert "--cache asvspoof2019:dev=results/caches/asvspoof2019/dev.h5" in command

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workflow_scripts import find_duplicates, make_eval_subset, make_table2, make_table_exp4, make_val_selection
-from workflow_scripts import sample_exp3, sample_full_method
+from workflow_scripts import find_duplicates, make_eval_subset, make_table_exp3, make_table_exp4, make_val_selection
+from workflow_scripts import sample_full_method, sample_random
 from workflow_scripts.sampling import rate_to_count
 from workflow_scripts.io.selections import DUPLICATE_COLUMNS, parse_named_path, read_cache_table, read_duplicate_pairs, read_selection
 from workflow_scripts.sampling.exclusions import duplicate_exclusions, duplicate_groups, row_keys, validation_exclusions
@@ -187,7 +187,7 @@ def test_named_paths_and_cache_table(corpus: dict[str, object]) -> None:
 
 def _exp3(corpus: dict[str, object], tmp: Path, name: str, *extra: str) -> tuple[int, Path, Path]:
     out, summary = tmp / f"{name}.tsv", tmp / f"{name}.json"
-    rc = sample_exp3.main(
+    rc = sample_random.main(
         _cache_args(corpus, ["asvspoof2019:train", "for:train", "wavefake:train"])
         + ["--duplicates", str(corpus["dup_tsv"]), "--out", str(out), "--summary-out", str(summary), *extra]
     )
@@ -328,7 +328,7 @@ def _run_pool(corpus: dict[str, object], tmp: Path, splits: tuple[str, ...], n: 
     """One Experiment-3 run's sets: training draw, validation selection, eval data."""
     name = f"{'_'.join(splits)}_n{n}_s{seed}"
     train_sel, train_sum = tmp / f"{name}.tsv", tmp / f"{name}.json"
-    assert sample_exp3.main([*_pool_args(corpus, splits), "--n-per-class", str(n), "--seed", str(seed),
+    assert sample_random.main([*_pool_args(corpus, splits), "--n-per-class", str(n), "--seed", str(seed),
                              "--duplicates", str(corpus["dup_tsv"]), "--out", str(train_sel),
                              "--summary-out", str(train_sum)]) == 0
     val_sel, val_sum = tmp / f"{name}.val.tsv", tmp / f"{name}.val.json"
@@ -366,9 +366,9 @@ def test_sample_exp3_train_dev_pool_draws_from_both_splits(pool_corpus: dict[str
     # An eval cache is never a training pool; a (dataset, split) given twice is an error.
     out, js = tmp_path / "x.tsv", tmp_path / "x.json"
     base = ["--n-per-class", "2", "--seed", "0", "--out", str(out), "--summary-out", str(js)]
-    assert sample_exp3.main([*_pool_args(pool_corpus, ("train", "eval")), *base]) == 2
+    assert sample_random.main([*_pool_args(pool_corpus, ("train", "eval")), *base]) == 2
     twice = _pool_args(pool_corpus, ("train",))
-    assert sample_exp3.main([*twice, *twice[:2], *base]) == 2
+    assert sample_random.main([*twice, *twice[:2], *base]) == 2
 
 
 @pytest.mark.parametrize(
@@ -528,7 +528,7 @@ def test_sample_full_method_clusters_attacks_and_follows_rates(tmp_path: Path) -
     assert sample_full_method.main(args) == 0
     assert sample_full_method.main([*args[:-6], "--out", str(out2), "--summary-out", str(tmp_path / "s3.json")]) == 0
     assert out2.read_bytes() == out.read_bytes()
-    assert sample_exp3.matched_counts(summary, ["asvspoof2019", "for"], "x")[("for", "bonafide")] == f["counts"]["bonafide"]
+    assert sample_random.matched_counts(summary, ["asvspoof2019", "for"], "x")[("for", "bonafide")] == f["counts"]["bonafide"]
     # Embeddings of another dataset than named are refused.
     assert sample_full_method.main(["--embeddings", f"wavefake={tmp_path / 'asv.h5'}", "--seed", "1",
                                     "--out", str(out2), "--summary-out", str(summary_path)]) == 2
@@ -552,7 +552,7 @@ def test_make_table2_layout_means_and_std(tmp_path: Path, capsys: pytest.Capture
             path = _metrics(tmp_path / f"{n}_{seed}_{shift}.json", base + shift, 0.8 - base, base + shift + 0.01)
             entries += ["--entry", str(n), eval_set, path]
     out, md, seeds = tmp_path / "t2.csv", tmp_path / "t2.md", tmp_path / "seeds.json"
-    assert make_table2.main([*entries, "--out", str(out), "--markdown", str(md), "--seeds-json", str(seeds)]) == 0
+    assert make_table_exp3.main([*entries, "--out", str(out), "--markdown", str(md), "--seeds-json", str(seeds)]) == 0
     table = pd.read_csv(out)
     assert list(table.columns) == ["eval_set", "metric", "10", "100", "1000", "10_std", "100_std", "1000_std"]
     assert list(zip(table["eval_set"], table["metric"])) == [
@@ -570,14 +570,14 @@ def test_make_table2_layout_means_and_std(tmp_path: Path, capsys: pytest.Capture
     cells = json.loads(seeds.read_text())["cells"]
     assert [c["eer_roc"] for c in cells if c["N"] == 100 and c["eval_set"] == "eval data"] == [[0.3, 0.2]]
     # One run per cell: no std columns. A missing cell is an error.
-    assert make_table2.main([*entries[:8], "--out", str(out), "--markdown", str(md)]) == 0
+    assert make_table_exp3.main([*entries[:8], "--out", str(out), "--markdown", str(md)]) == 0
     assert list(pd.read_csv(out).columns) == ["eval_set", "metric", "100"]
-    assert make_table2.main([*entries[:4], *entries[20:24], "--out", str(out), "--markdown", str(md)]) == 2
+    assert make_table_exp3.main([*entries[:4], *entries[20:24], "--out", str(out), "--markdown", str(md)]) == 2
     # A metrics file from before "map" meant spoof-positive AP (no "ap_mean") is refused, saying why.
     stale = tmp_path / "stale.json"
     stale.write_text(json.dumps({"eer_roc": 0.3, "map": 0.5, "eer_det": 0.31, "ap_bonafide": 0.6, "ap_spoof": 0.4}))
-    assert make_table2.main(["--entry", "10", "eval data", str(stale), "--out", str(out), "--markdown", str(md)]) == 2
-    last_error = capsys.readouterr().err.split("make_table2: error:")[-1]
+    assert make_table_exp3.main(["--entry", "10", "eval data", str(stale), "--out", str(out), "--markdown", str(md)]) == 2
+    last_error = capsys.readouterr().err.split("make_table_exp3: error:")[-1]
     assert "stale.json" in last_error and "'ap_mean'" in last_error and "re-run workflow_scripts.evaluate" in last_error
 
 
@@ -599,7 +599,7 @@ def test_make_table2_training_counts_rows_csv_and_shortfall_caption(tmp_path: Pa
                 args += ["--entry", str(n), eval_set, path]
             args += ["--summary", str(n), str(seed), _sampling_summary(tmp_path / f"s{n}_{seed}.json", n, available)]
     out, md, counts_csv = tmp_path / "t2.csv", tmp_path / "t2.md", tmp_path / "counts.csv"
-    assert make_table2.main([*args, "--out", str(out), "--markdown", str(md), "--counts-out", str(counts_csv)]) == 0
+    assert make_table_exp3.main([*args, "--out", str(out), "--markdown", str(md), "--counts-out", str(counts_csv)]) == 0
 
     counts = pd.read_csv(counts_csv)
     assert list(counts.columns) == ["n_per_class", "seed", "dataset", "class", "requested", "available", "drawn",
@@ -625,13 +625,13 @@ def test_make_table2_training_counts_rows_csv_and_shortfall_caption(tmp_path: Pa
     # No shortfall: the caption says so. A summary of another N, or a missing N, is an error.
     small = ["--entry", "10", "eval data", args[3], "--summary", "10", "0",
              _sampling_summary(tmp_path / "s10.json", 10, available)]
-    assert make_table2.main([*small, "--out", str(out), "--markdown", str(md)]) == 0
+    assert make_table_exp3.main([*small, "--out", str(out), "--markdown", str(md)]) == 0
     assert "Every corpus gave the requested N" in md.read_text()
     wrong = [*small[:4], "--summary", "10", "0", _sampling_summary(tmp_path / "s20.json", 20, available)]
-    assert make_table2.main([*wrong, "--out", str(out), "--markdown", str(md)]) == 2
+    assert make_table_exp3.main([*wrong, "--out", str(out), "--markdown", str(md)]) == 2
     other_n = [*args[:8], "--summary", "3000", "0", str(tmp_path / "s3000_0.json")]  # counts for an N not in the table
-    assert make_table2.main([*other_n, "--out", str(out), "--markdown", str(md)]) == 2
-    assert make_table2.main([*small[:4], "--out", str(out), "--markdown", str(md), "--counts-out", str(counts_csv)]) == 2
+    assert make_table_exp3.main([*other_n, "--out", str(out), "--markdown", str(md)]) == 2
+    assert make_table_exp3.main([*small[:4], "--out", str(out), "--markdown", str(md), "--counts-out", str(counts_csv)]) == 2
 
 
 def test_make_table_exp4_rows_and_figure(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ eligible). With ``--duplicates`` (a ``find_duplicates`` table that also
 covers the training caches), every recording that has a copy in a training
 split is left out, and of copies within the evaluation data one is kept
 (``selections.duplicate_exclusions``: training splits outrank evaluation
-splits). Output columns and summary keys as in ``sample_exp3``.
+splits). Output columns and summary keys as in ``sample_random``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from workflow_scripts.sample_exp3 import draw_counts, load_pool, report, uniform_counts
+from workflow_scripts.sample_random import draw_counts, load_pool, report, uniform_counts
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.selections import parse_named_path, write_selection
 

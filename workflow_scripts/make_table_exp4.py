@@ -11,7 +11,7 @@ Usage::
         --figure results/figures/exp4_comparison.png
 
 ``summary`` is the selection summary (``sample_full_method`` or
-``sample_exp3 --match-counts``); its ``total`` gives the training samples per
+``sample_random --match-counts``); its ``total`` gives the training samples per
 class. ``history`` is the training ``history.csv``; the training time is the
 sum of its ``seconds`` column. One table row per method: mean and standard
 deviation over seeds of EER-ROC, mAP (the paper's: AP with spoof positive),

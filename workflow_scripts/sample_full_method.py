@@ -27,14 +27,14 @@ Each ``--embeddings`` file holds one dataset's training rows embedded by
 The per-dataset selections are merged and rows excluded by
 ``selections.duplicate_exclusions`` (priority: the order of
 ``--embeddings``, training splits first) are removed *after* sampling. The
-random control (``sample_exp3 --match-counts``) never draws those rows
+random control (``sample_random --match-counts``) never draws those rows
 either, so both methods train on the same de-duplicated pool.
 
 Selection columns: ``dataset, split, utt_id, label, attack, algorithm``
 (``nc``/``cluster``), ``cluster`` (``-`` for bonafide), ``distance`` (to the
 class mean or the cluster centre). The summary reports per dataset the
 sample counts per class (``counts``, after de-duplication, which
-``sample_exp3 --match-counts`` reads), the chosen k, the silhouette per k,
+``sample_random --match-counts`` reads), the chosen k, the silhouette per k,
 overlap groups, and the ARI/NMI of clusters vs attack ids where ids exist.
 """
 

@@ -153,7 +153,7 @@ TRAINING_ROWS = "training rows"
 
 
 def table2_counts(summaries: Sequence[tuple[int, int, Mapping[str, object], str]]) -> pd.DataFrame:
-    """Long table of the training rows each Experiment-3 run drew, from its ``sample_exp3`` summary.
+    """Long table of the training rows each Experiment-3 run drew, from its ``sample_random`` summary.
 
     ``summaries`` holds (N, repetition, summary dict, source name). One row per
     (N, repetition, dataset, class): ``requested`` (N), ``available`` (eligible
@@ -170,7 +170,7 @@ def table2_counts(summaries: Sequence[tuple[int, int, Mapping[str, object], str]
             raise ValueError(f"{source}: summary is for N = {summary.get('n_per_class')}, the entry says N = {n}")
         counts = summary.get("counts")
         if not isinstance(counts, list) or not counts:
-            raise ValueError(f"{source}: no 'counts' list (expected a sample_exp3 summary)")
+            raise ValueError(f"{source}: no 'counts' list (expected a sample_random summary)")
         for record in counts:
             try:
                 values = {k: int(record[k]) for k in ("requested", "available", "drawn")}

@@ -2,18 +2,18 @@
 
 Usage::
 
-    python -m workflow_scripts.sample_exp3 \
+    python -m workflow_scripts.sample_random \
         --cache asvspoof2019=results/caches/asvspoof2019/train.h5 \
         --cache for=... --cache wavefake=... \
         --n-per-class N --seed S [--duplicates duplicates.tsv] \
         --out selection.tsv --summary-out summary.json
 
     # pool of train + dev (experiment3.pool: train_dev): several splits of one dataset
-    python -m workflow_scripts.sample_exp3 \
+    python -m workflow_scripts.sample_random \
         --cache asvspoof2019:train=... --cache asvspoof2019:dev=... --cache for:train=... ...
 
     # random control at the full method's budget (Experiment 4):
-    python -m workflow_scripts.sample_exp3 --cache ... --match-counts full_method_summary.json \
+    python -m workflow_scripts.sample_random --cache ... --match-counts full_method_summary.json \
         --seed S [--duplicates duplicates.tsv] --out ... --summary-out ...
 
 A dataset's pool is the union of its caches (``train``, or ``train`` and
@@ -51,7 +51,7 @@ from workflow_scripts.io.files import read_json, write_json
 from workflow_scripts.io.selections import class_counts, CLASS_NAMES, NamedPath, parse_named_path, read_cache_tables, read_duplicate_pairs, write_selection
 from workflow_scripts.sampling.exclusions import duplicate_exclusions, excluded_mask
 
-log = logging.getLogger("workflow_scripts.sample_exp3")
+log = logging.getLogger("workflow_scripts.sample_random")
 
 SELECTION_OUTPUT_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id", "label", "attack")
 COUNT_COLUMNS: tuple[str, ...] = ("dataset", "label", "rows", "excluded", "requested", "available", "drawn")
@@ -193,7 +193,7 @@ def report(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.sample_exp3", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.sample_random", description=__doc__.split("\n")[0])
     parser.add_argument("--cache", action="append", required=True, metavar="DATASET[:SPLIT]=H5",
                         help="a training-pool cache (repeat; one per dataset and split, e.g. train and dev)")
     budget = parser.add_mutually_exclusive_group(required=True)
@@ -227,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             mode = {"mode": "n_per_class", "n_per_class": int(args.n_per_class), "match_counts": None}
         selection, counts = draw_counts(pool, requested, args.seed)
     except ValueError as err:
-        print(f"sample_exp3: error: {err}", file=sys.stderr)
+        print(f"sample_random: error: {err}", file=sys.stderr)
         return 2
     write_selection(selection, args.out)
     write_json(report(pool, counts, selection, seed=args.seed, **mode), args.summary_out)

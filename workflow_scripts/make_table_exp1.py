@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m workflow_scripts.make_table1 \
+    python -m workflow_scripts.make_table_exp1 \
         --entry "ASV eval" resnet results/metrics/.../eval.json [--entry ...] \
         --out results/table1.csv --markdown results/table1.md
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m workflow_scripts.make_table2 \
+    python -m workflow_scripts.make_table_exp3 \
         --entry 100 "eval data" results/metrics/exp3/n100_seed1/eval_data.json \
         --entry 100 "In the wild" results/metrics/exp3/n100_seed1/itw.json [--entry ...] \
         --out results/table2.csv --markdown results/table2.md [--seeds-json results/table2_runs.json] \
@@ -17,7 +17,7 @@ deviation over the runs) and the Markdown a second block, so the block of
 means keeps the paper's layout. ``--seeds-json`` (an output) lists, per cell,
 the metric files averaged and their values.
 
-``--summary N SEED JSON`` (the ``sample_exp3`` summary of every run) adds the
+``--summary N SEED JSON`` (the ``sample_random`` summary of every run) adds the
 realised training rows: rows ``training rows`` x "<dataset> <class>" (rows
 drawn, mean over seeds), a caption sentence in the Markdown naming every
 shortfall (a corpus with fewer eligible rows than N gives all it has), and
@@ -56,14 +56,14 @@ def parse_n(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.make_table2", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.make_table_exp3", description=__doc__.split("\n")[0])
     parser.add_argument("--entry", nargs=3, action="append", required=True, metavar=("N", "EVAL_NAME", "METRICS_JSON"),
                         help="one run's metrics on one evaluation set (repeat; repeated N + eval name = seeds)")
     parser.add_argument("--out", type=Path, required=True, help="CSV output")
     parser.add_argument("--markdown", type=Path, required=True, help="Markdown output")
     parser.add_argument("--seeds-json", type=Path, default=None, help="optional JSON output: the runs behind each cell")
     parser.add_argument("--summary", nargs=3, action="append", default=[], metavar=("N", "SEED", "SUMMARY_JSON"),
-                        help="one run's sample_exp3 summary (repeat): adds its realised training counts")
+                        help="one run's sample_random summary (repeat): adds its realised training counts")
     parser.add_argument("--counts-out", type=Path, default=None,
                         help="CSV output: realised counts per N, seed, dataset and class (needs --summary)")
     return parser
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             counts = table2_counts(summaries)
             table = add_training_counts(table, counts)
     except ValueError as err:
-        print(f"make_table2: error: {err}", file=sys.stderr)
+        print(f"make_table_exp3: error: {err}", file=sys.stderr)
         return 2
     with atomic_path(args.out) as tmp:
         table.combined().to_csv(tmp, index=False)

@@ -429,7 +429,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
                               env=env, cwd=tmp_path)
 
     failed = run("raise")
-    assert failed.returncode == 1 and f"{PROTOCOL['dev']}:3:" in failed.stderr
+    assert failed.returncode == 2 and f"{PROTOCOL['dev']}:3:" in failed.stderr
     assert not out.exists() and not qout.exists()
     done = run("quarantine")
     assert done.returncode == 0, done.stderr

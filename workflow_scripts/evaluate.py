@@ -8,66 +8,45 @@ Usage::
 ``SCORES`` is a CSV or TSV with columns ``utt_id``, ``label``
 (bonafide/spoof), ``score`` (higher = more bonafide) and optionally
 ``attack``. Bad input exits with status 2 and a one-line message naming the
-file, without a traceback.
+file, without a traceback. Metrics: EER-ROC, EER-DET, AUC, per-class APs
+(ap_bonafide, ap_spoof, their mean ap_mean) and the paper's mAP (key map: AP
+with spoof as the positive class); see docs/metrics.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from workflow_scripts.io.files import atomic_path
-from workflow_scripts.metrics.report import compute_metrics, read_scores
+from workflow_scripts.cli import command, new_parser, non_negative_int
+from workflow_scripts.io.files import write_text
+from workflow_scripts.metrics.report import metrics_of_score_file
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m workflow_scripts.evaluate",
-        description=(
-            "EER-ROC, EER-DET, AUC, per-class APs (ap_bonafide, ap_spoof, their mean ap_mean) and "
-            "the paper's mAP (key map: AP with spoof as the positive class) of a score table "
-            "(see docs/metrics.md)."
-        ),
-    )
+    parser = new_parser(__file__, __doc__)
     parser.add_argument("scores", type=Path, help="score table (.csv or .tsv)")
-    parser.add_argument(
-        "--bootstrap",
-        type=int,
-        default=0,
-        metavar="N",
-        help="stratified bootstrap resamples for confidence intervals (0 = none)",
-    )
+    parser.add_argument("--bootstrap", type=non_negative_int, default=0, metavar="N",
+                        help="stratified bootstrap resamples for confidence intervals (0 = none)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    parser.add_argument(
-        "--alpha", type=float, default=0.05, help="1 - confidence level of the intervals"
-    )
+    parser.add_argument("--alpha", type=float, default=0.05,
+                        help="1 - confidence level of the intervals")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        table = read_scores(args.scores)  # its errors already name the file
-        try:
-            metrics = compute_metrics(
-                table, bootstrap=args.bootstrap, seed=args.seed, alpha=args.alpha
-            )
-        except ValueError as exc:
-            raise ValueError(f"{args.scores}: {exc}") from None
-    except ValueError as exc:
-        print(f"evaluate: error: {exc}", file=sys.stderr)
-        return 2
+def run(args: argparse.Namespace) -> None:
+    metrics = metrics_of_score_file(
+        args.scores, bootstrap=args.bootstrap, seed=args.seed, alpha=args.alpha
+    )
     text = json.dumps(metrics, indent=2, allow_nan=False)
     if args.out is not None:
-        with atomic_path(args.out) as tmp:
-            tmp.write_text(text + "\n", encoding="utf-8")
+        write_text(text + "\n", args.out)
     print(text)
-    return 0
 
+
+main = command(build_parser, run)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Generate one synthetic demo corpus in a real corpus' on-disk layout.
 
-Example::
+Usage::
 
     python -m workflow_scripts.make_demo --format asvspoof2019_la --out data/demo/asvspoof2019 \\
         --seed 20240917 --duration 2 4 \\
@@ -14,63 +14,42 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from workflow_scripts.cli import command, new_parser
 from workflow_scripts.demo.corpora import FOR_VARIANTS, FORMATS, write_demo_corpus
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.make_demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--format", required=True, choices=FORMATS, help="corpus layout to write")
-    parser.add_argument("--out", required=True, type=Path, help="corpus root folder (must not exist)")
-    parser.add_argument("--seed", required=True, type=int, help="non-negative integer seed")
-    parser.add_argument(
-        "--sizes-json", required=True, help="the format's sizes as a JSON object (config demo: section)"
-    )
-    parser.add_argument(
-        "--duration",
-        nargs=2,
-        type=float,
-        metavar=("MIN", "MAX"),
-        default=(2.0, 4.0),
-        help="utterance duration range in seconds",
-    )
-    parser.add_argument(
-        "--variant", default="for-norm", choices=FOR_VARIANTS, help="FoR variant folder (format 'for' only)"
-    )
-    parser.add_argument("--vocoders", nargs="+", default=None, help="WaveFake vocoder folders (format 'wavefake' only)")
-    parser.add_argument(
-        "--progress", action=argparse.BooleanOptionalAction, default=True, help="show a progress bar on a terminal"
-    )
-    return parser.parse_args(argv)
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(__file__, __doc__)
+    add = parser.add_argument
+    add("--format", required=True, choices=FORMATS, help="corpus layout to write")
+    add("--out", required=True, type=Path, help="corpus root folder (must not exist)")
+    add("--seed", required=True, type=int, help="non-negative integer seed")
+    add("--sizes-json", required=True,
+        help="the format's sizes as a JSON object (config demo: section)")
+    add("--duration", nargs=2, type=float, metavar=("MIN", "MAX"), default=(2.0, 4.0),
+        help="utterance duration range in seconds")
+    add("--variant", default="for-norm", choices=FOR_VARIANTS,
+        help="FoR variant folder (format 'for' only)")
+    add("--vocoders", nargs="+", default=None, help="WaveFake vocoder folders (format 'wavefake' only)")
+    add("--progress", action=argparse.BooleanOptionalAction, default=True,
+        help="show a progress bar on a terminal")
+    return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse options, generate the corpus, report errors as one clear line."""
-    args = parse_args(argv)
+def run(args: argparse.Namespace) -> None:
     try:
         sizes = json.loads(args.sizes_json)
     except json.JSONDecodeError as err:
-        print(f"make_demo: --sizes-json is not valid JSON: {err}", file=sys.stderr)
-        return 2
-    try:
-        write_demo_corpus(
-            args.format,
-            args.out,
-            sizes,
-            seed=args.seed,
-            duration_s=tuple(args.duration),
-            variant=args.variant,
-            vocoders=args.vocoders,
-            progress=args.progress,
-        )
-    except (ValueError, FileExistsError) as err:
-        print(f"make_demo: {err}", file=sys.stderr)
-        return 2
-    return 0
+        raise ValueError(f"--sizes-json is not valid JSON: {err}") from None
+    write_demo_corpus(
+        args.format, args.out, sizes, seed=args.seed, duration_s=tuple(args.duration),
+        variant=args.variant, vocoders=args.vocoders, progress=args.progress,
+    )
 
+
+main = command(build_parser, run)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

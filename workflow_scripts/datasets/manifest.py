@@ -290,3 +290,16 @@ def file_names(folder: Path) -> set[str]:
 def read_text_lines(path: Path) -> list[str]:
     """Lines of a UTF-8 text file (BOM tolerated), without line endings."""
     return path.read_text(encoding="utf-8-sig").splitlines()
+
+
+def split_summary(name: str, table: pd.DataFrame) -> list[str]:
+    """One line per split present, ``<name> <split>: N bonafide, M spoof``, for the job log."""
+    lines = []
+    for split in SPLIT_VALUES:
+        labels = table.loc[table["split"] == split, "label"]
+        if len(labels):
+            lines.append(
+                f"{name} {split}: {int((labels == 'bonafide').sum())} bonafide, "
+                f"{int((labels == 'spoof').sum())} spoof"
+            )
+    return lines

@@ -45,7 +45,7 @@ _STR = h5py.string_dtype("utf-8")
 _COPY_BLOCK = 256
 
 
-class QuarantineLimitError(RuntimeError):
+class QuarantineLimitError(ValueError):
     """Too many files of a split were quarantined for its cache to be trusted."""
 
 
@@ -86,6 +86,18 @@ def _check_manifest(manifest: pd.DataFrame) -> None:
     missing = [c for c in MANIFEST_COLUMNS if c not in manifest.columns]
     if missing:
         raise ValueError(f"manifest lacks column(s) {missing}; expected {list(MANIFEST_COLUMNS)}")
+
+
+def read_dataset_manifest(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, str]:
+    """A manifest TSV of one dataset and that dataset's name; errors name the file."""
+    manifest = read_tsv(path)
+    missing = {"dataset", "split"} - set(manifest.columns)
+    if missing:
+        raise ValueError(f"{path}: manifest lacks column(s) {sorted(missing)}")
+    datasets = sorted(set(manifest["dataset"]))
+    if len(datasets) > 1:
+        raise ValueError(f"{path}: manifest mixes datasets {datasets}")
+    return manifest, (datasets[0] if datasets else "")
 
 
 def shard_rows(manifest: pd.DataFrame, split: str, shard: int, n_shards: int) -> pd.DataFrame:
@@ -254,6 +266,30 @@ def build_shard(
                          "n_quarantined": len(quarantine), "version": CACHE_VERSION})
     write_tsv(pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS), quarantine_path)
     return ShardSummary(n_rows=len(paths), n_kept=len(kept), n_quarantined=len(quarantine))
+
+
+def build_shard_from_manifest(
+    manifest_path: str | os.PathLike[str],
+    split: str,
+    shard: int,
+    n_shards: int,
+    out_path: str | os.PathLike[str],
+    quarantine_path: str | os.PathLike[str],
+    params: FeatureParams,
+    **options: Any,
+) -> ShardSummary:
+    """:func:`build_shard` for shard ``shard`` of ``n_shards`` of one split of a manifest file.
+
+    ``options`` go to :func:`build_shard`; errors name the manifest.
+    """
+    manifest, dataset = read_dataset_manifest(manifest_path)
+    try:
+        rows = shard_rows(manifest, split, shard, n_shards)
+        return build_shard(
+            rows, out_path, quarantine_path, params, dataset=dataset, split=split, **options
+        )
+    except ValueError as err:
+        raise ValueError(f"{manifest_path}: {err}") from None
 
 
 def _read_quarantine(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -7,6 +7,7 @@ Paper front end: 16 kHz mono, 3 s, 80 mel bands, FFT 512, hop 160, which with
 from __future__ import annotations
 
 import dataclasses
+import json
 import functools
 import os
 from collections.abc import Mapping
@@ -78,6 +79,17 @@ class FeatureParams:
                 value = float(value)
             kwargs[name] = value
         return cls(**kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> FeatureParams:
+        """Build from the ``features:`` section as JSON text (``--features-json``)."""
+        try:
+            values = json.loads(text)
+            if not isinstance(values, dict):
+                raise ValueError(f"expected a JSON object, got {text!r}")
+            return cls.from_dict(values)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"bad --features-json: {err}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the fields (round-trips through :meth:`from_dict`)."""

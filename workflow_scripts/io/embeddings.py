@@ -1,4 +1,4 @@
-"""Read a penultimate-embedding HDF5 file (written by ``python -m workflow_scripts.embed``).
+"""Penultimate-embedding HDF5 files: written by the ``embed`` command, read by the samplers.
 
 Layout: datasets ``utt_id`` (str), ``embedding`` float32 (N, D), ``label``
 int8 (1 bonafide, 0 spoof), ``attack`` (str), ``correct`` bool (the
@@ -27,11 +27,13 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
+from workflow_scripts.io.files import atomic_path
 from workflow_scripts.io.hdf5 import attr_str, decode_strings, plain
 
 #: Datasets every embedding file must hold.
 REQUIRED_DATASETS: tuple[str, ...] = ("utt_id", "embedding", "label", "attack", "correct")
 LABEL_NAMES: dict[int, str] = {BONAFIDE: "bonafide", SPOOF: "spoof"}
+_STR = h5py.string_dtype("utf-8")
 
 
 @dataclass(frozen=True)
@@ -175,3 +177,29 @@ def read_embeddings(
         logit=logit,
         attrs=attrs,
     )
+
+
+def write_embeddings(
+    path: str | os.PathLike[str],
+    *,
+    utt_id: np.ndarray,
+    embedding: np.ndarray,
+    label: np.ndarray,
+    attack: np.ndarray,
+    logit: np.ndarray,
+    correct: np.ndarray,
+    dataset: np.ndarray,
+    split: np.ndarray,
+    attrs: dict[str, Any],
+) -> None:
+    """Write an embedding file (layout in the module docstring) atomically."""
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as h5:
+        h5.create_dataset("utt_id", data=utt_id.astype(object), dtype=_STR)
+        h5.create_dataset("embedding", data=embedding.astype(np.float32))
+        h5.create_dataset("label", data=label.astype(np.int8))
+        h5.create_dataset("attack", data=attack.astype(object), dtype=_STR)
+        h5.create_dataset("logit", data=logit.astype(np.float32))
+        h5.create_dataset("correct", data=correct.astype(bool))
+        h5.create_dataset("dataset", data=dataset.astype(object), dtype=_STR)
+        h5.create_dataset("split", data=split.astype(object), dtype=_STR)
+        h5.attrs.update(attrs)

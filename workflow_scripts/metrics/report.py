@@ -247,3 +247,14 @@ def compute_metrics(
         }
         result["bootstrap"] = {"n": int(bootstrap), "seed": int(seed), "alpha": float(alpha)}
     return result
+
+
+def metrics_of_score_file(
+    path: str | os.PathLike[str], *, bootstrap: int = 0, seed: int = 0, alpha: float = 0.05
+) -> dict[str, Any]:
+    """:func:`compute_metrics` of the score table in ``path``; every error names the file."""
+    table = read_scores(path)  # its errors already name the file
+    try:
+        return compute_metrics(table, bootstrap=bootstrap, seed=seed, alpha=alpha)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None

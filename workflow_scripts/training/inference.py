@@ -7,9 +7,10 @@ decision threshold of 0 corresponds to probability 0.5.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from workflow_scripts.features.audio import check_audio, fix_length, load_audio
+from workflow_scripts.features.audio import AudioError, check_audio, fix_length, load_audio
 from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor
+from workflow_scripts.io.hdf5 import plain
+from workflow_scripts.metrics.eer import eer_det
 from workflow_scripts.training.checkpoint import load_model
 from workflow_scripts.training.data import (
     FRONT_END_ATTRS,
@@ -31,7 +34,6 @@ from workflow_scripts.training.data import (
     index_caches,
     read_selection,
 )
-from workflow_scripts.io.hdf5 import plain
 from workflow_scripts.training.device import (
     DEVICE_CHOICES,
     configure_threads,
@@ -41,6 +43,8 @@ from workflow_scripts.training.device import (
 
 #: Logit at or above which a row counts as predicted bonafide (probability 0.5).
 DECISION_THRESHOLD: float = 0.0
+
+log = logging.getLogger("workflow_scripts.training.inference")
 
 
 def progress_enabled() -> bool:
@@ -255,3 +259,99 @@ class AudioScorer:
         if not np.isfinite(score):
             raise FloatingPointError(f"{path}: model produced a non-finite score")
         return score, int(logits.shape[0])
+
+
+#: Extensions searched for in folders (case-insensitive).
+AUDIO_EXTENSIONS: frozenset[str] = frozenset({".wav", ".flac", ".mp3", ".ogg"})
+#: Columns of the table :func:`predict_files` returns.
+PREDICTION_COLUMNS: tuple[str, ...] = ("path", "score", "n_windows", "error")
+
+
+def find_audio(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files named directly (any extension) plus audio files under folders, sorted per folder."""
+    found: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(
+                sorted(
+                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+                )
+            )
+        else:
+            found.append(path)  # missing files are reported per file, not fatal
+    return found
+
+
+def open_audio_scorer(
+    checkpoint_path: str | os.PathLike[str], device: str, threads: int | None, batch_size: int
+) -> AudioScorer:
+    """An :class:`AudioScorer` for a checkpoint, on the resolved device."""
+    configure_threads(threads)
+    resolved = resolve_device(device)
+    model, checkpoint = load_model(checkpoint_path, resolved)
+    return AudioScorer(model, checkpoint["config"]["features"], resolved, batch_size)
+
+
+def predict_files(scorer: AudioScorer, paths: Sequence[Path]) -> pd.DataFrame:
+    """One row per file: path, score (mean window logit), n_windows, error ('' when scored).
+
+    A file that cannot be scored gets its reason in ``error`` (and a log
+    warning); one bad file must not lose the others' scores.
+    """
+    rows = []
+    for path in paths:
+        try:
+            score, n_windows = scorer.score_file(path)
+            rows.append({"path": str(path), "score": score, "n_windows": n_windows, "error": ""})
+        except (AudioError, FloatingPointError, ValueError, RuntimeError, OSError) as err:
+            reason = err.reason if isinstance(err, AudioError) else f"{type(err).__name__}: {err}"
+            log.warning("%s: %s", path, reason)
+            rows.append({"path": str(path), "score": None, "n_windows": 0, "error": reason})
+    table = pd.DataFrame(rows, columns=list(PREDICTION_COLUMNS))
+    table["score"] = table["score"].astype("float64")
+    return table
+
+
+@dataclass(frozen=True)
+class EmbeddedRows:
+    """Cache rows with their embeddings, logits and the "correctly classified" decision."""
+
+    scored: ScoredRows
+    model_name: str
+    threshold: float
+    threshold_source: str
+
+    @property
+    def correct(self) -> np.ndarray:
+        """The detector's decision (logit above the threshold = bonafide) matches the label."""
+        return (self.scored.score > self.threshold) == (self.scored.rows.label == 1)
+
+
+def embed_cache_files(
+    checkpoint_path: str | os.PathLike[str],
+    caches: Sequence[str | os.PathLike[str]],
+    *,
+    selection_path: str | os.PathLike[str] | None = None,
+    device: str = "auto",
+    threads: int | None = None,
+    batch_size: int = 128,
+    threshold_caches: Sequence[str | os.PathLike[str]] | None = None,
+) -> EmbeddedRows:
+    """Penultimate embeddings and logits of cache rows, and the decision threshold.
+
+    The threshold is logit 0, or with ``threshold_caches`` the EER-DET
+    threshold of the detector on those (validation) caches: a detector
+    trained on a 1:9 bonafide:spoof set is biased towards spoof at logit 0.
+    """
+    scored, checkpoint, model, resolved = score_cache_files(
+        checkpoint_path, caches, selection_path=selection_path, device=device,
+        threads=threads, batch_size=batch_size, with_embeddings=True,
+    )
+    threshold, source = DECISION_THRESHOLD, "logit 0"
+    if threshold_caches:
+        dev = score_rows(model, index_caches(threshold_caches), resolved, batch_size,
+                         expected_features=checkpoint["config"]["features"])
+        threshold = float(eer_det(dev.score, (dev.rows.label == 1).astype(np.int64))[1])
+        source = "EER-DET threshold on " + " ".join(str(p) for p in threshold_caches)
+    return EmbeddedRows(scored, checkpoint["config"]["model"]["name"], threshold, source)

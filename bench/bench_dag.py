@@ -88,7 +88,11 @@ def paper_config(roots: Path, n_shards: int) -> dict:
 
 def ljspeech_ids() -> list[str]:
     per_chapter = LJSPEECH_CLIPS // LJSPEECH_CHAPTERS
-    return [f"LJ{c:03d}-{i:04d}" for c in range(1, LJSPEECH_CHAPTERS + 1) for i in range(1, per_chapter + 1)]
+    return [
+        f"LJ{c:03d}-{i:04d}"
+        for c in range(1, LJSPEECH_CHAPTERS + 1)
+        for i in range(1, per_chapter + 1)
+    ]
 
 
 def manifest_rows(name: str, dataset: dict) -> pd.DataFrame:
@@ -107,7 +111,12 @@ def manifest_rows(name: str, dataset: dict) -> pd.DataFrame:
         for vocoder in dataset["vocoders"]:
             frames.append(
                 pd.DataFrame(
-                    {"utt_id": [f"{vocoder}_{lj}" for lj in ids], "split": splits, "label": "spoof", "attack": vocoder}
+                    {
+                        "utt_id": [f"{vocoder}_{lj}" for lj in ids],
+                        "split": splits,
+                        "label": "spoof",
+                        "attack": vocoder,
+                    }
                 )
             )
         df = pd.concat(frames, ignore_index=True)
@@ -134,14 +143,17 @@ def manifest_rows(name: str, dataset: dict) -> pd.DataFrame:
 
 
 def write_manifests(workdir: Path, config: dict) -> int:
-    """Write every dataset's manifest and (empty) manifest quarantine list; return the utterance count."""
+    """Write every dataset's manifest and (empty) manifest quarantine list; return the
+    utterance count."""
     folder = workdir / "results" / "manifests"
     folder.mkdir(parents=True, exist_ok=True)
     total = 0
     for name, dataset in config["datasets"].items():
         df = manifest_rows(name, dataset)
         df.to_csv(folder / f"{name}.tsv", sep="\t", index=False)
-        pd.DataFrame(columns=list(QUARANTINE_COLUMNS)).to_csv(folder / f"{name}.quarantine.tsv", sep="\t", index=False)
+        pd.DataFrame(columns=list(QUARANTINE_COLUMNS)).to_csv(
+            folder / f"{name}.quarantine.tsv", sep="\t", index=False
+        )
         total += len(df)
     return total
 
@@ -165,7 +177,9 @@ def run(workdir: Path, configfile: Path, *args: str) -> Timing:
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"error: {' '.join(cmd[1:])} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise SystemExit(
+            f"error: {' '.join(cmd[1:])} failed ({proc.returncode}):\n{proc.stderr[-4000:]}"
+        )
     return Timing(seconds, proc.stdout + proc.stderr)
 
 
@@ -193,7 +207,8 @@ def job_total(output: str) -> tuple[int, dict[str, int]]:
 
 
 def planned_outputs(summary: str) -> list[str]:
-    """Output files of every job from ``snakemake --detailed-summary`` (tab-separated, header first)."""
+    """Output files of every job from ``snakemake --detailed-summary`` (tab-separated,
+    header first)."""
     lines = summary.splitlines()
     try:
         start = next(i for i, ln in enumerate(lines) if ln.startswith("output_file\t"))
@@ -205,7 +220,8 @@ def planned_outputs(summary: str) -> list[str]:
 
 
 def write_placeholders(workdir: Path, outputs: list[str]) -> int:
-    """An empty file per non-temporary output, all (manifests too) with one mtime; return the count."""
+    """An empty file per non-temporary output, all (manifests too) with one mtime; return
+    the count."""
     stamp = time.time() - 60
     written = 0
     for rel in outputs:
@@ -222,10 +238,19 @@ def write_placeholders(workdir: Path, outputs: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Time Snakemake's DAG at the paper's scale on synthetic manifests.")
+    parser = argparse.ArgumentParser(
+        description="Time Snakemake's DAG at the paper's scale on synthetic manifests."
+    )
     parser.add_argument("--n-shards", type=int, default=32, help="caches.n_shards (default 32)")
-    parser.add_argument("--repeats", type=int, default=2, help="timings are the best of this many runs")
-    parser.add_argument("--keep", type=Path, default=None, help="use (and keep) this work directory instead of a temporary one")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="timings are the best of this many runs"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="use (and keep) this work directory instead of a temporary one",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="bench_dag_") as tmp:
@@ -233,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         if workdir.exists() and any(workdir.iterdir()):
             raise SystemExit(f"error: {workdir} is not empty")
         workdir.mkdir(parents=True, exist_ok=True)
-        config = paper_config(Path(tmp) / "roots" if args.keep is None else workdir / "roots", args.n_shards)
+        config = paper_config(
+            Path(tmp) / "roots" if args.keep is None else workdir / "roots", args.n_shards
+        )
         configfile = workdir / "bench_config.yaml"
         configfile.write_text(yaml.safe_dump(config, sort_keys=False))
         n_utts = write_manifests(workdir, config)
@@ -242,7 +269,10 @@ def main(argv: list[str] | None = None) -> int:
         dry = best_of(args.repeats, workdir, configfile, "-n", "all")
         n_jobs, per_rule = job_total(dry.output)
         if "rule manifest:" in dry.output or "demo_corpus" in dry.output:
-            raise SystemExit("error: the dry run would rebuild manifests or demo corpora; the synthetic manifests were not accepted")
+            raise SystemExit(
+                "error: the dry run would rebuild manifests or demo corpora; "
+                "the synthetic manifests were not accepted"
+            )
 
         summary_start = time.perf_counter()
         outputs = planned_outputs(run(workdir, configfile, "--detailed-summary", "all").output)
@@ -253,14 +283,29 @@ def main(argv: list[str] | None = None) -> int:
             left = job_total(noop.output)[1]
             raise SystemExit(f"error: the no-op dry run still plans jobs: {left}")
 
-    print(f"utterances: {n_utts:,} in {len(config['datasets'])} corpora; n_shards: {args.n_shards}; cpus: {len(os.sched_getaffinity(0))}")
-    print("jobs per rule: " + ", ".join(f"{rule} {count}" for rule, count in sorted(per_rule.items(), key=lambda kv: -kv[1])))
-    print(f"outputs: {len(outputs):,} planned, {n_placeholders:,} placeholders written; detailed summary {summary_s:.2f} s")
-    print(f"fixed cost (one-job dry run): {fixed.seconds:.2f} s; full dry run: {dry.seconds:.2f} s; no-op: {noop.seconds:.2f} s")
+    print(
+        f"utterances: {n_utts:,} in {len(config['datasets'])} corpora; "
+        f"n_shards: {args.n_shards}; cpus: {len(os.sched_getaffinity(0))}"
+    )
+    print(
+        "jobs per rule: "
+        + ", ".join(
+            f"{rule} {count}" for rule, count in sorted(per_rule.items(), key=lambda kv: -kv[1])
+        )
+    )
+    print(
+        f"outputs: {len(outputs):,} planned, {n_placeholders:,} placeholders written; "
+        f"detailed summary {summary_s:.2f} s"
+    )
+    print(
+        f"fixed cost (one-job dry run): {fixed.seconds:.2f} s; "
+        f"full dry run: {dry.seconds:.2f} s; no-op: {noop.seconds:.2f} s"
+    )
     verdict = "met" if n_jobs <= 1000 and noop.seconds <= 5.0 else "MISSED"
     print(f"goal (<= 1000 jobs, no-op <= 5 s): {verdict}")
     print(
-        f"dag: {n_jobs} jobs, dry run {dry.seconds:.2f} s, no-op {noop.seconds:.2f} s, fixed {fixed.seconds:.2f} s, "
+        f"dag: {n_jobs} jobs, dry run {dry.seconds:.2f} s, no-op {noop.seconds:.2f} s, "
+        f"fixed {fixed.seconds:.2f} s, "
         f"{n_jobs / (n_utts / 10_000):.1f} jobs per 10k utterances"
     )
     return 0

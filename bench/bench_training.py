@@ -41,19 +41,41 @@ def write_random_cache(path: Path, n_rows: int, seed: int) -> None:
     """A cache of random log-mel-like rows (float16, one-row chunks, as the real caches)."""
     rng = np.random.default_rng(seed)
     with h5py.File(path, "w") as h5:
-        feats = h5.create_dataset("features", shape=(n_rows, N_MELS, N_FRAMES), dtype=np.float16,
-                                  chunks=(1, N_MELS, N_FRAMES))
+        feats = h5.create_dataset(
+            "features",
+            shape=(n_rows, N_MELS, N_FRAMES),
+            dtype=np.float16,
+            chunks=(1, N_MELS, N_FRAMES),
+        )
         for start in range(0, n_rows, 256):
             n = min(256, n_rows - start)
-            feats[start : start + n] = rng.normal(-5.0, 2.0, (n, N_MELS, N_FRAMES)).astype(np.float16)
+            feats[start : start + n] = rng.normal(-5.0, 2.0, (n, N_MELS, N_FRAMES)).astype(
+                np.float16
+            )
         text = h5py.string_dtype("utf-8")
-        h5.create_dataset("utt_id", data=np.array([f"u{i:06d}" for i in range(n_rows)], dtype=object), dtype=text)
+        h5.create_dataset(
+            "utt_id", data=np.array([f"u{i:06d}" for i in range(n_rows)], dtype=object), dtype=text
+        )
         h5.create_dataset("label", data=(np.arange(n_rows) % 2).astype(np.int8))
         h5.create_dataset("attack", data=np.array(["-"] * n_rows, dtype=object), dtype=text)
-        h5.attrs.update({"sample_rate": 16000, "n_mels": N_MELS, "n_fft": 512, "win_length": 512,
-                         "hop_length": 160, "duration_s": 3.0, "n_frames": N_FRAMES, "trim": "start",
-                         "pad": "repeat", "log_offset": 1e-6, "dataset": "bench", "split": "train",
-                         "n_quarantined": 0, "version": 1})
+        h5.attrs.update(
+            {
+                "sample_rate": 16000,
+                "n_mels": N_MELS,
+                "n_fft": 512,
+                "win_length": 512,
+                "hop_length": 160,
+                "duration_s": 3.0,
+                "n_frames": N_FRAMES,
+                "trim": "start",
+                "pad": "repeat",
+                "log_offset": 1e-6,
+                "dataset": "bench",
+                "split": "train",
+                "n_quarantined": 0,
+                "version": 1,
+            }
+        )
 
 
 def time_reads(source: object, batches: list[np.ndarray]) -> float:
@@ -66,9 +88,15 @@ def time_reads(source: object, batches: list[np.ndarray]) -> float:
     return float(np.median(times))
 
 
-def time_steps(model: torch.nn.Module, source: object, rows: object, batches: list[np.ndarray],
-               device: torch.device) -> float:
-    """Median seconds of one training step (batch read + forward + backward + Adam), after a warm-up step.
+def time_steps(
+    model: torch.nn.Module,
+    source: object,
+    rows: object,
+    batches: list[np.ndarray],
+    device: torch.device,
+) -> float:
+    """Median seconds of one training step (batch read + forward + backward + Adam), after a
+    warm-up step.
 
     The median of single steps resists the bursts of load on a shared machine better than a total.
     """
@@ -108,8 +136,10 @@ def main() -> None:
         memory, per_batch = InMemoryFeatures(rows), CacheFeatures(rows)
         try:
             read_mem, read_hdf5 = time_reads(memory, batches), time_reads(per_batch, batches)
-            print(f"batch read ({args.batch_size} rows, median): memory {1e3 * read_mem:.1f} ms, "
-                  f"hdf5 {1e3 * read_hdf5:.1f} ms")
+            print(
+                f"batch read ({args.batch_size} rows, median): memory {1e3 * read_mem:.1f} ms, "
+                f"hdf5 {1e3 * read_hdf5:.1f} ms"
+            )
             for name in args.models:
                 torch.manual_seed(0)
                 model = create_model(name).to(device)
@@ -117,15 +147,23 @@ def main() -> None:
                 t_hdf5 = time_steps(model, per_batch, rows, batches, device)
                 rate = args.batch_size / t_mem
                 share_mem, share_hdf5 = read_mem / t_mem, read_hdf5 / t_hdf5
-                print(f"{name}: {count_parameters(model):,} parameters, median step {1e3 * t_mem:.0f} ms "
-                      f"(in memory) / {1e3 * t_hdf5:.0f} ms (hdf5), {rate:.1f} samples/s")
-                figures.append(f"{name} {rate:.1f} samples/s (load share: memory {100 * share_mem:.1f}%, "
-                               f"hdf5 {100 * share_hdf5:.1f}%)")
+                print(
+                    f"{name}: {count_parameters(model):,} parameters, "
+                    f"median step {1e3 * t_mem:.0f} ms "
+                    f"(in memory) / {1e3 * t_hdf5:.0f} ms (hdf5), {rate:.1f} samples/s"
+                )
+                figures.append(
+                    f"{name} {rate:.1f} samples/s (load share: memory {100 * share_mem:.1f}%, "
+                    f"hdf5 {100 * share_hdf5:.1f}%)"
+                )
         finally:
             memory.close()
             per_batch.close()
-    print(f"training [{device}, {args.threads} threads, batch {args.batch_size}, {N_MELS}x{N_FRAMES}]: "
-          + "; ".join(figures))
+    print(
+        f"training [{device}, {args.threads} threads, batch {args.batch_size}, "
+        f"{N_MELS}x{N_FRAMES}]: "
+        + "; ".join(figures)
+    )
 
 
 if __name__ == "__main__":

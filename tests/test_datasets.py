@@ -50,14 +50,23 @@ def check_common(table: pd.DataFrame, dataset: str) -> None:
 
 # --- ASVspoof 2019 LA ------------------------------------------------------------------
 
-PROTOCOL = {"train": "ASVspoof2019.LA.cm.train.trn.txt", "dev": "ASVspoof2019.LA.cm.dev.trl.txt",
-            "eval": "ASVspoof2019.LA.cm.eval.trl.txt"}
+PROTOCOL = {
+    "train": "ASVspoof2019.LA.cm.train.trn.txt",
+    "dev": "ASVspoof2019.LA.cm.dev.trl.txt",
+    "eval": "ASVspoof2019.LA.cm.eval.trl.txt",
+}
 ASV_LINES = {
-    "train": ["LA_0079 LA_T_1138215 - - bonafide", "LA_0079 LA_T_1004644 - A01 spoof",
-              "LA_0080 LA_T_1000137 - A06 spoof"],
+    "train": [
+        "LA_0079 LA_T_1138215 - - bonafide",
+        "LA_0079 LA_T_1004644 - A01 spoof",
+        "LA_0080 LA_T_1000137 - A06 spoof",
+    ],
     "dev": ["LA_0069 LA_D_1047731 - - bonafide", "LA_0070 LA_D_1105538 - A04 spoof"],
-    "eval": ["LA_0039 LA_E_2834763 - A11 spoof", "LA_0014 LA_E_8877452 - - bonafide",
-             "LA_0040 LA_E_6828287 - A19 spoof"],
+    "eval": [
+        "LA_0039 LA_E_2834763 - A11 spoof",
+        "LA_0014 LA_E_8877452 - - bonafide",
+        "LA_0040 LA_E_6828287 - A19 spoof",
+    ],
 }
 
 
@@ -84,9 +93,13 @@ def test_asvspoof_manifest(tmp_path: Path) -> None:
     result = build_manifest("asvspoof2019", {"format": "asvspoof2019_la", "root": str(root)})
     table = result.table
     check_common(table, "asvspoof2019")
-    assert len(result.quarantine) == 0 and list(result.quarantine.columns) == list(QUARANTINE_COLUMNS)
+    assert len(result.quarantine) == 0 and list(result.quarantine.columns) == list(
+        QUARANTINE_COLUMNS
+    )
     # protocol order, split by split
-    expected_ids = [line.split()[1] for split in ("train", "dev", "eval") for line in ASV_LINES[split]]
+    expected_ids = [
+        line.split()[1] for split in ("train", "dev", "eval") for line in ASV_LINES[split]
+    ]
     assert table["utt_id"].tolist() == expected_ids
     assert table["split"].tolist() == ["train"] * 3 + ["dev"] * 2 + ["eval"] * 3
     row = table.set_index("utt_id").loc["LA_T_1004644"]
@@ -109,7 +122,9 @@ BAD_LINES = [
 
 
 @pytest.mark.parametrize(("bad_line", "problem"), BAD_LINES)
-def test_asvspoof_bad_line_raises_with_file_and_line(tmp_path: Path, bad_line: str, problem: str) -> None:
+def test_asvspoof_bad_line_raises_with_file_and_line(
+    tmp_path: Path, bad_line: str, problem: str
+) -> None:
     lines = {**ASV_LINES, "train": [*ASV_LINES["train"][:2], bad_line, ASV_LINES["train"][2]]}
     root = make_asvspoof(tmp_path / "asv", lines)
     with pytest.raises(ProtocolError) as info:
@@ -133,15 +148,22 @@ def test_asvspoof_missing_protocol_file_names_it(tmp_path: Path) -> None:
     protocol.unlink()
     for on_error in ("raise", "quarantine"):
         with pytest.raises(FileNotFoundError, match=str(protocol)):
-            build_manifest("asv", {"format": "asvspoof2019_la", "root": str(root)}, on_error=on_error)
+            build_manifest(
+                "asv", {"format": "asvspoof2019_la", "root": str(root)}, on_error=on_error
+            )
 
 
 def test_asvspoof_quarantine_keeps_the_rest(tmp_path: Path) -> None:
-    bad = ["LA_0079 LA_T_9000001 A01 spoof", "LA_0079 LA_T_9000002 - A01 bonafide",
-           "LA_0079 LA_T_1004644 - A01 spoof"]
+    bad = [
+        "LA_0079 LA_T_9000001 A01 spoof",
+        "LA_0079 LA_T_9000002 - A01 bonafide",
+        "LA_0079 LA_T_1004644 - A01 spoof",
+    ]
     lines = {**ASV_LINES, "train": [*ASV_LINES["train"], *bad]}
     root = make_asvspoof(tmp_path / "asv", lines, skip_audio={"LA_E_6828287"})
-    result = build_manifest("asv", {"format": "asvspoof2019_la", "root": str(root)}, on_error="quarantine")
+    result = build_manifest(
+        "asv", {"format": "asvspoof2019_la", "root": str(root)}, on_error="quarantine"
+    )
     check_common(result.table, "asv")
     assert len(result.table) == 8 - 1  # all good lines but the one with missing audio
     assert "LA_E_6828287" not in set(result.table["utt_id"])
@@ -151,7 +173,11 @@ def test_asvspoof_quarantine_keeps_the_rest(tmp_path: Path) -> None:
     assert q["utt_id"].tolist() == ["LA_T_9000001", "LA_T_9000002", "LA_T_1004644", "LA_E_6828287"]
     train = PROTOCOL["train"]
     assert [r.split(": ")[0].rsplit("/", 1)[1] for r in q["reason"]] == [
-        f"{train}:4", f"{train}:5", f"{train}:6", f"{PROTOCOL['eval']}:3"]
+        f"{train}:4",
+        f"{train}:5",
+        f"{train}:6",
+        f"{PROTOCOL['eval']}:3",
+    ]
     assert q["path"].iloc[3].endswith("LA_E_6828287.flac")
     assert not q.isna().any().any()
 
@@ -168,10 +194,15 @@ def test_config_errors(tmp_path: Path) -> None:
         build_manifest("asv", {"format": "asvspoof2019_la", "root": str(tmp_path / "nowhere")})
     with pytest.raises(DatasetConfigError, match="on_error"):
         build_manifest("asv", {"format": "asvspoof2019_la", "root": str(root)}, on_error="ignore")
-    assert set(ADAPTERS) == set(SPLITS_BY_FORMAT) == {"asvspoof2019_la", "for", "wavefake", "in_the_wild"}
+    assert (
+        set(ADAPTERS)
+        == set(SPLITS_BY_FORMAT)
+        == {"asvspoof2019_la", "for", "wavefake", "in_the_wild"}
+    )
 
 
 # --- Fake-or-Real ----------------------------------------------------------------------
+
 
 def mp3_writable() -> bool:
     return "MP3" in sf.available_formats()
@@ -219,8 +250,13 @@ def test_for_mp3_is_listed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("variant", "folder"),
-    [("for-2sec", "for-2seconds"), ("for-2sec", "for-2sec"), ("for-rerec", "for-rerecorded"),
-     ("for-rerecorded", "for-rerec"), ("for-original", "for-original")],
+    [
+        ("for-2sec", "for-2seconds"),
+        ("for-2sec", "for-2sec"),
+        ("for-rerec", "for-rerecorded"),
+        ("for-rerecorded", "for-rerec"),
+        ("for-original", "for-original"),
+    ],
 )
 def test_for_variant_spellings(tmp_path: Path, variant: str, folder: str) -> None:
     root = make_for(tmp_path / "for", folder)
@@ -235,8 +271,12 @@ def test_for_layout_errors(tmp_path: Path) -> None:
         build_manifest("for", {"format": "for", "root": str(root), "variant": "for-2sec"})
     with pytest.raises(DatasetConfigError, match="variant"):
         build_manifest("for", {"format": "for", "root": str(root), "variant": "for-3sec"})
-    with pytest.raises(DatasetConfigError, match="is the for-norm folder but option 'variant' is 'for-original'"):
-        build_manifest("for", {"format": "for", "root": str(root / "for-norm"), "variant": "for-original"})
+    with pytest.raises(
+        DatasetConfigError, match="is the for-norm folder but option 'variant' is 'for-original'"
+    ):
+        build_manifest(
+            "for", {"format": "for", "root": str(root / "for-norm"), "variant": "for-original"}
+        )
     missing = root / "for-norm" / "validation" / "fake"
     for f in missing.iterdir():
         f.unlink()
@@ -256,12 +296,17 @@ def test_for_empty_is_an_error(tmp_path: Path) -> None:
 
 # --- WaveFake --------------------------------------------------------------------------
 
-VOCODER_STYLES = {"ljspeech_melgan": "{}_gen.wav", "ljspeech_hifiGAN": "{}_generated.wav",
-                  "ljspeech_waveglow": "{}.wav"}
+VOCODER_STYLES = {
+    "ljspeech_melgan": "{}_gen.wav",
+    "ljspeech_hifiGAN": "{}_generated.wav",
+    "ljspeech_waveglow": "{}.wav",
+}
 LJ_IDS = [f"LJ00{c}-{n:04d}" for c in (1, 2) for n in range(1, 16)]
 
 
-def make_wavefake(root: Path, lj_root: Path | None = None, extra_fake_ids: tuple[str, ...] = ()) -> None:
+def make_wavefake(
+    root: Path, lj_root: Path | None = None, extra_fake_ids: tuple[str, ...] = ()
+) -> None:
     """WaveFake tree: every vocoder style for LJ_IDS (+ fakes with no real), LJSpeech reals."""
     for vocoder, style in VOCODER_STYLES.items():
         for lj_id in [*LJ_IDS, *extra_fake_ids]:
@@ -271,8 +316,14 @@ def make_wavefake(root: Path, lj_root: Path | None = None, extra_fake_ids: tuple
 
 
 def wavefake_cfg(root: Path, **extra: object) -> dict[str, object]:
-    return {"format": "wavefake", "root": str(root), "ljspeech_root": None, "vocoders": list(VOCODER_STYLES),
-            "split_fractions": {"train": 0.6, "dev": 0.2, "eval": 0.2}, **extra}
+    return {
+        "format": "wavefake",
+        "root": str(root),
+        "ljspeech_root": None,
+        "vocoders": list(VOCODER_STYLES),
+        "split_fractions": {"train": 0.6, "dev": 0.2, "eval": 0.2},
+        **extra,
+    }
 
 
 def test_wavefake_manifest_and_consistent_split(tmp_path: Path) -> None:
@@ -288,7 +339,9 @@ def test_wavefake_manifest_and_consistent_split(tmp_path: Path) -> None:
     assert set(fakes["attack"]) == set(VOCODER_STYLES)
     # all three fake name styles map to the LJ id
     for vocoder in VOCODER_STYLES:
-        assert set(fakes.loc[fakes["attack"] == vocoder, "utt_id"]) == {f"{vocoder}/{i}" for i in LJ_IDS}
+        assert set(fakes.loc[fakes["attack"] == vocoder, "utt_id"]) == {
+            f"{vocoder}/{i}" for i in LJ_IDS
+        }
     # a sentence's real and all its fakes share one split
     lj_of = table["utt_id"].str.split("/").str[1]
     assert (table.groupby(lj_of)["split"].nunique() == 1).all()
@@ -303,18 +356,27 @@ def test_wavefake_vocoder_selection_and_ljspeech_root(tmp_path: Path) -> None:
     root, lj_root = tmp_path / "wf", tmp_path / "lj"
     make_wavefake(root, lj_root=lj_root)
     table = build_manifest(
-        "wf", wavefake_cfg(root, ljspeech_root=str(lj_root), vocoders=["ljspeech_waveglow"])).table
+        "wf", wavefake_cfg(root, ljspeech_root=str(lj_root), vocoders=["ljspeech_waveglow"])
+    ).table
     assert set(table["attack"]) == {"-", "ljspeech_waveglow"}
     assert len(table) == 2 * len(LJ_IDS)
     assert all(p.startswith(str(lj_root)) for p in table.loc[table["label"] == "bonafide", "path"])
     with pytest.raises(FileNotFoundError, match="ljspeech_melgan_large"):
-        build_manifest("wf", wavefake_cfg(root, ljspeech_root=str(lj_root),
-                                          vocoders=["ljspeech_melgan", "ljspeech_melgan_large"]))
+        build_manifest(
+            "wf",
+            wavefake_cfg(
+                root,
+                ljspeech_root=str(lj_root),
+                vocoders=["ljspeech_melgan", "ljspeech_melgan_large"],
+            ),
+        )
     with pytest.raises(FileNotFoundError, match="LJSpeech-1.1"):
         build_manifest("wf", wavefake_cfg(root))  # reals are not under root here
 
 
-def test_wavefake_fakes_without_real_are_kept(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_wavefake_fakes_without_real_are_kept(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     root = tmp_path / "wf"
     make_wavefake(root, extra_fake_ids=("LJ050-0001", "LJ050-0002"))
     with caplog.at_level(logging.WARNING):
@@ -333,7 +395,9 @@ def test_wavefake_bad_names_and_fractions(tmp_path: Path) -> None:
     assert result.quarantine["path"].tolist() == [str(stray)]
     assert len(result.table) == len(LJ_IDS) * 4
     with pytest.raises(DatasetConfigError, match="sum to 1"):
-        build_manifest("wf", wavefake_cfg(root, split_fractions={"train": 0.7, "dev": 0.2, "eval": 0.2}))
+        build_manifest(
+            "wf", wavefake_cfg(root, split_fractions={"train": 0.7, "dev": 0.2, "eval": 0.2})
+        )
     with pytest.raises(DatasetConfigError, match="keys"):
         build_manifest("wf", wavefake_cfg(root, split_fractions={"train": 0.8, "test": 0.2}))
 
@@ -351,8 +415,12 @@ def test_wavefake_split_fractions_roughly_respected() -> None:
 
 # --- In-the-Wild -----------------------------------------------------------------------
 
-ITW_ROWS = ["0.wav,Alec Guinness,spoof", "1.wav,Alec Guinness,bona-fide", "2.wav,Ayn Rand,bona-fide",
-            "3.wav,Ayn Rand,spoof"]
+ITW_ROWS = [
+    "0.wav,Alec Guinness,spoof",
+    "1.wav,Alec Guinness,bona-fide",
+    "2.wav,Ayn Rand,bona-fide",
+    "3.wav,Ayn Rand,spoof",
+]
 
 
 def make_itw(root: Path, rows: list[str] = ITW_ROWS, skip_audio: set[str] = frozenset()) -> Path:
@@ -379,14 +447,19 @@ def test_itw_manifest(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("bad_row", "problem"),
-    [("9.wav,Ayn Rand,bonafide", "label must be"), ("9.wav,Ayn Rand", "expected 3"),
-     ("1.wav,Ayn Rand,spoof", "duplicate")],
+    [
+        ("9.wav,Ayn Rand,bonafide", "label must be"),
+        ("9.wav,Ayn Rand", "expected 3"),
+        ("1.wav,Ayn Rand,spoof", "duplicate"),
+    ],
 )
 def test_itw_bad_row(tmp_path: Path, bad_row: str, problem: str) -> None:
     root = make_itw(tmp_path / "itw", [*ITW_ROWS[:2], bad_row, *ITW_ROWS[2:]])
     with pytest.raises(ProtocolError, match=rf"meta\.csv:4: .*{problem}"):
         build_manifest("itw", {"format": "in_the_wild", "root": str(root)})
-    result = build_manifest("itw", {"format": "in_the_wild", "root": str(root)}, on_error="quarantine")
+    result = build_manifest(
+        "itw", {"format": "in_the_wild", "root": str(root)}, on_error="quarantine"
+    )
     assert result.table["utt_id"].tolist() == ["0", "1", "2", "3"]
     assert len(result.quarantine) == 1 and "meta.csv:4:" in result.quarantine["reason"].iloc[0]
 
@@ -402,12 +475,22 @@ def test_itw_missing_audio_and_header(tmp_path: Path) -> None:
 
 # --- contract check and CLI ------------------------------------------------------------
 
+
 def test_validate_manifest_rejects_bad_tables() -> None:
-    good = pd.DataFrame([["a", "d", "train", "spoof", "A01", "s", "/x.wav"],
-                         ["b", "d", "eval", "bonafide", "-", "s", "/y.wav"]], columns=list(MANIFEST_COLUMNS))
+    good = pd.DataFrame(
+        [
+            ["a", "d", "train", "spoof", "A01", "s", "/x.wav"],
+            ["b", "d", "eval", "bonafide", "-", "s", "/y.wav"],
+        ],
+        columns=list(MANIFEST_COLUMNS),
+    )
     validate_manifest(good)
-    for column, value, problem in [("utt_id", "a", "unique"), ("label", "fake", "labels"),
-                                   ("path", "", "empty"), ("split", "test", "splits")]:
+    for column, value, problem in [
+        ("utt_id", "a", "unique"),
+        ("label", "fake", "labels"),
+        ("path", "", "empty"),
+        ("split", "test", "splits"),
+    ]:
         bad = good.copy()
         bad.loc[1, column] = value
         with pytest.raises(ValueError, match=problem):
@@ -421,12 +504,29 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     root = make_asvspoof(tmp_path / "asv", lines)
     out, qout = tmp_path / "m" / "asv.tsv", tmp_path / "m" / "asv.quarantine.tsv"
     cfg = f'{{"format": "asvspoof2019_la", "root": "{root}"}}'
-    cmd = [sys.executable, "-m", "workflow_scripts.make_manifest", "--name", "asvspoof2019",
-           "--dataset-json", cfg, "--out", str(out), "--quarantine-out", str(qout)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "workflow_scripts.make_manifest",
+        "--name",
+        "asvspoof2019",
+        "--dataset-json",
+        cfg,
+        "--out",
+        str(out),
+        "--quarantine-out",
+        str(qout),
+    ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+
     def run(policy: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*cmd, "--on-protocol-error", policy], capture_output=True, text=True,
-                              env=env, cwd=tmp_path)
+        return subprocess.run(
+            [*cmd, "--on-protocol-error", policy],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
 
     failed = run("raise")
     assert failed.returncode == 2 and f"{PROTOCOL['dev']}:3:" in failed.stderr
@@ -444,6 +544,7 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
 
 # --- root forms: the folder containing the release's top folder, or that folder itself -------
 
+
 def _build(fmt: str, root: Path, **options: object) -> pd.DataFrame:
     return build_manifest("ds", {"format": fmt, "root": str(root), **options}).table
 
@@ -453,7 +554,9 @@ def test_asvspoof_root_may_be_the_la_folder(tmp_path: Path) -> None:
     parent = _build("asvspoof2019_la", root)
     itself = _build("asvspoof2019_la", root / "LA")
     pd.testing.assert_frame_equal(parent, itself)
-    assert len(itself) == 8 and itself["path"].iloc[0].startswith(str(root / "LA" / "ASVspoof2019_LA_train"))
+    assert len(itself) == 8 and itself["path"].iloc[0].startswith(
+        str(root / "LA" / "ASVspoof2019_LA_train")
+    )
 
 
 def test_itw_root_may_be_the_release_folder(tmp_path: Path) -> None:
@@ -464,7 +567,9 @@ def test_itw_root_may_be_the_release_folder(tmp_path: Path) -> None:
     assert itself["path"].iloc[0] == str(root / "release_in_the_wild" / "0.wav")
 
 
-@pytest.mark.parametrize(("variant", "folder"), [("for-original", "for-original"), ("for-2sec", "for-2seconds")])
+@pytest.mark.parametrize(
+    ("variant", "folder"), [("for-original", "for-original"), ("for-2sec", "for-2seconds")]
+)
 def test_for_root_may_be_the_variant_folder(tmp_path: Path, variant: str, folder: str) -> None:
     root = make_for(tmp_path / "for", folder)
     itself = _build("for", root / folder, variant=variant)
@@ -483,8 +588,11 @@ def test_wavefake_roots_may_be_generated_audio_and_ljspeech_folders(tmp_path: Pa
     root, lj_root = tmp_path / "wf", tmp_path / "lj"
     make_wavefake(root, lj_root=lj_root)
     parent = build_manifest("wf", wavefake_cfg(root, ljspeech_root=str(lj_root))).table
-    for fake_root, real_root in [(root / "generated_audio", lj_root), (root, lj_root / "LJSpeech-1.1"),
-                                 (root / "generated_audio", lj_root / "LJSpeech-1.1")]:
+    for fake_root, real_root in [
+        (root / "generated_audio", lj_root),
+        (root, lj_root / "LJSpeech-1.1"),
+        (root / "generated_audio", lj_root / "LJSpeech-1.1"),
+    ]:
         table = build_manifest("wf", wavefake_cfg(fake_root, ljspeech_root=str(real_root))).table
         pd.testing.assert_frame_equal(parent, table)
     assert len(parent) == 4 * len(LJ_IDS)
@@ -496,14 +604,18 @@ def test_wavefake_default_ljspeech_root_is_next_to_generated_audio(tmp_path: Pat
     itself = build_manifest("wf", wavefake_cfg(root / "generated_audio")).table
     pd.testing.assert_frame_equal(build_manifest("wf", wavefake_cfg(root)).table, itself)
     reals = itself.loc[itself["label"] == "bonafide", "path"]
-    assert len(reals) == len(LJ_IDS) and all(p.startswith(str(root / "LJSpeech-1.1" / "wavs")) for p in reals)
+    assert len(reals) == len(LJ_IDS) and all(
+        p.startswith(str(root / "LJSpeech-1.1" / "wavs")) for p in reals
+    )
 
 
 @pytest.mark.parametrize(
     ("fmt", "make", "top", "marker"),
-    [("asvspoof2019_la", make_asvspoof, "LA", "ASVspoof2019_LA_cm_protocols"),
-     ("in_the_wild", make_itw, "release_in_the_wild", "meta.csv"),
-     ("for", lambda r: make_for(r, "for-norm"), "for-norm", "training")],
+    [
+        ("asvspoof2019_la", make_asvspoof, "LA", "ASVspoof2019_LA_cm_protocols"),
+        ("in_the_wild", make_itw, "release_in_the_wild", "meta.csv"),
+        ("for", lambda r: make_for(r, "for-norm"), "for-norm", "training"),
+    ],
 )
 def test_root_with_neither_layout_names_root_and_both_forms(
     tmp_path: Path, fmt: str, make, top: str, marker: str

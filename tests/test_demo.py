@@ -57,7 +57,9 @@ def _tree_digest(root: Path) -> dict[str, str]:
 
 def _check_audio(path: Path, sr: int, fmt: str, duration: tuple[float, float]) -> np.ndarray:
     info = sf.info(str(path))
-    assert (info.samplerate, info.channels, info.format, info.subtype) == (sr, 1, fmt, "PCM_16"), path
+    assert (info.samplerate, info.channels, info.format, info.subtype) == (sr, 1, fmt, "PCM_16"), (
+        path
+    )
     x, _ = sf.read(str(path), dtype="float64")
     assert duration[0] - 1e-3 <= x.shape[0] / sr <= duration[1] + 1e-3, path
     assert np.all(np.isfinite(x)) and np.max(np.abs(x)) <= 1.0
@@ -106,7 +108,9 @@ def test_asvspoof_layout_protocols_and_audio(corpora: Path) -> None:
     assert not speakers["train"] & speakers["dev"] and not speakers["train"] & speakers["eval"]
     assert not speakers["dev"] & speakers["eval"]
     train_keys = [r[4] for r in _read_protocol(root, "train")]
-    assert train_keys.count("spoof") == 9 * train_keys.count("bonafide")  # the real 1:9 ratio, as sized
+    assert train_keys.count("spoof") == 9 * train_keys.count(
+        "bonafide"
+    )  # the real 1:9 ratio, as sized
     readme = (root / "DEMO_CORPUS.txt").read_text()
     assert "SYNTHETIC" in readme and f'"seed": {SEED}' in readme
 
@@ -121,16 +125,26 @@ def test_for_layout_and_planted_duplicates(corpora: Path) -> None:
             files = sorted((root / "for-norm" / folder / sub).iterdir())
             assert len(files) == FOR_SIZES[split][label]
             for f in files:
-                assert re.fullmatch(r"file\d+(\.mp3)?\.wav_16k\.wav_norm\.wav_mono\.wav_silence\.wav", f.name)
+                assert re.fullmatch(
+                    r"file\d+(\.mp3)?\.wav_16k\.wav_norm\.wav_mono\.wav_silence\.wav", f.name
+                )
                 assert (".mp3" in f.name) == (sub == "fake")
-                # planted copies carry up to 0.5 s of added leading silence and MP3 codec delay/padding
+                # planted copies carry up to 0.5 s of added leading silence and MP3 codec
+                # delay/padding
                 extra = 0.6 if f"for-norm/{folder}/{sub}/{f.name}" in planted else 0.0
                 _check_audio(f, 16000, "WAV", (DURATION[0], DURATION[1] + extra))
-    assert sorted(p.name for p in root.iterdir()) == ["DEMO_CORPUS.txt", "demo_duplicates.tsv", "for-norm"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        "DEMO_CORPUS.txt",
+        "demo_duplicates.tsv",
+        "for-norm",
+    ]
     assert len(dups) == FOR_SIZES["ljspeech_duplicates"]
     assert len({lj for _, lj in dups}) == len(dups)
     for rel, lj in dups:
-        assert re.fullmatch(r"for-norm/(training|validation|testing)/real/.+\.wav", rel) and (root / rel).is_file()
+        assert (
+            re.fullmatch(r"for-norm/(training|validation|testing)/real/.+\.wav", rel)
+            and (root / rel).is_file()
+        )
         assert re.fullmatch(r"LJ0\d\d-\d{4}", lj)
 
 
@@ -147,7 +161,9 @@ def test_for_2sec_variant_has_two_second_clips(tmp_path: Path) -> None:
         "eval": {"bonafide": 0, "spoof": 1},
         "ljspeech_duplicates": 1,
     }
-    write_demo_corpus("for", tmp_path / "f2", sizes, seed=SEED, duration_s=(2.5, 3.0), variant="for-2sec")
+    write_demo_corpus(
+        "for", tmp_path / "f2", sizes, seed=SEED, duration_s=(2.5, 3.0), variant="for-2sec"
+    )
     files = sorted((tmp_path / "f2" / "for-2sec").rglob("*.wav"))
     assert len(files) == 4
     for f in files:
@@ -159,8 +175,12 @@ def test_wavefake_layout(corpora: Path) -> None:
     root = corpora / "wf"
     ids = [ljspeech_id(i) for i in range(WF_SIZES["n_utterances"])]
     meta = (root / "LJSpeech-1.1/metadata.csv").read_text().splitlines()
-    assert [line.split("|")[0] for line in meta] == ids and all(len(line.split("|")) == 3 for line in meta)
-    assert sorted(p.name for p in (root / "LJSpeech-1.1/wavs").iterdir()) == sorted(f"{i}.wav" for i in ids)
+    assert [line.split("|")[0] for line in meta] == ids and all(
+        len(line.split("|")) == 3 for line in meta
+    )
+    assert sorted(p.name for p in (root / "LJSpeech-1.1/wavs").iterdir()) == sorted(
+        f"{i}.wav" for i in ids
+    )
     for lj in ids:
         assert re.fullmatch(r"LJ0\d\d-\d{4}", lj)
         _check_audio(root / f"LJSpeech-1.1/wavs/{lj}.wav", 22050, "WAV", DURATION)
@@ -174,7 +194,9 @@ def test_wavefake_layout(corpora: Path) -> None:
         for name in names:
             _check_audio(root / "generated_audio" / folder / name, 22050, "WAV", DURATION)
     assert suffixes == {"_gen", "_generated", ""}
-    assert attacks.wavefake_vocoder("some_new_vocoder") == attacks.wavefake_vocoder("some_new_vocoder")
+    assert attacks.wavefake_vocoder("some_new_vocoder") == attacks.wavefake_vocoder(
+        "some_new_vocoder"
+    )
 
 
 def test_in_the_wild_layout(corpora: Path) -> None:
@@ -183,7 +205,10 @@ def test_in_the_wild_layout(corpora: Path) -> None:
         rows = list(csv.reader(fh))
     assert rows[0] == ["file", "speaker", "label"]
     labels = [r[2] for r in rows[1:]]
-    assert labels.count("bona-fide") == ITW_SIZES["bonafide"] and labels.count("spoof") == ITW_SIZES["spoof"]
+    assert (
+        labels.count("bona-fide") == ITW_SIZES["bonafide"]
+        and labels.count("spoof") == ITW_SIZES["spoof"]
+    )
     assert sorted(p.name for p in root.iterdir()) == sorted(["meta.csv"] + [r[0] for r in rows[1:]])
     for name, speaker, _ in rows[1:]:
         assert re.fullmatch(r"\d+\.wav", name) and speaker
@@ -213,7 +238,9 @@ def test_deterministic_across_processes_and_seed_sensitive(corpora: Path, tmp_pa
     ]
     subprocess.run(cmd, check=True, cwd=Path(__file__).resolve().parents[1])
     assert _tree_digest(tmp_path / "again") == _tree_digest(corpora / "asv")
-    write_demo_corpus("in_the_wild", tmp_path / "itw_other", ITW_SIZES, seed=SEED + 1, duration_s=DURATION)
+    write_demo_corpus(
+        "in_the_wild", tmp_path / "itw_other", ITW_SIZES, seed=SEED + 1, duration_s=DURATION
+    )
     a = _tree_digest(corpora / "itw" / "release_in_the_wild")
     b = _tree_digest(tmp_path / "itw_other" / "release_in_the_wild")
     differing = [k for k in a if k.endswith(".wav") and a[k] != b.get(k)]
@@ -227,7 +254,8 @@ def _norm_corr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _aligned_corr(a: np.ndarray, b: np.ndarray, max_lag: int) -> tuple[int, float]:
-    """Delay of ``b`` inside ``a`` (0..max_lag samples, by cross-correlation) and the correlation there."""
+    """Delay of ``b`` inside ``a`` (0..max_lag samples, by cross-correlation) and the
+    correlation there."""
     n = a.shape[0] + b.shape[0]
     xcorr = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
     lag = int(np.argmax(xcorr[: max_lag + 1]))
@@ -278,7 +306,7 @@ def _periodicity(x: np.ndarray, sr: int) -> float:
 
 def test_bonafide_is_harmonic_speech_not_noise(corpora: Path) -> None:
     rows = _read_protocol(corpora / "asv", "train")
-    for spk, file_id, _, attack, key in rows:
+    for _spk, file_id, _, _attack, key in rows:
         if key == "bonafide":
             x, sr = sf.read(str(corpora / "asv" / f"LA/ASVspoof2019_LA_train/flac/{file_id}.flac"))
             assert _periodicity(x, sr) > 0.6
@@ -294,7 +322,9 @@ def clean_utterance() -> tuple[np.ndarray, object, int]:
     sr = 16000
     speaker = sample_speaker(rng_for(5, "spk"), "s", sex="m")
     plan = plan_utterance(speaker, 2.0, rng_for(5, "plan"))
-    x = channels.record(render(plan, speaker, sr, rng_for(5, "render")), sr, "vctk_studio", rng_for(5, "rec"))
+    x = channels.record(
+        render(plan, speaker, sr, rng_for(5, "render")), sr, "vctk_studio", rng_for(5, "rec")
+    )
     return x, plan, sr
 
 
@@ -302,7 +332,9 @@ def _log_spec(x: np.ndarray) -> np.ndarray:
     return 20 * np.log10(np.abs(attacks.stft(x)) + 1e-9)
 
 
-def test_attacks_change_spectral_statistics(clean_utterance: tuple[np.ndarray, object, int]) -> None:
+def test_attacks_change_spectral_statistics(
+    clean_utterance: tuple[np.ndarray, object, int],
+) -> None:
     x, plan, sr = clean_utterance
     rng = np.random.default_rng(0)
 
@@ -333,7 +365,9 @@ def test_attacks_change_spectral_statistics(clean_utterance: tuple[np.ndarray, o
     def mean_spec(y: np.ndarray) -> np.ndarray:
         return np.mean(np.abs(attacks.stft(y)) ** 2, axis=0)
 
-    ratio = 10 * np.log10(mean_spec(attacks.frame_checkerboard(x, sr, rng, 0.8, plan, period=8)) / mean_spec(x))
+    ratio = 10 * np.log10(
+        mean_spec(attacks.frame_checkerboard(x, sr, rng, 0.8, plan, period=8)) / mean_spec(x)
+    )
     assert ratio[64] - np.median(ratio[40:90]) > 4
 
 
@@ -344,7 +378,9 @@ def test_render_stage_and_plan_attacks_are_visible_in_the_spectrogram(
     speaker = sample_speaker(rng_for(5, "spk"), "s", sex="m")
 
     def spoof(*names: str) -> np.ndarray:
-        return attacks.synthesize_spoof(attacks.recipe(*names), plan, speaker, sr, rng_for(5, "t"), lambda v: v)
+        return attacks.synthesize_spoof(
+            attacks.recipe(*names), plan, speaker, sr, rng_for(5, "t"), lambda v: v
+        )
 
     def band_db(y: np.ndarray, lo: int, hi: int) -> np.ndarray:
         p = np.abs(attacks.stft(y)) ** 2
@@ -354,7 +390,10 @@ def test_render_stage_and_plan_attacks_are_visible_in_the_spectrogram(
     clean = spoof()
     # unit selection alternates between a full-band and a band-limited "database" every 40-120 ms:
     # the 6.5-8 kHz share of loud frames swings far more than in one continuous rendering
-    assert np.std(band_db(spoof("unit_concatenation"), 208, 257)) > np.std(band_db(clean, 208, 257)) + 3
+    assert (
+        np.std(band_db(spoof("unit_concatenation"), 208, 257))
+        > np.std(band_db(clean, 208, 257)) + 3
+    )
 
     def share_db(y: np.ndarray, lo: int) -> float:
         p = np.abs(attacks.stft(y)) ** 2
@@ -362,15 +401,20 @@ def test_render_stage_and_plan_attacks_are_visible_in_the_spectrogram(
 
     # over-smoothed parametric synthesis loses the upper band (>= 12 dB roll-off towards Nyquist)
     assert share_db(spoof("oversmoothed_params"), 160) < share_db(clean, 160) - 6
-    # bare-impulse excitation has a flat source spectrum: more energy above 2 kHz than a glottal pulse
+    # bare-impulse excitation has a flat source spectrum: more energy above 2 kHz than a
+    # glottal pulse
     assert share_db(spoof("buzzy_excitation"), 64) > share_db(clean, 64) + 3
 
 
-def test_every_algorithm_runs_and_keeps_length(clean_utterance: tuple[np.ndarray, object, int]) -> None:
+def test_every_algorithm_runs_and_keeps_length(
+    clean_utterance: tuple[np.ndarray, object, int],
+) -> None:
     x, plan, sr = clean_utterance
     speaker = sample_speaker(rng_for(5, "spk"), "s", sex="m")
     for name in ALGORITHMS:
-        y = attacks.synthesize_spoof(attacks.recipe(name), plan, speaker, sr, rng_for(5, name), lambda v: v)
+        y = attacks.synthesize_spoof(
+            attacks.recipe(name), plan, speaker, sr, rng_for(5, name), lambda v: v
+        )
         assert y.shape == x.shape and np.all(np.isfinite(y)), name
         assert _norm_corr(y, x) < 0.999, f"{name} left the audio unchanged"
 
@@ -379,12 +423,17 @@ def test_attack_registry_mapping() -> None:
     assert len(ALGORITHMS) >= 10
     train = {ASVSPOOF_ATTACKS[a] for a in attacks.ASVSPOOF_TRAIN_IDS}
     assert len(train) == 6
-    assert ASVSPOOF_ATTACKS["A16"] == ASVSPOOF_ATTACKS["A04"] and ASVSPOOF_ATTACKS["A19"] == ASVSPOOF_ATTACKS["A06"]
+    assert (
+        ASVSPOOF_ATTACKS["A16"] == ASVSPOOF_ATTACKS["A04"]
+        and ASVSPOOF_ATTACKS["A19"] == ASVSPOOF_ATTACKS["A06"]
+    )
     for a in attacks.ASVSPOOF_EVAL_IDS:
         if a not in ("A16", "A19"):
             assert ASVSPOOF_ATTACKS[a] not in train, a
     others = (
-        list(ASVSPOOF_ATTACKS.values()) + list(attacks.FOR_RECIPES) + [r for r, _ in attacks.WAVEFAKE_VOCODERS.values()]
+        list(ASVSPOOF_ATTACKS.values())
+        + list(attacks.FOR_RECIPES)
+        + [r for r, _ in attacks.WAVEFAKE_VOCODERS.values()]
     )
     others += list(attacks.WAVEFAKE_FALLBACK)
     assert not {n for r in others for n in r.names} & WILD_ONLY
@@ -396,10 +445,16 @@ def test_attack_registry_mapping() -> None:
 def test_bad_input_and_no_partial_output(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown keys"):
         write_demo_corpus(
-            "in_the_wild", tmp_path / "x", {"bonafide": 1, "spoof": 1, "typo": 2}, seed=1, duration_s=DURATION
+            "in_the_wild",
+            tmp_path / "x",
+            {"bonafide": 1, "spoof": 1, "typo": 2},
+            seed=1,
+            duration_s=DURATION,
         )
     with pytest.raises(ValueError, match="non-negative integer"):
-        write_demo_corpus("in_the_wild", tmp_path / "x", {"bonafide": -1, "spoof": 1}, seed=1, duration_s=DURATION)
+        write_demo_corpus(
+            "in_the_wild", tmp_path / "x", {"bonafide": -1, "spoof": 1}, seed=1, duration_s=DURATION
+        )
     with pytest.raises(ValueError, match="format"):
         write_demo_corpus("vctk", tmp_path / "x", {}, seed=1, duration_s=DURATION)
     with pytest.raises(ValueError, match="seed"):
@@ -410,7 +465,19 @@ def test_bad_input_and_no_partial_output(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError, match="full"):
         write_demo_corpus("in_the_wild", tmp_path / "full", ITW_SIZES, seed=1, duration_s=DURATION)
     assert (
-        make_demo_main(["--format", "for", "--out", str(tmp_path / "y"), "--seed", "1", "--sizes-json", "{oops"]) == 2
+        make_demo_main(
+            [
+                "--format",
+                "for",
+                "--out",
+                str(tmp_path / "y"),
+                "--seed",
+                "1",
+                "--sizes-json",
+                "{oops",
+            ]
+        )
+        == 2
     )
     assert not (tmp_path / "y").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
@@ -434,9 +501,14 @@ def test_for_original_rates_and_custom_vocoders(tmp_path: Path) -> None:
         "eval": {"bonafide": 0, "spoof": 0},
         "ljspeech_duplicates": 1,
     }
-    write_demo_corpus("for", tmp_path / "fo", sizes, seed=3, duration_s=DURATION, variant="for-original")
+    write_demo_corpus(
+        "for", tmp_path / "fo", sizes, seed=3, duration_s=DURATION, variant="for-original"
+    )
     ((rel, lj),) = read_duplicates(tmp_path / "fo")
-    assert rel.startswith("for-original/training/real/") and sf.info(str(tmp_path / "fo" / rel)).samplerate == 22050
+    assert (
+        rel.startswith("for-original/training/real/")
+        and sf.info(str(tmp_path / "fo" / rel)).samplerate == 22050
+    )
     rates = {sf.info(str(p)).samplerate for p in (tmp_path / "fo").rglob("*.wav")}
     assert rates <= {16000, 22050, 24000}
     write_demo_corpus(
@@ -451,5 +523,10 @@ def test_for_original_rates_and_custom_vocoders(tmp_path: Path) -> None:
     assert len(list((tmp_path / "wf/generated_audio/jsut_pwg").iterdir())) == 1
     with pytest.raises(ValueError, match="vocoders"):
         write_demo_corpus(
-            "wavefake", tmp_path / "bad", {"n_utterances": 1}, seed=3, duration_s=DURATION, vocoders=["a", "a"]
+            "wavefake",
+            tmp_path / "bad",
+            {"n_utterances": 1},
+            seed=3,
+            duration_s=DURATION,
+            vocoders=["a", "a"],
         )

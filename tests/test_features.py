@@ -17,7 +17,13 @@ import soundfile as sf
 import torch
 import torchaudio
 
-from workflow_scripts.features.audio import AudioError, check_audio, fix_length, load_audio, resample
+from workflow_scripts.features.audio import (
+    AudioError,
+    check_audio,
+    fix_length,
+    load_audio,
+    resample,
+)
 from workflow_scripts.features.cache import (
     CacheReader,
     QuarantineLimitError,
@@ -37,12 +43,22 @@ from workflow_scripts.io.files import read_tsv, write_tsv
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = FeatureParams()
 CONFIG_FEATURES = {
-    "sample_rate": 16000, "n_mels": 80, "n_fft": 512, "win_length": 512, "hop_length": 160,
-    "duration_s": 3.0, "trim": "start", "pad": "repeat", "min_duration_s": 0.25, "silence_dbfs": -60.0,
+    "sample_rate": 16000,
+    "n_mels": 80,
+    "n_fft": 512,
+    "win_length": 512,
+    "hop_length": 160,
+    "duration_s": 3.0,
+    "trim": "start",
+    "pad": "repeat",
+    "min_duration_s": 0.25,
+    "silence_dbfs": -60.0,
 }
 
 
-def tone(freq: float, sr: int, seconds: float, amp: float = 0.3, noise: float = 0.01, seed: int = 0) -> np.ndarray:
+def tone(
+    freq: float, sr: int, seconds: float, amp: float = 0.3, noise: float = 0.01, seed: int = 0
+) -> np.ndarray:
     """A sine with a little noise (so no two files decode to the same feature)."""
     n = int(round(sr * seconds))
     rng = np.random.default_rng(seed)
@@ -50,18 +66,22 @@ def tone(freq: float, sr: int, seconds: float, amp: float = 0.3, noise: float = 
     return wave.astype(np.float32)
 
 
-def manifest(paths: list[Path], split: str = "train", labels: list[str] | None = None) -> pd.DataFrame:
+def manifest(
+    paths: list[Path], split: str = "train", labels: list[str] | None = None
+) -> pd.DataFrame:
     """A manifest in the documented column order over ``paths``."""
     labels = labels or ["bonafide" if i % 2 == 0 else "spoof" for i in range(len(paths))]
-    return pd.DataFrame({
-        "utt_id": [p.stem for p in paths],
-        "dataset": "demo",
-        "split": split,
-        "label": labels,
-        "attack": ["-" if lab == "bonafide" else f"A{i:02d}" for i, lab in enumerate(labels)],
-        "speaker": "-",
-        "path": [str(p) for p in paths],
-    })
+    return pd.DataFrame(
+        {
+            "utt_id": [p.stem for p in paths],
+            "dataset": "demo",
+            "split": split,
+            "label": labels,
+            "attack": ["-" if lab == "bonafide" else f"A{i:02d}" for i, lab in enumerate(labels)],
+            "speaker": "-",
+            "path": [str(p) for p in paths],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +121,18 @@ def test_feature_params_defaults_and_from_dict() -> None:
 
 def test_logmel_matches_direct_torchaudio() -> None:
     wave = tone(440, 16000, 3.0, seed=3)
-    reference = torch.log(torchaudio.transforms.MelSpectrogram(
-        sample_rate=16000, n_fft=512, win_length=512, hop_length=160, n_mels=80, center=True, power=2.0,
-    )(torch.from_numpy(wave)) + 1e-6).numpy()
+    reference = torch.log(
+        torchaudio.transforms.MelSpectrogram(
+            sample_rate=16000,
+            n_fft=512,
+            win_length=512,
+            hop_length=160,
+            n_mels=80,
+            center=True,
+            power=2.0,
+        )(torch.from_numpy(wave))
+        + 1e-6
+    ).numpy()
     assert reference.shape == (80, 301)
     np.testing.assert_allclose(waveform_to_logmel(wave, PARAMS), reference, rtol=1e-4, atol=1e-3)
     batch = LogMelExtractor(PARAMS)(torch.from_numpy(np.stack([wave, wave[::-1].copy()])))
@@ -117,9 +146,16 @@ def test_cached_features_equal_direct_computation(tmp_path: Path) -> None:
     path = tmp_path / "x.flac"
     sf.write(path, tone(523, 16000, 3.0, seed=7), 16000)
     decoded, _ = sf.read(path, dtype="float32")
-    reference = torch.log(torchaudio.transforms.MelSpectrogram(
-        sample_rate=16000, n_fft=512, win_length=512, hop_length=160, n_mels=80,
-    )(torch.from_numpy(decoded)) + 1e-6).numpy()
+    reference = torch.log(
+        torchaudio.transforms.MelSpectrogram(
+            sample_rate=16000,
+            n_fft=512,
+            win_length=512,
+            hop_length=160,
+            n_mels=80,
+        )(torch.from_numpy(decoded))
+        + 1e-6
+    ).numpy()
     build_shard(manifest([path]), tmp_path / "s.h5", tmp_path / "q.tsv", PARAMS, seed=0)
     with h5py.File(tmp_path / "s.h5", "r") as h5:
         stored = h5["features"]
@@ -167,7 +203,9 @@ def test_fix_length_policies() -> None:
     wave = np.arange(10, dtype=np.float32)
     np.testing.assert_array_equal(fix_length(wave, 4, "start", "zero", "k", 0), [0, 1, 2, 3])
     np.testing.assert_array_equal(fix_length(wave, 4, "center", "zero", "k", 0), [3, 4, 5, 6])
-    np.testing.assert_array_equal(fix_length(wave[:3], 7, "start", "repeat", "k", 0), [0, 1, 2, 0, 1, 2, 0])
+    np.testing.assert_array_equal(
+        fix_length(wave[:3], 7, "start", "repeat", "k", 0), [0, 1, 2, 0, 1, 2, 0]
+    )
     np.testing.assert_array_equal(fix_length(wave[:3], 5, "start", "zero", "k", 0), [0, 1, 2, 0, 0])
     np.testing.assert_array_equal(fix_length(wave, 10, "random", "zero", "k", 0), wave)
     with pytest.raises(ValueError, match="trim"):
@@ -232,10 +270,15 @@ def test_bad_files_are_quarantined_with_reasons(tmp_path: Path, good_files: list
     quarantine = read_tsv(tmp_path / "q.tsv")
     assert list(quarantine.columns) == ["utt_id", "path", "stage", "reason"]
     assert set(quarantine["stage"]) == {"features"}
-    reasons = dict(zip(quarantine["utt_id"], quarantine["reason"]))
+    reasons = dict(zip(quarantine["utt_id"], quarantine["reason"], strict=True))
     expected = {
-        "junk": "unreadable: Error opening", "zerobytes": "unreadable", "empty": "empty: 0 samples",
-        "short": "too short", "silent": "silent", "nan": "non-finite", "inf": "non-finite",
+        "junk": "unreadable: Error opening",
+        "zerobytes": "unreadable",
+        "empty": "empty: 0 samples",
+        "short": "too short",
+        "silent": "silent",
+        "nan": "non-finite",
+        "inf": "non-finite",
         "missing": "unreadable: file not found",
     }
     assert set(reasons) == set(expected)
@@ -244,7 +287,9 @@ def test_bad_files_are_quarantined_with_reasons(tmp_path: Path, good_files: list
     assert "Format not recognised" in reasons["junk"]  # the decoder's own message is kept
 
     with CacheReader(tmp_path / "s.h5") as cache:
-        assert list(cache.utt_ids) == [p.stem for p in good_files]  # manifest order, bad rows removed
+        assert list(cache.utt_ids) == [
+            p.stem for p in good_files
+        ]  # manifest order, bad rows removed
         assert cache.attrs["n_quarantined"] == len(bad)
         features = cache.load_all()
     assert features.shape == (len(good_files), 80, 301)
@@ -261,16 +306,37 @@ def test_cache_layout_and_attributes(tmp_path: Path, good_files: list[Path]) -> 
         assert list(h5["attack"].asstr()[()]) == ["-", "A01", "-"]
     with CacheReader(tmp_path / "s.h5") as cache:
         attrs = cache.attrs
-    assert {k: attrs[k] for k in ("sample_rate", "n_mels", "n_fft", "win_length", "hop_length", "n_frames")} == {
-        "sample_rate": 16000, "n_mels": 80, "n_fft": 512, "win_length": 512, "hop_length": 160, "n_frames": 301}
-    assert (attrs["duration_s"], attrs["trim"], attrs["pad"], attrs["log_offset"]) == (3.0, "start", "repeat", 1e-6)
-    assert (attrs["dataset"], attrs["split"], attrs["n_quarantined"], attrs["version"]) == ("demo", "dev", 0, 1)
+    assert {
+        k: attrs[k]
+        for k in ("sample_rate", "n_mels", "n_fft", "win_length", "hop_length", "n_frames")
+    } == {
+        "sample_rate": 16000,
+        "n_mels": 80,
+        "n_fft": 512,
+        "win_length": 512,
+        "hop_length": 160,
+        "n_frames": 301,
+    }
+    assert (attrs["duration_s"], attrs["trim"], attrs["pad"], attrs["log_offset"]) == (
+        3.0,
+        "start",
+        "repeat",
+        1e-6,
+    )
+    assert (attrs["dataset"], attrs["split"], attrs["n_quarantined"], attrs["version"]) == (
+        "demo",
+        "dev",
+        0,
+        1,
+    )
     assert not list(tmp_path.glob(".*tmp*"))  # atomic writes leave no temporaries
 
 
 def test_empty_shard_is_a_valid_cache(tmp_path: Path) -> None:
     empty = manifest([]).astype(str)
-    summary = build_shard(empty, tmp_path / "e.h5", tmp_path / "e.tsv", PARAMS, seed=0, dataset="demo", split="eval")
+    summary = build_shard(
+        empty, tmp_path / "e.h5", tmp_path / "e.tsv", PARAMS, seed=0, dataset="demo", split="eval"
+    )
     assert summary.n_kept == 0
     with CacheReader(tmp_path / "e.h5") as cache:
         assert len(cache) == 0 and cache.load_all().shape == (0, 80, 301)
@@ -282,10 +348,12 @@ def test_empty_shard_is_a_valid_cache(tmp_path: Path) -> None:
 @pytest.mark.parametrize("n_rows", [0, 1, 5, 7])
 @pytest.mark.parametrize("n_shards", [1, 2, 3, 8])
 def test_shard_rows_partitions_split(n_rows: int, n_shards: int) -> None:
-    table = pd.DataFrame({
-        "utt_id": [f"u{i}" for i in range(2 * n_rows + 3)],
-        "split": ["train", "dev"] * n_rows + ["eval"] * 3,
-    })
+    table = pd.DataFrame(
+        {
+            "utt_id": [f"u{i}" for i in range(2 * n_rows + 3)],
+            "split": ["train", "dev"] * n_rows + ["eval"] * 3,
+        }
+    )
     shards = [shard_rows(table, "train", i, n_shards) for i in range(n_shards)]
     joined = pd.concat(shards, ignore_index=True)
     assert list(joined["utt_id"]) == [f"u{2 * i}" for i in range(n_rows)]
@@ -307,10 +375,23 @@ def test_merge_equals_single_shard_build(tmp_path: Path, good_files: list[Path])
         part = shard_rows(rows, "train", i, n_shards)
         shard_paths.append(tmp_path / f"shard{i}.h5")
         quarantine_paths.append(tmp_path / f"shard{i}.tsv")
-        build_shard(part, shard_paths[-1], quarantine_paths[-1], PARAMS, seed=5, batch_size=2,
-                    dataset="demo", split="train")
-    summary = merge_shards(shard_paths, quarantine_paths, tmp_path / "merged.h5", tmp_path / "merged.tsv",
-                           max_quarantine_fraction=0.5)
+        build_shard(
+            part,
+            shard_paths[-1],
+            quarantine_paths[-1],
+            PARAMS,
+            seed=5,
+            batch_size=2,
+            dataset="demo",
+            split="train",
+        )
+    summary = merge_shards(
+        shard_paths,
+        quarantine_paths,
+        tmp_path / "merged.h5",
+        tmp_path / "merged.tsv",
+        max_quarantine_fraction=0.5,
+    )
     assert (summary.n_kept, summary.n_quarantined) == (len(good_files), 1)
     with CacheReader(tmp_path / "all.h5") as single, CacheReader(tmp_path / "merged.h5") as merged:
         np.testing.assert_array_equal(merged.features[()], single.features[()])
@@ -322,18 +403,27 @@ def test_merge_equals_single_shard_build(tmp_path: Path, good_files: list[Path])
     pd.testing.assert_frame_equal(read_tsv(tmp_path / "merged.tsv"), read_tsv(tmp_path / "all.tsv"))
 
 
-def test_merge_rejects_shards_with_different_parameters(tmp_path: Path, good_files: list[Path]) -> None:
+def test_merge_rejects_shards_with_different_parameters(
+    tmp_path: Path, good_files: list[Path]
+) -> None:
     rows = manifest(good_files[:2])
     build_shard(rows.iloc[:1], tmp_path / "a.h5", tmp_path / "a.tsv", PARAMS, seed=0)
     other = FeatureParams.from_dict({**CONFIG_FEATURES, "trim": "center"})
     build_shard(rows.iloc[1:], tmp_path / "b.h5", tmp_path / "b.tsv", other, seed=0)
     with pytest.raises(ValueError, match="trim"):
-        merge_shards([tmp_path / "a.h5", tmp_path / "b.h5"], [tmp_path / "a.tsv", tmp_path / "b.tsv"],
-                     tmp_path / "m.h5", tmp_path / "m.tsv", max_quarantine_fraction=0.5)
+        merge_shards(
+            [tmp_path / "a.h5", tmp_path / "b.h5"],
+            [tmp_path / "a.tsv", tmp_path / "b.tsv"],
+            tmp_path / "m.h5",
+            tmp_path / "m.tsv",
+            max_quarantine_fraction=0.5,
+        )
     assert not (tmp_path / "m.h5").exists()
 
 
-def test_quarantine_limit_exceeded_writes_list_but_no_cache(tmp_path: Path, good_files: list[Path]) -> None:
+def test_quarantine_limit_exceeded_writes_list_but_no_cache(
+    tmp_path: Path, good_files: list[Path]
+) -> None:
     junk = [tmp_path / f"junk{i}.wav" for i in range(2)]
     for path in junk:
         path.write_bytes(b"\x00" * 64)
@@ -341,17 +431,29 @@ def test_quarantine_limit_exceeded_writes_list_but_no_cache(tmp_path: Path, good
     build_shard(rows, tmp_path / "s.h5", tmp_path / "s.tsv", PARAMS, seed=0)
     out = tmp_path / "train.h5"
     with pytest.raises(QuarantineLimitError) as info:
-        merge_shards([tmp_path / "s.h5"], [tmp_path / "s.tsv"], out, tmp_path / "train.quarantine.tsv",
-                     max_quarantine_fraction=0.05)
+        merge_shards(
+            [tmp_path / "s.h5"],
+            [tmp_path / "s.tsv"],
+            out,
+            tmp_path / "train.quarantine.tsv",
+            max_quarantine_fraction=0.05,
+        )
     assert str(out) in str(info.value) and "40.0%" in str(info.value)
     assert not out.exists()
     assert len(read_tsv(tmp_path / "train.quarantine.tsv")) == 2
-    merge_shards([tmp_path / "s.h5"], [tmp_path / "s.tsv"], out, tmp_path / "train.quarantine.tsv",
-                 max_quarantine_fraction=0.4)  # exactly at the limit is allowed
+    merge_shards(
+        [tmp_path / "s.h5"],
+        [tmp_path / "s.tsv"],
+        out,
+        tmp_path / "train.quarantine.tsv",
+        max_quarantine_fraction=0.4,
+    )  # exactly at the limit is allowed
     assert out.exists()
 
 
-def test_cache_reader_reads_unsorted_and_repeated_indices(tmp_path: Path, good_files: list[Path]) -> None:
+def test_cache_reader_reads_unsorted_and_repeated_indices(
+    tmp_path: Path, good_files: list[Path]
+) -> None:
     build_shard(manifest(good_files), tmp_path / "s.h5", tmp_path / "q.tsv", PARAMS, seed=0)
     with CacheReader(tmp_path / "s.h5") as cache:
         full = cache.load_all()
@@ -376,7 +478,9 @@ def test_builds_are_deterministic(tmp_path: Path, good_files: list[Path]) -> Non
     rows = manifest(good_files)
     arrays = []
     for name, seed in (("a", 11), ("b", 11), ("c", 12)):
-        build_shard(rows, tmp_path / f"{name}.h5", tmp_path / f"{name}.tsv", params, seed=seed, workers=2)
+        build_shard(
+            rows, tmp_path / f"{name}.h5", tmp_path / f"{name}.tsv", params, seed=seed, workers=2
+        )
         with CacheReader(tmp_path / f"{name}.h5") as cache:
             arrays.append(cache.load_all())
     np.testing.assert_array_equal(arrays[0], arrays[1])
@@ -384,25 +488,68 @@ def test_builds_are_deterministic(tmp_path: Path, good_files: list[Path]) -> Non
 
 
 def test_cli_end_to_end(tmp_path: Path, good_files: list[Path]) -> None:
-    rows = pd.concat([manifest(good_files[:4], split="train"), manifest(good_files[4:], split="dev")])
+    rows = pd.concat(
+        [manifest(good_files[:4], split="train"), manifest(good_files[4:], split="dev")]
+    )
     write_tsv(rows, tmp_path / "demo.tsv")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     shards, quarantines = [], []
     for shard in range(2):
         shards.append(str(tmp_path / f"shard{shard}.h5"))
         quarantines.append(str(tmp_path / f"shard{shard}.quarantine.tsv"))
         subprocess.run(
-            [sys.executable, "-m", "workflow_scripts.make_cache", "--manifest", str(tmp_path / "demo.tsv"),
-             "--split", "train", "--shard", str(shard), "--n-shards", "2",
-             "--features-json", json.dumps(CONFIG_FEATURES), "--seed", "3", "--threads", "1",
-             "--out", shards[-1], "--quarantine-out", quarantines[-1]],
-            check=True, env=env, cwd=tmp_path, capture_output=True, text=True,
+            [
+                sys.executable,
+                "-m",
+                "workflow_scripts.make_cache",
+                "--manifest",
+                str(tmp_path / "demo.tsv"),
+                "--split",
+                "train",
+                "--shard",
+                str(shard),
+                "--n-shards",
+                "2",
+                "--features-json",
+                json.dumps(CONFIG_FEATURES),
+                "--seed",
+                "3",
+                "--threads",
+                "1",
+                "--out",
+                shards[-1],
+                "--quarantine-out",
+                quarantines[-1],
+            ],
+            check=True,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
         )
     result = subprocess.run(
-        [sys.executable, "-m", "workflow_scripts.merge_cache", "--shards", *shards, "--quarantine", *quarantines,
-         "--max-quarantine-fraction", "0.05", "--out", str(tmp_path / "train.h5"),
-         "--quarantine-out", str(tmp_path / "train.quarantine.tsv")],
-        env=env, cwd=tmp_path, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "workflow_scripts.merge_cache",
+            "--shards",
+            *shards,
+            "--quarantine",
+            *quarantines,
+            "--max-quarantine-fraction",
+            "0.05",
+            "--out",
+            str(tmp_path / "train.h5"),
+            "--quarantine-out",
+            str(tmp_path / "train.quarantine.tsv"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     with CacheReader(tmp_path / "train.h5") as cache:
@@ -410,10 +557,31 @@ def test_cli_end_to_end(tmp_path: Path, good_files: list[Path]) -> None:
         assert cache.attrs["split"] == "train" and cache.attrs["dataset"] == "demo"
         assert np.isfinite(cache.load_all()).all()
     bad = subprocess.run(
-        [sys.executable, "-m", "workflow_scripts.make_cache", "--manifest", str(tmp_path / "demo.tsv"),
-         "--split", "train", "--shard", "0", "--n-shards", "1", "--features-json", '{"n_mel": 80}',
-         "--seed", "3", "--out", str(tmp_path / "x.h5"), "--quarantine-out", str(tmp_path / "x.tsv")],
-        env=env, cwd=tmp_path, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "workflow_scripts.make_cache",
+            "--manifest",
+            str(tmp_path / "demo.tsv"),
+            "--split",
+            "train",
+            "--shard",
+            "0",
+            "--n-shards",
+            "1",
+            "--features-json",
+            '{"n_mel": 80}',
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path / "x.h5"),
+            "--quarantine-out",
+            str(tmp_path / "x.tsv"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode != 0 and "unknown features key" in bad.stderr
     assert not (tmp_path / "x.h5").exists()
@@ -437,13 +605,17 @@ def test_leading_window_decode_matches_full_decode(tmp_path: Path) -> None:
     """trim=start decodes only the first 3 s (+ margin); the feature must equal a full decode's."""
     rng = np.random.default_rng(3)
     for sr in (16000, 22050, 44100):
-        wave = (0.3 * np.sin(2 * np.pi * 300 * np.arange(int(5.5 * sr)) / sr)
-                + 0.05 * rng.standard_normal(int(5.5 * sr))).astype(np.float32)
+        wave = (
+            0.3 * np.sin(2 * np.pi * 300 * np.arange(int(5.5 * sr)) / sr)
+            + 0.05 * rng.standard_normal(int(5.5 * sr))
+        ).astype(np.float32)
         path = tmp_path / f"long_{sr}.wav"
         sf.write(path, wave, sr, subtype="FLOAT")
         params = FeatureParams()
         windowed = prepare_wave(path, params, key="k", seed=0)
-        full = fix_length(load_audio(path, params.sample_rate), params.n_samples, "start", "repeat", "k", 0)
+        full = fix_length(
+            load_audio(path, params.sample_rate), params.n_samples, "start", "repeat", "k", 0
+        )
         assert windowed.shape == full.shape == (params.n_samples,)
         np.testing.assert_allclose(windowed, full, atol=2e-5)
 

@@ -257,7 +257,7 @@ def brute_force_eer_roc(scores: np.ndarray, labels: np.ndarray) -> float:
     points = [(0.0, 1.0)]  # (FPR, FNR) before any threshold
     for threshold in sorted(set(scores.tolist()), reverse=True):
         points.append((np.mean(spoof >= threshold), np.mean(bonafide < threshold)))
-    for (f0, n0), (f1, n1) in zip(points, points[1:]):
+    for (f0, n0), (f1, n1) in zip(points, points[1:], strict=False):
         if f1 - n1 >= 0:
             t = (n0 - f0) / ((n0 - f0) - (n1 - f1))
             return f0 + t * (f1 - f0)

@@ -165,7 +165,9 @@ def test_non_random_initial_values() -> None:
     assert all(torch.count_nonzero(b.bn2.weight) == 0 for b in blocks)
     assert all(torch.all(b.bn1.weight == 1) for b in blocks)
     plain = build("resnet", zero_init_residual=False)
-    assert all(torch.all(m.bn2.weight == 1) for m in plain.modules() if isinstance(m, ResidualBlock))
+    assert all(
+        torch.all(m.bn2.weight == 1) for m in plain.modules() if isinstance(m, ResidualBlock)
+    )
     convnext_blocks = [m for m in build("convnext").modules() if isinstance(m, ConvNeXtBlock)]
     assert all(torch.all(b.layer_scale == 1e-6) for b in convnext_blocks)
 
@@ -184,7 +186,9 @@ def test_dropout_is_paper_rate_and_train_only(name: str) -> None:
     records: dict[int, list[tuple[torch.Tensor, torch.Tensor]]] = {}
     for index, dropout in enumerate(dropouts):
         dropout.register_forward_hook(
-            lambda _m, inputs, output, index=index: records.setdefault(index, []).append((inputs[0], output))
+            lambda _m, inputs, output, index=index: records.setdefault(index, []).append(
+                (inputs[0], output)
+            )
         )
     x = batch(size=4)
     with torch.no_grad():

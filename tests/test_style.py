@@ -14,11 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
 
 BIN = Path(sys.executable).parent
-#: A command module parses arguments and calls the library; more than this is logic in the wrong place.
+#: A command module parses arguments and calls the library; more than this is logic in the
+#: wrong place.
 MAX_COMMAND_LINES = 100
 
 
@@ -41,7 +41,9 @@ def test_ruff_check_passes() -> None:
 def test_ruff_flags_a_long_line_and_unsorted_imports(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import sys\nimport os\n\nX = '" + "x" * 120 + "'\nprint(os, sys, X)\n")
-    proc = run(tool("ruff"), "check", "--no-cache", "--config", str(REPO / "pyproject.toml"), str(bad))
+    proc = run(
+        tool("ruff"), "check", "--no-cache", "--config", str(REPO / "pyproject.toml"), str(bad)
+    )
     assert proc.returncode == 1
     assert "E501" in proc.stdout and "I001" in proc.stdout
 
@@ -64,7 +66,9 @@ def test_snakemake_lint_passes() -> None:
 
 
 def test_snakemake_lint_flags_a_rule_without_log(tmp_path: Path) -> None:
-    (tmp_path / "Snakefile").write_text('rule x:\n    output:\n        "a"\n    shell:\n        "touch a"\n')
+    (tmp_path / "Snakefile").write_text(
+        'rule x:\n    output:\n        "a"\n    shell:\n        "touch a"\n'
+    )
     proc = run(tool("snakemake"), "--lint", "--cores", "1", cwd=tmp_path)
     assert proc.returncode == 1
     assert "No log directive" in proc.stdout + proc.stderr
@@ -75,7 +79,9 @@ def _top_level_modules() -> list[Path]:
 
 
 def test_package_top_level_holds_commands_and_subpackages_only() -> None:
-    entries = sorted(p.name for p in (REPO / "workflow_scripts").iterdir() if p.name != "__pycache__")
+    entries = sorted(
+        p.name for p in (REPO / "workflow_scripts").iterdir() if p.name != "__pycache__"
+    )
     for name in entries:
         path = REPO / "workflow_scripts" / name
         assert path.suffix == ".py" or (path / "__init__.py").is_file(), f"{name}: not a module"
@@ -83,8 +89,13 @@ def test_package_top_level_holds_commands_and_subpackages_only() -> None:
     assert len(commands) >= 20
     for path in commands:
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
-                 if isinstance(t, ast.Name)}
+        names = {
+            t.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for t in node.targets
+            if isinstance(t, ast.Name)
+        }
         functions = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
         assert "main" in names, f"{path.name}: a command defines main = command(build_parser, run)"
         assert {"build_parser", "run"} <= functions, f"{path.name}: needs build_parser() and run()"
@@ -102,10 +113,12 @@ def test_command_modules_are_thin_and_independent() -> None:
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.ImportFrom) and node.module:
                 parts = node.module.split(".")
-                imported = {a.name for a in node.names} if node.module == "workflow_scripts" else set()
-                if (len(parts) == 2 and parts[0] == "workflow_scripts" and parts[1] in commands) or (
-                    imported & commands
-                ):
+                imported = (
+                    {a.name for a in node.names} if node.module == "workflow_scripts" else set()
+                )
+                if (
+                    len(parts) == 2 and parts[0] == "workflow_scripts" and parts[1] in commands
+                ) or (imported & commands):
                     cross.append(f"{path.name} imports {node.module}")
     assert not too_long, f"command modules over {MAX_COMMAND_LINES} lines: {too_long}"
     assert not cross, f"commands must not import other commands: {cross}"
@@ -117,8 +130,11 @@ def test_torch_free_layers_do_not_import_torch(layer: str) -> None:
     for path in sorted((REPO / "workflow_scripts" / layer).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             modules = (
-                [a.name for a in node.names] if isinstance(node, ast.Import)
-                else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
             )
             for module in modules:
                 root = module.split(".")[0]

@@ -19,7 +19,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from workflow_scripts import embed, predict, score, train as train_cli
+from workflow_scripts import embed, predict, score
+from workflow_scripts import train as train_cli
 from workflow_scripts.training.checkpoint import CHECKPOINT_KEYS, load_model
 from workflow_scripts.training.data import (
     batch_positions,
@@ -30,20 +31,40 @@ from workflow_scripts.training.data import (
     stratified_holdout,
 )
 from workflow_scripts.training.inference import split_windows
-from workflow_scripts.training.loop import HISTORY_COLUMNS, TrainParams, prepare_data, train, write_outputs
+from workflow_scripts.training.loop import (
+    HISTORY_COLUMNS,
+    TrainParams,
+    prepare_data,
+    train,
+    write_outputs,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 FRONT_END = {
-    "sample_rate": 8000, "n_mels": 16, "n_fft": 128, "win_length": 128, "hop_length": 80,
-    "duration_s": 1.0, "n_frames": 101, "trim": "start", "pad": "repeat", "log_offset": 1e-6,
+    "sample_rate": 8000,
+    "n_mels": 16,
+    "n_fft": 128,
+    "win_length": 128,
+    "hop_length": 80,
+    "duration_s": 1.0,
+    "n_frames": 101,
+    "trim": "start",
+    "pad": "repeat",
+    "log_offset": 1e-6,
 }
 TINY = {"depths": [1, 1], "widths": [4, 8]}
 STR = h5py.string_dtype("utf-8")
 
 
 def write_cache(
-    path: Path, dataset: str, split: str, n_rows: int, seed: int, *,
-    separation: float = 1.5, random_labels: bool = False,
+    path: Path,
+    dataset: str,
+    split: str,
+    n_rows: int,
+    seed: int,
+    *,
+    separation: float = 1.5,
+    random_labels: bool = False,
 ) -> Path:
     """A cache in the docs/architecture.md layout; bonafide rows are brighter in the low bands.
 
@@ -52,20 +73,36 @@ def write_cache(
     """
     rng = np.random.default_rng(seed)
     labels = (np.arange(n_rows) % 2).astype(np.int8)  # balanced, interleaved
-    features = rng.normal(0.0, 1.0, (n_rows, FRONT_END["n_mels"], FRONT_END["n_frames"])).astype(np.float32)
+    features = rng.normal(0.0, 1.0, (n_rows, FRONT_END["n_mels"], FRONT_END["n_frames"])).astype(
+        np.float32
+    )
     shift_labels = rng.permutation(labels) if random_labels else labels
     features[:, :6, :] += np.where(shift_labels == 1, separation, -separation)[:, None, None]
     attacks = np.where(labels == 1, "-", np.array([f"A0{i % 3 + 1}" for i in range(n_rows)]))
     with h5py.File(path, "w") as h5:
-        h5.create_dataset("features", data=features.astype(np.float16),
-                          chunks=(1, FRONT_END["n_mels"], FRONT_END["n_frames"]))
-        h5.create_dataset("utt_id", data=np.array([f"{dataset}_{split}_{i:04d}" for i in range(n_rows)], dtype=object),
-                          dtype=STR)
+        h5.create_dataset(
+            "features",
+            data=features.astype(np.float16),
+            chunks=(1, FRONT_END["n_mels"], FRONT_END["n_frames"]),
+        )
+        h5.create_dataset(
+            "utt_id",
+            data=np.array([f"{dataset}_{split}_{i:04d}" for i in range(n_rows)], dtype=object),
+            dtype=STR,
+        )
         h5.create_dataset("label", data=labels)
         h5.create_dataset("attack", data=attacks.astype(object), dtype=STR)
         h5.attrs.update(FRONT_END)
-        h5.attrs.update({"dataset": dataset, "split": split, "n_quarantined": 0, "version": 1,
-                         "min_duration_s": 0.25, "silence_dbfs": -60.0})
+        h5.attrs.update(
+            {
+                "dataset": dataset,
+                "split": split,
+                "n_quarantined": 0,
+                "version": 1,
+                "min_duration_s": 0.25,
+                "silence_dbfs": -60.0,
+            }
+        )
     return path
 
 
@@ -77,7 +114,9 @@ def caches(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "dev": write_cache(root / "dev.h5", "toy", "dev", 32, seed=2),
         "eval": write_cache(root / "eval.h5", "toy", "eval", 24, seed=3),
         "other": write_cache(root / "other.h5", "other", "eval", 16, seed=4),
-        "noisy_dev": write_cache(root / "noisy_dev.h5", "toy2", "dev", 32, seed=5, random_labels=True),
+        "noisy_dev": write_cache(
+            root / "noisy_dev.h5", "toy2", "dev", 32, seed=5, random_labels=True
+        ),
     }
 
 
@@ -95,32 +134,53 @@ def trained(caches: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
 # ---------------------------------------------------------------- data layer
 
 
-def test_selection_restricts_rows_and_missing_utt_id_is_named(caches: dict[str, Path], tmp_path: Path) -> None:
+def test_selection_restricts_rows_and_missing_utt_id_is_named(
+    caches: dict[str, Path], tmp_path: Path
+) -> None:
     sel = tmp_path / "sel.tsv"
     chosen = ["toy_train_0003", "toy_train_0000", "toy_train_0010"]
-    pd.DataFrame({"dataset": "toy", "split": "train", "utt_id": chosen, "extra": 1}).to_csv(sel, sep="\t", index=False)
+    pd.DataFrame({"dataset": "toy", "split": "train", "utt_id": chosen, "extra": 1}).to_csv(
+        sel, sep="\t", index=False
+    )
     rows = index_caches([caches["train"], caches["dev"]], read_selection(sel))
     assert list(rows.utt_id) == sorted(chosen)  # cache order, not selection order
     assert list(rows.row) == [0, 3, 10]
     assert set(rows.dataset) == {"toy"}
 
-    pd.DataFrame({"dataset": ["toy"], "split": ["train"], "utt_id": ["nope_17"]}).to_csv(sel, sep="\t", index=False)
+    pd.DataFrame({"dataset": ["toy"], "split": ["train"], "utt_id": ["nope_17"]}).to_csv(
+        sel, sep="\t", index=False
+    )
     with pytest.raises(KeyError, match=r"nope_17.*train\.h5"):
         index_caches([caches["train"]], read_selection(sel))
     # A selected (dataset, split) without a cache is named too.
-    pd.DataFrame({"dataset": ["ghost"], "split": ["train"], "utt_id": ["g1"]}).to_csv(sel, sep="\t", index=False)
+    pd.DataFrame({"dataset": ["ghost"], "split": ["train"], "utt_id": ["g1"]}).to_csv(
+        sel, sep="\t", index=False
+    )
     with pytest.raises(KeyError, match="g1"):
         index_caches([caches["train"]], read_selection(sel))
 
 
-def test_train_cli_reports_missing_selected_row(caches: dict[str, Path], tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_cli_reports_missing_selected_row(
+    caches: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sel = tmp_path / "sel.tsv"
-    pd.DataFrame({"dataset": ["toy"], "split": ["train"], "utt_id": ["missing_utt"]}).to_csv(sel, sep="\t", index=False)
-    status = train_cli.main([
-        "--model", "tiny_resnet", "--train-caches", str(caches["train"]), "--train-selection", str(sel),
-        "--out-dir", str(tmp_path / "out"), "--resume-path", str(tmp_path / "r.pt"),
-    ])
+    pd.DataFrame({"dataset": ["toy"], "split": ["train"], "utt_id": ["missing_utt"]}).to_csv(
+        sel, sep="\t", index=False
+    )
+    status = train_cli.main(
+        [
+            "--model",
+            "tiny_resnet",
+            "--train-caches",
+            str(caches["train"]),
+            "--train-selection",
+            str(sel),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--resume-path",
+            str(tmp_path / "r.pt"),
+        ]
+    )
     assert status == 2
     err = capsys.readouterr().err
     assert "missing_utt" in err and "train.h5" in err
@@ -165,43 +225,90 @@ def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
     val_sel = tmp_path / "val.tsv"
     chosen = [f"toy_dev_{i:04d}" for i in (1, 2, 5, 6, 9)]
     pd.DataFrame({"dataset": "toy", "split": "dev", "utt_id": chosen, "label": "x"}).to_csv(
-        val_sel, sep="\t", index=False)
-    data = prepare_data([caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel, seed=0)
+        val_sel, sep="\t", index=False
+    )
+    data = prepare_data(
+        [caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel, seed=0
+    )
     assert list(data.val.utt_id) == chosen and data.validation == "selection"
     assert len(data.train) == 64
     assert prepare_data([caches["train"]], val_caches=[caches["dev"]]).validation == "caches"
 
     # A train + dev pool: dev rows drawn for training must not validate.
     train_sel = tmp_path / "train.tsv"
-    pd.DataFrame({"dataset": ["toy"] * 4, "split": ["train", "train", "dev", "dev"],
-                  "utt_id": ["toy_train_0000", "toy_train_0001", "toy_dev_0003", "toy_dev_0005"]}).to_csv(
-        train_sel, sep="\t", index=False)
-    with pytest.raises(ValueError, match=r"1 row\(s\) are both training and validation rows.*toy_dev_0005"):
-        prepare_data([caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel)
+    pd.DataFrame(
+        {
+            "dataset": ["toy"] * 4,
+            "split": ["train", "train", "dev", "dev"],
+            "utt_id": ["toy_train_0000", "toy_train_0001", "toy_dev_0003", "toy_dev_0005"],
+        }
+    ).to_csv(train_sel, sep="\t", index=False)
+    with pytest.raises(
+        ValueError, match=r"1 row\(s\) are both training and validation rows.*toy_dev_0005"
+    ):
+        prepare_data(
+            [caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel
+        )
     with pytest.raises(ValueError, match="both training and validation"):
-        prepare_data([caches["train"], caches["dev"]], train_sel, [caches["dev"]])  # whole dev split
-    pd.DataFrame({"dataset": "toy", "split": "dev", "utt_id": ["toy_dev_0001", "toy_dev_0002"]}).to_csv(
-        val_sel, sep="\t", index=False)
-    data = prepare_data([caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel)
-    assert set(data.train.split) == {"train", "dev"} and list(data.val.utt_id) == ["toy_dev_0001", "toy_dev_0002"]
+        prepare_data(
+            [caches["train"], caches["dev"]], train_sel, [caches["dev"]]
+        )  # whole dev split
+    pd.DataFrame(
+        {"dataset": "toy", "split": "dev", "utt_id": ["toy_dev_0001", "toy_dev_0002"]}
+    ).to_csv(val_sel, sep="\t", index=False)
+    data = prepare_data(
+        [caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel
+    )
+    assert set(data.train.split) == {"train", "dev"} and list(data.val.utt_id) == [
+        "toy_dev_0001",
+        "toy_dev_0002",
+    ]
 
     with pytest.raises(ValueError, match="needs the validation caches"):
         prepare_data([caches["train"]], val_selection=val_sel)
-    pd.DataFrame({"dataset": ["toy"], "split": ["dev"], "utt_id": ["nope"]}).to_csv(val_sel, sep="\t", index=False)
+    pd.DataFrame({"dataset": ["toy"], "split": ["dev"], "utt_id": ["nope"]}).to_csv(
+        val_sel, sep="\t", index=False
+    )
     with pytest.raises(KeyError, match=r"nope.*dev\.h5"):
         prepare_data([caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel)
 
 
-def test_train_cli_reads_val_selection(caches: dict[str, Path], tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
-    args = train_cli.build_parser().parse_args([
-        "--model", "tiny_resnet", "--train-caches", str(caches["train"]), "--val-caches", str(caches["dev"]),
-        "--val-selection", "v.tsv", "--out-dir", "o", "--resume-path", "r.pt"])
+def test_train_cli_reads_val_selection(
+    caches: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = train_cli.build_parser().parse_args(
+        [
+            "--model",
+            "tiny_resnet",
+            "--train-caches",
+            str(caches["train"]),
+            "--val-caches",
+            str(caches["dev"]),
+            "--val-selection",
+            "v.tsv",
+            "--out-dir",
+            "o",
+            "--resume-path",
+            "r.pt",
+        ]
+    )
     assert args.val_selection == Path("v.tsv")
-    status = train_cli.main([
-        "--model", "tiny_resnet", "--train-caches", str(caches["train"]), "--val-caches", str(caches["dev"]),
-        "--val-selection", str(tmp_path / "missing.tsv"), "--out-dir", str(tmp_path / "out"),
-        "--resume-path", str(tmp_path / "r.pt")])
+    status = train_cli.main(
+        [
+            "--model",
+            "tiny_resnet",
+            "--train-caches",
+            str(caches["train"]),
+            "--val-caches",
+            str(caches["dev"]),
+            "--val-selection",
+            str(tmp_path / "missing.tsv"),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--resume-path",
+            str(tmp_path / "r.pt"),
+        ]
+    )
     assert status == 2 and "missing.tsv" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -235,7 +342,8 @@ def test_training_reduces_loss_and_writes_a_plain_checkpoint(trained: dict[str, 
 
 
 def test_early_stopping_keeps_min_val_loss_epoch(caches: dict[str, Path], tmp_path: Path) -> None:
-    # Validation labels unrelated to the features: val loss rises as the model learns the training set.
+    # Validation labels unrelated to the features: val loss rises as the model learns the
+    # training set.
     data = prepare_data([caches["train"]], val_caches=[caches["noisy_dev"]], seed=0)
     params = TrainParams(max_epochs=12, patience=2, batch_size=16, learning_rate=1e-2, seed=0)
     result = train("tiny_resnet", TINY, data, params, tmp_path / "resume.pt")
@@ -251,7 +359,9 @@ def test_resume_with_other_config_starts_afresh(caches: dict[str, Path], tmp_pat
     params = TrainParams(max_epochs=1, patience=5, batch_size=16, seed=0)
     train("tiny_resnet", TINY, data, params, tmp_path / "resume.pt")
     assert (tmp_path / "resume.pt").exists()
-    raised = TrainParams(max_epochs=2, patience=5, batch_size=16, seed=0)  # only max_epochs differs: resume
+    raised = TrainParams(
+        max_epochs=2, patience=5, batch_size=16, seed=0
+    )  # only max_epochs differs: resume
     assert train("tiny_resnet", TINY, data, raised, tmp_path / "resume.pt").resumed_from_epoch == 1
     other = TrainParams(max_epochs=2, patience=5, batch_size=16, seed=0, learning_rate=5e-4)
     assert train("tiny_resnet", TINY, data, other, tmp_path / "resume.pt").resumed_from_epoch == 0
@@ -259,30 +369,64 @@ def test_resume_with_other_config_starts_afresh(caches: dict[str, Path], tmp_pat
 
 def _train_args(caches: dict[str, Path], out: Path, resume: Path) -> list[str]:
     return [
-        "--model", "tiny_resnet", "--model-kwargs-json", '{"depths": [1, 1], "widths": [4, 8]}',
-        "--train-caches", str(caches["train"]), "--val-fraction", "0.25", "--max-epochs", "3", "--patience", "5",
-        "--batch-size", "16", "--learning-rate", "0.003", "--seed", "11", "--device", "cpu", "--threads", "1",
-        "--out-dir", str(out), "--resume-path", str(resume),
+        "--model",
+        "tiny_resnet",
+        "--model-kwargs-json",
+        '{"depths": [1, 1], "widths": [4, 8]}',
+        "--train-caches",
+        str(caches["train"]),
+        "--val-fraction",
+        "0.25",
+        "--max-epochs",
+        "3",
+        "--patience",
+        "5",
+        "--batch-size",
+        "16",
+        "--learning-rate",
+        "0.003",
+        "--seed",
+        "11",
+        "--device",
+        "cpu",
+        "--threads",
+        "1",
+        "--out-dir",
+        str(out),
+        "--resume-path",
+        str(resume),
     ]
 
 
-def _train_subprocess(caches: dict[str, Path], out: Path, resume: Path, exit_after: int | None) -> int:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+def _train_subprocess(
+    caches: dict[str, Path], out: Path, resume: Path, exit_after: int | None
+) -> int:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     env.pop(train_cli.EXIT_AFTER_EPOCH_ENV, None)
     if exit_after is not None:
         env[train_cli.EXIT_AFTER_EPOCH_ENV] = str(exit_after)
     cmd = [sys.executable, "-m", "workflow_scripts.train", *_train_args(caches, out, resume)]
-    return subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=120).returncode
+    return subprocess.run(
+        cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=120
+    ).returncode
 
 
-def test_killed_then_resumed_run_equals_uninterrupted_run(caches: dict[str, Path], tmp_path: Path) -> None:
+def test_killed_then_resumed_run_equals_uninterrupted_run(
+    caches: dict[str, Path], tmp_path: Path
+) -> None:
     straight, broken = tmp_path / "straight", tmp_path / "broken"
     threads = torch.get_num_threads()
     try:  # the uninterrupted reference run in-process (same code, one thread like the subprocesses)
         assert train_cli.main(_train_args(caches, straight, tmp_path / "straight.pt")) == 0
     finally:
         torch.set_num_threads(threads)
-    assert _train_subprocess(caches, broken, tmp_path / "broken.pt", 1) == train_cli.SIMULATED_KILL_STATUS
+    assert (
+        _train_subprocess(caches, broken, tmp_path / "broken.pt", 1)
+        == train_cli.SIMULATED_KILL_STATUS
+    )
     assert (tmp_path / "broken.pt").exists() and not (broken / "best.pt").exists()
     assert _train_subprocess(caches, broken, tmp_path / "broken.pt", None) == 0
     assert not (tmp_path / "broken.pt").exists()  # resume state is dropped once outputs exist
@@ -304,33 +448,85 @@ def test_killed_then_resumed_run_equals_uninterrupted_run(caches: dict[str, Path
 # ---------------------------------------------------------- score and embed
 
 
-def test_score_cli_writes_documented_columns(trained: dict[str, object], caches: dict[str, Path],
-                                             tmp_path: Path) -> None:
+def test_score_cli_writes_documented_columns(
+    trained: dict[str, object], caches: dict[str, Path], tmp_path: Path
+) -> None:
     single, multi = tmp_path / "eval.tsv", tmp_path / "both.tsv"
-    assert score.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["eval"]),
-                       "--out", str(single), "--device", "cpu", "--batch-size", "7"]) == 0
-    table = pd.read_csv(single, sep="\t", dtype={"utt_id": str, "attack": str}, keep_default_na=False)
+    assert (
+        score.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                "--caches",
+                str(caches["eval"]),
+                "--out",
+                str(single),
+                "--device",
+                "cpu",
+                "--batch-size",
+                "7",
+            ]
+        )
+        == 0
+    )
+    table = pd.read_csv(
+        single, sep="\t", dtype={"utt_id": str, "attack": str}, keep_default_na=False
+    )
     assert list(table.columns) == ["utt_id", "label", "attack", "score"]
     assert len(table) == 24 and set(table["label"]) == {"bonafide", "spoof"}
     assert (table.loc[table["label"] == "bonafide", "attack"] == "-").all()
     # Separable data: bonafide scores higher on average.
-    assert table.loc[table["label"] == "bonafide", "score"].mean() > table.loc[table["label"] == "spoof", "score"].mean()
+    assert (
+        table.loc[table["label"] == "bonafide", "score"].mean()
+        > table.loc[table["label"] == "spoof", "score"].mean()
+    )
 
-    assert score.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["eval"]), str(caches["other"]),
-                       "--out", str(multi), "--device", "cpu"]) == 0
+    assert (
+        score.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                "--caches",
+                str(caches["eval"]),
+                str(caches["other"]),
+                "--out",
+                str(multi),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     both = pd.read_csv(multi, sep="\t", keep_default_na=False)
     assert list(both.columns) == ["utt_id", "label", "attack", "score", "dataset"]
     assert both["dataset"].value_counts().to_dict() == {"toy": 24, "other": 16}
     # Batch size does not change scores.
-    np.testing.assert_allclose(both["score"].to_numpy()[:24], table["score"].to_numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        both["score"].to_numpy()[:24], table["score"].to_numpy(), rtol=1e-5, atol=1e-6
+    )
 
 
-def test_embed_cli_writes_embeddings_and_correct_flag(trained: dict[str, object], caches: dict[str, Path],
-                                                      tmp_path: Path) -> None:
+def test_embed_cli_writes_embeddings_and_correct_flag(
+    trained: dict[str, object], caches: dict[str, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "emb.h5"
     # The noisy cache's labels are unrelated to its features, so some rows are misclassified.
-    assert embed.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["train"]),
-                       str(caches["noisy_dev"]), "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        embed.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                "--caches",
+                str(caches["train"]),
+                str(caches["noisy_dev"]),
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     model, _ = load_model(trained["best"])
     with h5py.File(out) as h5:
         emb, logit, label, correct = (h5[k][()] for k in ("embedding", "logit", "label", "correct"))
@@ -343,7 +539,10 @@ def test_embed_cli_writes_embeddings_and_correct_flag(trained: dict[str, object]
     assert np.array_equal(correct, (logit > 0) == (label == 1))
     assert correct.any() and not correct.all()
     assert correct[:64].mean() > correct[64:].mean()  # separable rows are classified better
-    assert list(utt[:2]) == ["toy_train_0000", "toy_train_0001"] and list(attack[:2]) == ["A01", "-"]
+    assert list(utt[:2]) == ["toy_train_0000", "toy_train_0001"] and list(attack[:2]) == [
+        "A01",
+        "-",
+    ]
     assert set(dataset[:64]) == {"toy"} and set(dataset[64:]) == {"toy2"}
     assert attrs["model"] == "tiny_resnet" and attrs["decision_threshold"] == 0.0
     assert attrs["checkpoint"] == str(trained["best"])
@@ -359,13 +558,43 @@ def test_embed_threshold_from_dev_caches_is_their_eer_det_threshold(
     from workflow_scripts.metrics.eer import eer_det
 
     out = tmp_path / "emb_dev.h5"
-    assert embed.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["train"]),
-                       "--threshold-caches", str(caches["dev"]), "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        embed.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                "--caches",
+                str(caches["train"]),
+                "--threshold-caches",
+                str(caches["dev"]),
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     dev_scores = tmp_path / "dev.tsv"
-    assert score.main(["--checkpoint", str(trained["best"]), "--caches", str(caches["dev"]),
-                       "--out", str(dev_scores), "--device", "cpu"]) == 0
+    assert (
+        score.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                "--caches",
+                str(caches["dev"]),
+                "--out",
+                str(dev_scores),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(dev_scores, sep="\t")
-    expected = eer_det(table["score"].to_numpy(), (table["label"] == "bonafide").to_numpy().astype(int))[1]
+    expected = eer_det(
+        table["score"].to_numpy(), (table["label"] == "bonafide").to_numpy().astype(int)
+    )[1]
     with h5py.File(out) as h5:
         logit, label, correct = (h5[k][()] for k in ("logit", "label", "correct"))
         attrs = dict(h5.attrs)
@@ -393,22 +622,43 @@ def test_predict_scores_long_short_resampled_and_bad_files(
     rng = np.random.default_rng(0)
     audio = tmp_path / "audio"
     (audio / "sub").mkdir(parents=True)
-    first, second = (0.3 * rng.standard_normal(8000)).astype(np.float32), (0.3 * rng.standard_normal(8000)).astype(np.float32)
-    sf.write(audio / "long.wav", np.concatenate([first, second, first[:4000]]), 8000)  # 2.5 s: 3 windows
+    first, second = (
+        (0.3 * rng.standard_normal(8000)).astype(np.float32),
+        (0.3 * rng.standard_normal(8000)).astype(np.float32),
+    )
+    sf.write(
+        audio / "long.wav", np.concatenate([first, second, first[:4000]]), 8000
+    )  # 2.5 s: 3 windows
     sf.write(audio / "first.wav", first, 8000)
     sf.write(audio / "second.wav", second, 8000)
-    sf.write(audio / "short.flac", (0.3 * rng.standard_normal(4000)).astype(np.float32), 8000)  # 0.5 s
-    sf.write(audio / "sub" / "cd.wav", (0.3 * rng.standard_normal(48510)).astype(np.float32), 22050)  # 2.2 s
+    sf.write(
+        audio / "short.flac", (0.3 * rng.standard_normal(4000)).astype(np.float32), 8000
+    )  # 0.5 s
+    sf.write(
+        audio / "sub" / "cd.wav", (0.3 * rng.standard_normal(48510)).astype(np.float32), 22050
+    )  # 2.2 s
     (audio / "sub" / "broken.wav").write_bytes(b"this is not audio")
     (audio / "notes.txt").write_text("ignored: not an audio extension")
     out = tmp_path / "pred.csv"
 
     # CPU (float32) so window scores compare exactly; CUDA would use float16 autocast.
-    assert predict.main(["--checkpoint", str(trained["best"]), str(audio), "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        predict.main(
+            ["--checkpoint", str(trained["best"]), str(audio), "--out", str(out), "--device", "cpu"]
+        )
+        == 0
+    )
     table = pd.read_csv(out, keep_default_na=False).set_index("path")
     assert list(table.columns) == ["score", "n_windows", "error"]
     names = {Path(p).name: p for p in table.index}
-    assert set(names) == {"long.wav", "first.wav", "second.wav", "short.flac", "cd.wav", "broken.wav"}
+    assert set(names) == {
+        "long.wav",
+        "first.wav",
+        "second.wav",
+        "short.flac",
+        "cd.wav",
+        "broken.wav",
+    }
     row = lambda name: table.loc[names[name]]  # noqa: E731
     assert row("long.wav")["n_windows"] == 3
     assert row("short.flac")["n_windows"] == 1
@@ -418,18 +668,43 @@ def test_predict_scores_long_short_resampled_and_bad_files(
     for name in ("long.wav", "short.flac", "cd.wav", "first.wav"):
         assert row(name)["error"] == "" and np.isfinite(float(row(name)["score"]))
 
-    # Aggregation is the mean window logit: 2 full windows + a tail equal to the first half of `first`.
+    # Aggregation is the mean window logit: 2 full windows + a tail equal to the first half
+    # of `first`.
     tail = tmp_path / "tail.wav"
     sf.write(tail, first[:4000], 8000)
-    assert predict.main(["--checkpoint", str(trained["best"]), str(tail), "--out", str(tmp_path / "t.csv"),
-                         "--device", "cpu"]) == 0
+    assert (
+        predict.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                str(tail),
+                "--out",
+                str(tmp_path / "t.csv"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     tail_score = float(pd.read_csv(tmp_path / "t.csv")["score"][0])
-    expected = (float(row("first.wav")["score"]) + float(row("second.wav")["score"]) + tail_score) / 3
+    expected = (
+        float(row("first.wav")["score"]) + float(row("second.wav")["score"]) + tail_score
+    ) / 3
     assert float(row("long.wav")["score"]) == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
     # Nothing scorable: exit status 1.
-    assert predict.main(["--checkpoint", str(trained["best"]), str(audio / "sub" / "broken.wav"),
-                         "--out", str(tmp_path / "none.csv")]) == 1
+    assert (
+        predict.main(
+            [
+                "--checkpoint",
+                str(trained["best"]),
+                str(audio / "sub" / "broken.wav"),
+                "--out",
+                str(tmp_path / "none.csv"),
+            ]
+        )
+        == 1
+    )
 
 
 def test_balanced_validation_loss_ignores_the_class_ratio() -> None:

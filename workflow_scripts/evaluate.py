@@ -27,11 +27,17 @@ from workflow_scripts.metrics.report import metrics_of_score_file
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
     parser.add_argument("scores", type=Path, help="score table (.csv or .tsv)")
-    parser.add_argument("--bootstrap", type=non_negative_int, default=0, metavar="N",
-                        help="stratified bootstrap resamples for confidence intervals (0 = none)")
+    parser.add_argument(
+        "--bootstrap",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="stratified bootstrap resamples for confidence intervals (0 = none)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    parser.add_argument("--alpha", type=float, default=0.05,
-                        help="1 - confidence level of the intervals")
+    parser.add_argument(
+        "--alpha", type=float, default=0.05, help="1 - confidence level of the intervals"
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     return parser
 

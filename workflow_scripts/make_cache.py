@@ -42,12 +42,25 @@ def run(args: argparse.Namespace) -> None:
     params = FeatureParams.from_json(args.features_json)
     torch.set_num_threads(max(1, args.threads))
     summary = build_shard_from_manifest(
-        args.manifest, args.split, args.shard, args.n_shards, args.out, args.quarantine_out, params,
-        seed=args.seed, workers=max(1, args.threads), batch_size=args.batch_size,
+        args.manifest,
+        args.split,
+        args.shard,
+        args.n_shards,
+        args.out,
+        args.quarantine_out,
+        params,
+        seed=args.seed,
+        workers=max(1, args.threads),
+        batch_size=args.batch_size,
         device=args.device,
     )
-    log.info("%s: kept %d of %d, quarantined %d",
-             args.out, summary.n_kept, summary.n_rows, summary.n_quarantined)
+    log.info(
+        "%s: kept %d of %d, quarantined %d",
+        args.out,
+        summary.n_kept,
+        summary.n_rows,
+        summary.n_quarantined,
+    )
 
 
 main = command(build_parser, run)

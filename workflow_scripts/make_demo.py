@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="utterance duration range in seconds")
     add("--variant", default="for-norm", choices=FOR_VARIANTS,
         help="FoR variant folder (format 'for' only)")
-    add("--vocoders", nargs="+", default=None, help="WaveFake vocoder folders (format 'wavefake' only)")
+    add("--vocoders", nargs="+", default=None,
+        help="WaveFake vocoder folders (format 'wavefake' only)")
     add("--progress", action=argparse.BooleanOptionalAction, default=True,
         help="show a progress bar on a terminal")
     return parser

@@ -29,8 +29,9 @@ log = logging.getLogger("workflow_scripts.make_manifest")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    parser.add_argument("--name", required=True,
-                        help="configured dataset name (manifest 'dataset' column)")
+    parser.add_argument(
+        "--name", required=True, help="configured dataset name (manifest 'dataset' column)"
+    )
     parser.add_argument("--dataset-json", required=True, help="the dataset's config entry as JSON")
     parser.add_argument("--on-protocol-error", choices=ON_ERROR_CHOICES, default="raise")
     parser.add_argument("--out", required=True, help="manifest TSV to write")
@@ -39,13 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    result = build_manifest(args.name, json.loads(args.dataset_json), on_error=args.on_protocol_error)
+    result = build_manifest(
+        args.name, json.loads(args.dataset_json), on_error=args.on_protocol_error
+    )
     write_tsv(result.table, args.out)
     write_tsv(result.quarantine, args.quarantine_out)
     for line in split_summary(args.name, result.table):
         log.info("%s", line)
     if len(result.quarantine):
-        log.warning("%s: %d quarantined -> %s", args.name, len(result.quarantine), args.quarantine_out)
+        log.warning(
+            "%s: %d quarantined -> %s", args.name, len(result.quarantine), args.quarantine_out
+        )
 
 
 main = command(build_parser, run)

@@ -30,10 +30,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    summary = merge_shards(args.shards, args.quarantine, args.out, args.quarantine_out,
-                           max_quarantine_fraction=args.max_quarantine_fraction)
-    log.info("%s: %d rows from %d shard(s), %d quarantined (%.1f%%)", args.out, summary.n_kept,
-             summary.n_shards, summary.n_quarantined, 100 * summary.quarantine_fraction)
+    summary = merge_shards(
+        args.shards,
+        args.quarantine,
+        args.out,
+        args.quarantine_out,
+        max_quarantine_fraction=args.max_quarantine_fraction,
+    )
+    log.info(
+        "%s: %d rows from %d shard(s), %d quarantined (%.1f%%)",
+        args.out,
+        summary.n_kept,
+        summary.n_shards,
+        summary.n_quarantined,
+        100 * summary.quarantine_fraction,
+    )
 
 
 main = command(build_parser, run)

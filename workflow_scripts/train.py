@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--val-fraction", type=float, default=0.1,
         help="stratified hold-out share when no --val-caches are given")
     add("--max-epochs", type=int, default=100)
-    add("--patience", type=int, default=10, help="epochs without val-loss improvement before stopping")
+    add("--patience", type=int, default=10,
+        help="epochs without val-loss improvement before stopping")
     add("--batch-size", type=int, default=64)
     add("--learning-rate", type=float, default=1e-3)
     add("--seed", type=int, default=0)

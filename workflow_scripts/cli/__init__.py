@@ -29,11 +29,14 @@ Main = Callable[[Sequence[str] | None], int]
 
 
 def new_parser(module_file: str, doc: str | None) -> argparse.ArgumentParser:
-    """Parser of the command in ``module_file`` (its ``__file__``; ``__name__`` is ``__main__`` under
-    ``python -m``); the description is the first line of its docstring ``doc``."""
+    """Parser of the command in ``module_file`` (its ``__file__``; ``__name__`` is
+    ``__main__`` under ``python -m``); the description is the first line of its docstring
+    ``doc``."""
     name = Path(module_file).stem
     description = (doc or "").strip().split("\n")[0]
-    return argparse.ArgumentParser(prog=f"python -m workflow_scripts.{name}", description=description)
+    return argparse.ArgumentParser(
+        prog=f"python -m workflow_scripts.{name}", description=description
+    )
 
 
 def setup_logging() -> None:

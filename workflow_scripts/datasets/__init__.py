@@ -78,7 +78,9 @@ def build_manifest(name: str, cfg: Mapping[str, Any], *, on_error: str = "raise"
     and a result with no audio at all, are errors under either policy.
     """
     if not isinstance(cfg, Mapping):
-        raise DatasetConfigError(f"dataset {name!r}: config must be a mapping, got {type(cfg).__name__}")
+        raise DatasetConfigError(
+            f"dataset {name!r}: config must be a mapping, got {type(cfg).__name__}"
+        )
     fmt = cfg.get("format")
     if fmt not in ADAPTERS:
         raise DatasetConfigError(

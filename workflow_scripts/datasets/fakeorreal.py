@@ -64,7 +64,9 @@ def canonical_variant(variant: Any, *, context: str) -> str:
         if variant in spellings:
             return canonical
     allowed = sorted({s for spellings in VARIANT_FOLDERS.values() for s in spellings})
-    raise DatasetConfigError(f"{context}: option 'variant' must be one of {allowed}, got {variant!r}")
+    raise DatasetConfigError(
+        f"{context}: option 'variant' must be one of {allowed}, got {variant!r}"
+    )
 
 
 def variant_dir(root: Path, variant: str, *, context: str) -> Path:
@@ -84,12 +86,15 @@ def variant_dir(root: Path, variant: str, *, context: str) -> Path:
     if found and is_variant_itself:
         raise DatasetConfigError(
             f"{context}: root {root} matches both accepted layouts (it contains {found[0].name}/ "
-            f"and is itself a variant folder with {MARKER_FOLDER}/); point root at the folder you mean"
+            f"and is itself a variant folder with {MARKER_FOLDER}/); "
+            "point root at the folder you mean"
         )
     if found:
         return found[0]
     if is_variant_itself:
-        other = next((v for v, names in VARIANT_FOLDERS.items() if v != variant and root.name in names), None)
+        other = next(
+            (v for v, names in VARIANT_FOLDERS.items() if v != variant and root.name in names), None
+        )
         if other is not None:
             raise DatasetConfigError(
                 f"{context}: root {root} is the {other} folder but option 'variant' is {variant!r}"
@@ -98,7 +103,8 @@ def variant_dir(root: Path, variant: str, *, context: str) -> Path:
     tried = " or ".join(str(root / s / MARKER_FOLDER) for s in spellings)
     raise FileNotFoundError(
         f"{context}: root {root} has neither accepted layout: either root contains the "
-        f"{variant} folder ({tried}) or root is the {variant} folder itself ({root / MARKER_FOLDER})"
+        f"{variant} folder ({tried}) or root is the {variant} folder itself "
+        f"({root / MARKER_FOLDER})"
     )
 
 
@@ -113,7 +119,10 @@ def audio_files(folder: Path) -> tuple[list[str], int]:
         for entry in entries:
             if not entry.is_file():
                 continue
-            if entry.name.startswith(".") or os.path.splitext(entry.name)[1].lower() not in AUDIO_EXTENSIONS:
+            if (
+                entry.name.startswith(".")
+                or os.path.splitext(entry.name)[1].lower() not in AUDIO_EXTENSIONS
+            ):
                 skipped += 1
                 continue
             names.append(entry.name)
@@ -139,7 +148,9 @@ def read_fakeorreal(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> 
         split_rows: list[ManifestRow] = []
         for label_folder, label in LABEL_FOLDERS.items():
             folder = require_dir(
-                base / split_folder / label_folder, context=context, what=f"{split_folder}/{label_folder}"
+                base / split_folder / label_folder,
+                context=context,
+                what=f"{split_folder}/{label_folder}",
             )
             names, skipped = audio_files(folder)
             skipped_total += skipped
@@ -160,5 +171,7 @@ def read_fakeorreal(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> 
         split_rows.sort(key=lambda row: row.path)
         rows.extend(split_rows)
     if skipped_total:
-        log.warning("%s: skipped %d non-audio or hidden files under %s", context, skipped_total, base)
+        log.warning(
+            "%s: skipped %d non-audio or hidden files under %s", context, skipped_total, base
+        )
     return rows

@@ -47,7 +47,9 @@ LABEL_MAP: dict[str, str] = {"bona-fide": "bonafide", "spoof": "spoof"}
 def row_problem(fields: list[str]) -> str | None:
     """What is wrong with one csv row's fields, or ``None``."""
     if len(fields) != len(HEADER):
-        return f"expected {len(HEADER)} comma-separated fields (file,speaker,label), got {len(fields)}"
+        return (
+            f"expected {len(HEADER)} comma-separated fields (file,speaker,label), got {len(fields)}"
+        )
     file_name, _, label = (f.strip() for f in fields)
     if not file_name.strip():
         return "empty file name"
@@ -83,7 +85,9 @@ def read_in_the_wild(name: str, cfg: Mapping[str, Any], problems: ProblemLog) ->
             utt_id = Path(file_name).stem if file_name else ""
             problem = row_problem(fields)
             if problem is None and utt_id in first_seen:
-                problem = f"duplicate utterance {utt_id!r} (first listed at line {first_seen[utt_id]})"
+                problem = (
+                    f"duplicate utterance {utt_id!r} (first listed at line {first_seen[utt_id]})"
+                )
             if problem is None:
                 exists = file_name in present if "/" not in file_name else os.path.isfile(path)
                 if not exists:

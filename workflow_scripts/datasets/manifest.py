@@ -108,7 +108,9 @@ def append_quarantine(
 ) -> None:
     """Append a record, replacing empty ids/paths by ``-`` so no blank is written."""
     records.append(
-        QuarantineRecord(utt_id=utt_id or NO_VALUE, path=path or NO_VALUE, stage=stage, reason=reason)
+        QuarantineRecord(
+            utt_id=utt_id or NO_VALUE, path=path or NO_VALUE, stage=stage, reason=reason
+        )
     )
 
 

@@ -8,11 +8,12 @@ Layout::
 ``root`` may also be the ``generated_audio`` folder itself (recognised by a
 selected vocoder folder in it), and ``ljspeech_root`` the ``LJSpeech-1.1``
 folder itself (recognised by ``wavs/``). ``ljspeech_root`` defaults to the
-folder containing ``generated_audio`` (``root`` in the first form). WaveFake has no official split, so
-each LJSpeech utterance id is hashed (SHA-1, first 8 bytes -> [0, 1)) and cut
-at the cumulative ``split_fractions``; the real recording and every vocoded
-copy of one sentence therefore always land in the same split, and the split
-does not depend on which files or vocoders are present.
+folder containing ``generated_audio`` (``root`` in the first form). WaveFake
+has no official split, so each LJSpeech utterance id is hashed (SHA-1, first
+8 bytes -> [0, 1)) and cut at the cumulative ``split_fractions``; the real
+recording and every vocoded copy of one sentence therefore always land in the
+same split, and the split does not depend on which files or vocoders are
+present.
 
 ``utt_id``: ``LJSpeech/<LJ id>`` for reals, ``<vocoder>/<LJ id>`` for fakes;
 attack is the vocoder folder (``-`` for reals); speaker is ``LJ``. Rows are
@@ -78,7 +79,8 @@ def check_split_fractions(fractions: Any, *, context: str) -> dict[str, float]:
     """Validated ``{train, dev, eval}`` fractions (non-negative, sum to 1)."""
     if not isinstance(fractions, Mapping) or set(fractions) != set(SPLITS):
         raise DatasetConfigError(
-            f"{context}: split_fractions must have exactly the keys {list(SPLITS)}, got {fractions!r}"
+            f"{context}: split_fractions must have exactly the keys {list(SPLITS)}, "
+            f"got {fractions!r}"
         )
     checked: dict[str, float] = {}
     for split in SPLITS:
@@ -116,7 +118,9 @@ def assign_split(lj_id: str, fractions: Mapping[str, float]) -> str:
 def check_vocoders(vocoders: Any, *, context: str) -> list[str]:
     """Validated, non-empty list of distinct vocoder folder names."""
     if isinstance(vocoders, str) or not isinstance(vocoders, Iterable):
-        raise DatasetConfigError(f"{context}: vocoders must be a list of folder names, got {vocoders!r}")
+        raise DatasetConfigError(
+            f"{context}: vocoders must be a list of folder names, got {vocoders!r}"
+        )
     names = list(vocoders)
     if not names or not all(isinstance(v, str) and v and "/" not in v for v in names):
         raise DatasetConfigError(
@@ -139,7 +143,9 @@ def wav_names(folder: Path) -> list[str]:
 
 def locate_ljspeech(lj_root: Path, *, context: str) -> Path:
     """The ``LJSpeech-1.1`` folder: ``lj_root`` contains it or is it (it holds ``wavs/``)."""
-    return locate_top_folder(lj_root, LJSPEECH_DIR, [WAVS_DIR], context=context, key="ljspeech_root")
+    return locate_top_folder(
+        lj_root, LJSPEECH_DIR, [WAVS_DIR], context=context, key="ljspeech_root"
+    )
 
 
 def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> list[ManifestRow]:
@@ -154,7 +160,9 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
     fractions = check_split_fractions(options["split_fractions"], context=context)
     vocoders = check_vocoders(options["vocoders"], context=context)
     root = require_root(options["root"], context=context)
-    fake_base = locate_top_folder(root, FAKE_DIR, vocoders, context=context, marker_name="<vocoder>")
+    fake_base = locate_top_folder(
+        root, FAKE_DIR, vocoders, context=context, marker_name="<vocoder>"
+    )
     for vocoder in vocoders:  # check all before reading any, to name the missing one
         require_dir(fake_base / vocoder, context=context, what=f"vocoder {vocoder!r}")
     if options["ljspeech_root"] is None:
@@ -183,7 +191,9 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
         lj_id = match.group(1)
         real_ids.add(lj_id)
         split = assign_split(lj_id, fractions)
-        rows.append(ManifestRow(f"{REAL_PREFIX}/{lj_id}", name, split, "bonafide", NO_VALUE, SPEAKER, path))
+        rows.append(
+            ManifestRow(f"{REAL_PREFIX}/{lj_id}", name, split, "bonafide", NO_VALUE, SPEAKER, path)
+        )
 
     fake_ids_without_real: set[str] = set()
     for vocoder in vocoders:
@@ -196,7 +206,8 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
                 problems.report(
                     path,
                     None,
-                    "fake file name holds no LJSpeech id (expected LJ###-####[_gen|_generated].wav)",
+                    "fake file name holds no LJSpeech id "
+                    "(expected LJ###-####[_gen|_generated].wav)",
                     utt_id="",
                     path=path,
                 )
@@ -205,7 +216,11 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
             utt_id = f"{vocoder}/{lj_id}"
             if lj_id in seen:
                 problems.report(
-                    path, None, f"second file for {utt_id} (also {seen[lj_id]})", utt_id=utt_id, path=path
+                    path,
+                    None,
+                    f"second file for {utt_id} (also {seen[lj_id]})",
+                    utt_id=utt_id,
+                    path=path,
                 )
                 continue
             seen[lj_id] = file_name

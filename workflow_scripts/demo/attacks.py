@@ -40,7 +40,15 @@ import numpy as np
 from scipy import signal
 
 from .channels import tilt_and_band
-from .speech import FRAME_RATE, RenderOptions, Speaker, UtterancePlan, smooth_track, render, stable_key
+from .speech import (
+    FRAME_RATE,
+    RenderOptions,
+    Speaker,
+    UtterancePlan,
+    render,
+    smooth_track,
+    stable_key,
+)
 
 N_FFT = 512
 HOP = 128
@@ -66,7 +74,9 @@ def istft(spec: np.ndarray, n: int, n_fft: int = N_FFT, hop: int = HOP) -> np.nd
     ratio = n_fft // hop
     out = np.zeros((frames.shape[0] + ratio - 1) * hop)
     for j in range(ratio):
-        out[j * hop : j * hop + frames.shape[0] * hop] += frames[:, j * hop : (j + 1) * hop].reshape(-1)
+        out[j * hop : j * hop + frames.shape[0] * hop] += frames[
+            :, j * hop : (j + 1) * hop
+        ].reshape(-1)
     norm = np.sum((window**2).reshape(ratio, hop), axis=0)
     seg = out[n_fft : n_fft + n]
     return seg / np.resize(norm, seg.shape[0])
@@ -85,7 +95,9 @@ def flat_pitch(
     st = 12.0 * np.log2(plan.f0_hz)
     centre = float(np.median(st))
     flat = centre + (st - centre) * (1.0 - 0.95 * s)
-    return plan.replace(f0_hz=2.0 ** (flat / 12.0)), _with(options, jitter_scale=0.0, shimmer_scale=0.0)
+    return plan.replace(f0_hz=2.0 ** (flat / 12.0)), _with(
+        options, jitter_scale=0.0, shimmer_scale=0.0
+    )
 
 
 def oversmoothed_params(
@@ -107,7 +119,12 @@ def oversmoothed_params(
             f0_hz=np.exp(smooth_track(np.log(plan.f0_hz), width)),
             voice_amp=smooth_track(plan.voice_amp, width // 2),
         ),
-        _with(options, jitter_scale=0.3 * (1.0 - s), aspiration_scale=0.5, hf_rolloff_db=12.0 + 18.0 * s),
+        _with(
+            options,
+            jitter_scale=0.3 * (1.0 - s),
+            aspiration_scale=0.5,
+            hf_rolloff_db=12.0 + 18.0 * s,
+        ),
     )
 
 
@@ -154,7 +171,12 @@ def _with(options: RenderOptions, **changes: float) -> RenderOptions:
 
 # ---------------------------------------------------------- render-stage algorithms
 def unit_concatenation(
-    plan: UtterancePlan, speaker: Speaker, options: RenderOptions, sr: int, rng: np.random.Generator, s: float
+    plan: UtterancePlan,
+    speaker: Speaker,
+    options: RenderOptions,
+    sr: int,
+    rng: np.random.Generator,
+    s: float,
 ) -> np.ndarray:
     """Unit selection: hard-splice 40-120 ms units from two mismatched renderings.
 
@@ -164,10 +186,14 @@ def unit_concatenation(
     unrelated waveforms leave broadband clicks.
     """
     shift = 2.0 ** ((1.0 + 1.5 * s) * rng.choice([-1.0, 1.0]) / 12.0)
-    other_speaker = replace(speaker, formant_scale=speaker.formant_scale * (1.0 + 0.06 * s * rng.choice([-1.0, 1.0])))
+    other_speaker = replace(
+        speaker, formant_scale=speaker.formant_scale * (1.0 + 0.06 * s * rng.choice([-1.0, 1.0]))
+    )
     a = render(plan, speaker, sr, rng, options)
     b = render(plan.replace(f0_hz=plan.f0_hz * shift), other_speaker, sr, rng, options)
-    b = tilt_and_band(b, sr, (2.0 + 2.0 * s) * rng.choice([-1.0, 1.0]), 20.0, rng.uniform(0.3, 0.38) * sr)
+    b = tilt_and_band(
+        b, sr, (2.0 + 2.0 * s) * rng.choice([-1.0, 1.0]), 20.0, rng.uniform(0.3, 0.38) * sr
+    )
     b *= 10.0 ** ((2.0 + 2.0 * s) * rng.choice([-1.0, 1.0]) / 20.0)
     n = a.shape[0]
     bounds = [0]
@@ -180,11 +206,17 @@ def unit_concatenation(
 
 
 # ------------------------------------------------------------ wave-stage algorithms
-def griffin_lim(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Magnitude-only reconstruction: Griffin-Lim from random phase on a frequency-blurred magnitude."""
+def griffin_lim(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
+    """Magnitude-only reconstruction: Griffin-Lim from random phase on a frequency-blurred magnitude."""  # noqa: E501 (first line is Algorithm.description)
     mag = np.abs(stft(x))
-    width = 1 + 2 * int(round(1 + 3 * s))  # 3-9 bins: harmonics blur as from a coarse mel spectrogram
-    mag = np.sqrt(signal.convolve2d(mag**2, np.ones((1, width)) / width, mode="same", boundary="symm"))
+    width = 1 + 2 * int(
+        round(1 + 3 * s)
+    )  # 3-9 bins: harmonics blur as from a coarse mel spectrogram
+    mag = np.sqrt(
+        signal.convolve2d(mag**2, np.ones((1, width)) / width, mode="same", boundary="symm")
+    )
     n_iter = int(round(16 - 13 * s))
     spec = mag * np.exp(2j * np.pi * rng.random(mag.shape))
     for _ in range(n_iter):
@@ -193,7 +225,9 @@ def griffin_lim(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan
     return istft(spec, x.shape[0])
 
 
-def cepstral_vocoder(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
+def cepstral_vocoder(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
     """Source-filter resynthesis: cepstrally smoothed envelope times a new pulse/noise source."""
     n = x.shape[0]
     n_fft = 1024 if sr > 16000 else N_FFT
@@ -218,7 +252,9 @@ def cepstral_vocoder(x: np.ndarray, sr: int, rng: np.random.Generator, s: float,
     return istft(exc_spec / exc_level * envelope, n, n_fft, hop)
 
 
-def bandlimit_imaging(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
+def bandlimit_imaging(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
     """Synthesis at half the rate, upsampled with a poor anti-imaging filter (mirrored images)."""
     cutoff = 0.25 * sr
     sos = signal.butter(8, 0.95 * cutoff / (0.5 * sr), output="sos")
@@ -233,7 +269,7 @@ def bandlimit_imaging(x: np.ndarray, sr: int, rng: np.random.Generator, s: float
 def frame_checkerboard(
     x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan, period: int = 8
 ) -> np.ndarray:
-    """Transposed-convolution artefacts: periodic gain pattern (tones at k*sr/period) and frame-rate ticks."""
+    """Transposed-convolution artefacts: periodic gain pattern (tones at k*sr/period) and frame-rate ticks."""  # noqa: E501 (first line is Algorithm.description)
     pattern = rng.uniform(-1.0, 1.0, period)
     pattern -= pattern.mean()
     pattern /= np.max(np.abs(pattern)) + 1e-12
@@ -247,8 +283,10 @@ def frame_checkerboard(
     return y + (0.03 + 0.15 * s) * envelope * tick[np.arange(n) % hop]
 
 
-def subband_aliasing(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Imperfect 4-band PQMF-like synthesis: aliasing mirrored about band edges, edge dips, band gain steps."""
+def subband_aliasing(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
+    """Imperfect 4-band PQMF-like synthesis: aliasing mirrored about band edges, edge dips, band gain steps."""  # noqa: E501 (first line is Algorithm.description)
     spec = stft(x)
     n_bins = spec.shape[1]
     out = spec.copy()
@@ -265,13 +303,16 @@ def subband_aliasing(x: np.ndarray, sr: int, rng: np.random.Generator, s: float,
     # the filters' crossovers are not power complementary: a dip at every band edge
     bins = np.arange(n_bins)
     dips_db = sum(
-        (4.0 + 6.0 * s) * np.exp(-0.5 * ((bins - k * (n_bins - 1) / 4) / (0.01 * n_bins)) ** 2) for k in (1, 2, 3)
+        (4.0 + 6.0 * s) * np.exp(-0.5 * ((bins - k * (n_bins - 1) / 4) / (0.01 * n_bins)) ** 2)
+        for k in (1, 2, 3)
     )
     return istft(out * 10.0 ** ((gains_db[band] - dips_db) / 20.0), x.shape[0])
 
 
-def pv_pitch_shift(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Voice-conversion-like pitch shift: phase-vocoder time stretch, then resampling (phasiness)."""
+def pv_pitch_shift(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
+    """Voice-conversion-like pitch shift: phase-vocoder time stretch, then resampling (phasiness)."""  # noqa: E501 (first line is Algorithm.description)
     semitones = rng.choice([-1.0, 1.0]) * (1.0 + 2.5 * s)
     ratio = Fraction(2.0 ** (semitones / 12.0)).limit_denominator(40)
     alpha = float(ratio)
@@ -292,8 +333,10 @@ def pv_pitch_shift(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, p
     return _fix_length(shifted, x.shape[0])
 
 
-def codec_holes(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Perceptual-codec-like: bins below a per-frame masking threshold zeroed, coarse magnitude steps."""
+def codec_holes(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
+    """Perceptual-codec-like: bins below a per-frame masking threshold zeroed, coarse magnitude steps."""  # noqa: E501 (first line is Algorithm.description)
     spec = stft(x)
     mag_db = 20.0 * np.log10(np.abs(spec) + 1e-9)
     threshold = mag_db.max(axis=1, keepdims=True) - (45.0 - 25.0 * s)
@@ -304,7 +347,9 @@ def codec_holes(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan
     return istft(out, x.shape[0])
 
 
-def mulaw_quantise(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
+def mulaw_quantise(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
     """WaveNet-style mu-law output quantisation (4-6 bits): signal-dependent noise floor."""
     bits = int(round(7 - 3 * s))
     mu = 2.0**bits - 1.0
@@ -315,8 +360,10 @@ def mulaw_quantise(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, p
     return np.sign(q) * np.expm1(np.abs(q) * np.log1p(mu)) / mu / scale
 
 
-def musical_noise(x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan) -> np.ndarray:
-    """Over-aggressive spectral-subtraction denoiser on the output: isolated tonal 'musical' bursts."""
+def musical_noise(
+    x: np.ndarray, sr: int, rng: np.random.Generator, s: float, plan: UtterancePlan
+) -> np.ndarray:
+    """Over-aggressive spectral-subtraction denoiser on the output: isolated tonal 'musical' bursts."""  # noqa: E501 (first line is Algorithm.description)
     noise_level = np.sqrt(np.mean(x**2)) * 10.0 ** (-rng.uniform(18.0, 28.0) / 20.0)
     noisy = x + noise_level * rng.standard_normal(x.shape[0])
     spec = stft(noisy)
@@ -392,7 +439,9 @@ class Recipe:
                 raise ValueError(f"unknown attack algorithm {step.algorithm!r}")
             stages.append(_STAGE_ORDER[ALGORITHMS[step.algorithm].stage])
         if stages != sorted(stages) or stages.count(1) > 1:
-            raise ValueError(f"recipe steps must run plan -> render (at most one) -> wave: {self.names}")
+            raise ValueError(
+                f"recipe steps must run plan -> render (at most one) -> wave: {self.names}"
+            )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -402,7 +451,12 @@ class Recipe:
 
 def recipe(*steps: str | tuple[str, dict[str, object]]) -> Recipe:
     """Build a recipe from algorithm names or (name, params) pairs."""
-    return Recipe(tuple(Step(s) if isinstance(s, str) else Step(s[0], tuple(sorted(s[1].items()))) for s in steps))
+    return Recipe(
+        tuple(
+            Step(s) if isinstance(s, str) else Step(s[0], tuple(sorted(s[1].items())))
+            for s in steps
+        )
+    )
 
 
 def synthesize_spoof(
@@ -476,7 +530,10 @@ WAVEFAKE_VOCODERS: Mapping[str, tuple[Recipe, str]] = MappingProxyType(
         "ljspeech_melgan": (recipe(("frame_checkerboard", {"period": 8})), "_gen"),
         "ljspeech_melgan_large": (recipe(("frame_checkerboard", {"period": 16})), "_gen"),
         "ljspeech_multi_band_melgan": (recipe("subband_aliasing"), "_gen"),
-        "ljspeech_full_band_melgan": (recipe(("frame_checkerboard", {"period": 4}), "codec_holes"), "_gen"),
+        "ljspeech_full_band_melgan": (
+            recipe(("frame_checkerboard", {"period": 4}), "codec_holes"),
+            "_gen",
+        ),
         "ljspeech_hifiGAN": (recipe("bandlimit_imaging"), "_generated"),
         "ljspeech_parallel_wavegan": (recipe("noise_excitation"), "_gen"),
         "ljspeech_waveglow": (recipe("griffin_lim"), ""),

@@ -41,7 +41,9 @@ def active_rms(x: np.ndarray, sr: int, floor_db: float = -40.0) -> float:
     return float(np.sqrt(np.mean(frame_power[keep])))
 
 
-def normalise_loudness(x: np.ndarray, sr: int, target_dbfs: float, peak: float = 0.98) -> np.ndarray:
+def normalise_loudness(
+    x: np.ndarray, sr: int, target_dbfs: float, peak: float = 0.98
+) -> np.ndarray:
     """Scale to a target active-speech level, then down if needed so |x| <= ``peak``."""
     level = active_rms(x, sr)
     if not level > 0:
@@ -71,7 +73,9 @@ def coloured_noise(n: int, rng: np.random.Generator, exponent: float) -> np.ndar
     return y / (rms(y) + 1e-12)
 
 
-def equalise(x: np.ndarray, sr: int, gain_db: np.ndarray | float, freqs: np.ndarray | None = None) -> np.ndarray:
+def equalise(
+    x: np.ndarray, sr: int, gain_db: np.ndarray | float, freqs: np.ndarray | None = None
+) -> np.ndarray:
     """Zero-phase equaliser: apply a gain curve (dB at ``freqs``) in the frequency domain.
 
     The signal is zero-padded (by at least 1024 samples, to a fast FFT size)
@@ -120,7 +124,9 @@ def impulse_response(sr: int, rt60: float, rng: np.random.Generator) -> np.ndarr
     return ir
 
 
-def reverberate(x: np.ndarray, sr: int, rt60: float, wet: float, rng: np.random.Generator) -> np.ndarray:
+def reverberate(
+    x: np.ndarray, sr: int, rt60: float, wet: float, rng: np.random.Generator
+) -> np.ndarray:
     """Mix the dry signal with its convolution by a synthetic room response (same length)."""
     ir = impulse_response(sr, rt60, rng)
     rev = signal.fftconvolve(x, ir)[: x.shape[0]]
@@ -168,9 +174,13 @@ def record(x: np.ndarray, sr: int, profile: str, rng: np.random.Generator) -> np
             rng.uniform(0.3, 0.47) * sr,
             ((rng.uniform(1500, 5000), rng.uniform(-4, 4), 0.6),),
         )
-        return add_noise(y, coloured_noise(n, rng, rng.choice([0.0, 1.0, 2.0])), rng.uniform(35, 60), sr)
+        return add_noise(
+            y, coloured_noise(n, rng, rng.choice([0.0, 1.0, 2.0])), rng.uniform(35, 60), sr
+        )
     if profile == "wild_source":
-        y = tilt_and_band(x, sr, rng.uniform(-4.0, 3.0), rng.uniform(60, 250), rng.uniform(0.28, 0.47) * sr)
+        y = tilt_and_band(
+            x, sr, rng.uniform(-4.0, 3.0), rng.uniform(60, 250), rng.uniform(0.28, 0.47) * sr
+        )
         return add_noise(y, coloured_noise(n, rng, rng.uniform(0.0, 2.0)), rng.uniform(35, 55), sr)
     raise ValueError(f"unknown recording profile {profile!r}; expected one of {RECORDING_PROFILES}")
 
@@ -190,29 +200,39 @@ def rerecord(x: np.ndarray, sr: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _background(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """A background for wild recordings: coloured noise, mains hum, or modulated babble-like noise."""
+    """A background for wild recordings: coloured noise, mains hum, or modulated babble-like
+    noise."""
     kind = rng.integers(3)
     if kind == 0:
         return coloured_noise(n, rng, rng.uniform(0.0, 2.0))
     t = np.arange(n) / sr
     if kind == 1:
         mains = rng.choice([50.0, 60.0])
-        hum = sum(np.sin(2 * np.pi * mains * k * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 8))
+        hum = sum(
+            np.sin(2 * np.pi * mains * k * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 8)
+        )
         return hum / rms(hum) + 0.3 * coloured_noise(n, rng, 1.0)
-    shaped = tilt_and_band(coloured_noise(n, rng, 0.0), sr, -4.0, 200.0, 4000.0, ((500.0, 6.0, 1.0),))
-    mod = 1.0 + 0.8 * np.sin(2 * np.pi * rng.uniform(2.0, 6.0) * t) * np.sin(2 * np.pi * rng.uniform(0.2, 0.7) * t)
+    shaped = tilt_and_band(
+        coloured_noise(n, rng, 0.0), sr, -4.0, 200.0, 4000.0, ((500.0, 6.0, 1.0),)
+    )
+    mod = 1.0 + 0.8 * np.sin(2 * np.pi * rng.uniform(2.0, 6.0) * t) * np.sin(
+        2 * np.pi * rng.uniform(0.2, 0.7) * t
+    )
     return shaped * mod
 
 
 def degrade_wild(x: np.ndarray, sr: int, rng: np.random.Generator) -> np.ndarray:
-    """In-the-wild post-processing: random reverb, noise, telephone/low-pass band, compression, clipping."""
+    """In-the-wild post-processing: random reverb, noise, telephone/low-pass band, compression,
+    clipping."""
     y = x
     if rng.random() < 0.6:
         y = reverberate(y, sr, rng.uniform(0.2, 0.9), rng.uniform(0.15, 0.5), rng)
     y = add_noise(y, _background(y.shape[0], sr, rng), rng.uniform(5.0, 30.0), sr)
     band = rng.random()
     if band < 0.3:  # narrow-band telephone/VoIP path
-        y = tilt_and_band(resample(resample(y, sr, 8000), 8000, sr)[: x.shape[0]], sr, 0.0, 300.0, 3400.0)
+        y = tilt_and_band(
+            resample(resample(y, sr, 8000), 8000, sr)[: x.shape[0]], sr, 0.0, 300.0, 3400.0
+        )
     elif band < 0.6:  # lossy-codec low-pass
         y = tilt_and_band(y, sr, 0.0, 20.0, rng.uniform(3500.0, 7000.0))
     y = tilt_and_band(y, sr, rng.uniform(-5.0, 3.0), 30.0, 0.49 * sr)

@@ -93,7 +93,8 @@ def _check_keys(fmt: str, sizes: Mapping[str, object]) -> None:
     unknown = set(sizes) - _ALLOWED_KEYS[fmt]
     if unknown:
         raise ValueError(
-            f"demo sizes for {fmt!r}: unknown keys {sorted(unknown)}; allowed {sorted(_ALLOWED_KEYS[fmt])}"
+            f"demo sizes for {fmt!r}: unknown keys {sorted(unknown)}; "
+            f"allowed {sorted(_ALLOWED_KEYS[fmt])}"
         )
 
 
@@ -104,7 +105,8 @@ def _split_counts(fmt: str, sizes: Mapping[str, object]) -> dict[str, tuple[int,
         entry = sizes.get(split)
         if not isinstance(entry, Mapping) or set(entry) != {"bonafide", "spoof"}:
             raise ValueError(
-                f"demo sizes for {fmt!r}: {split!r} must be {{'bonafide': int, 'spoof': int}}, got {entry!r}"
+                f"demo sizes for {fmt!r}: {split!r} must be {{'bonafide': int, 'spoof': int}}, "
+                f"got {entry!r}"
             )
         out[split] = (
             _count(entry["bonafide"], f"{fmt}.{split}.bonafide"),
@@ -117,7 +119,9 @@ def _check_duration(duration_s: tuple[float, float]) -> tuple[float, float]:
     """Validate the (min, max) utterance duration range."""
     lo, hi = (float(v) for v in duration_s)
     if not (0.5 <= lo <= hi <= 60.0):
-        raise ValueError(f"demo duration_s must satisfy 0.5 <= min <= max <= 60, got {duration_s!r}")
+        raise ValueError(
+            f"demo duration_s must satisfy 0.5 <= min <= max <= 60, got {duration_s!r}"
+        )
     return lo, hi
 
 
@@ -154,7 +158,9 @@ def make_utterance(
     if chain is None:
         x = record(render(plan, speaker, sr, render_rng))
     else:
-        x = synthesize_spoof(chain, plan, speaker, sr, rng_for(seed, *keys, "attack"), record, render_rng)
+        x = synthesize_spoof(
+            chain, plan, speaker, sr, rng_for(seed, *keys, "attack"), record, render_rng
+        )
     if post is not None:
         x = post(x, rng_for(seed, *keys, "post"))
     return _finish(x, sr, level_dbfs, "/".join(map(str, keys)))
@@ -167,7 +173,8 @@ def _duration(seed: int, keys: tuple[str | int, ...], duration_s: tuple[float, f
 
 # ----------------------------------------------------------------- LJSpeech
 def ljspeech_id(index: int) -> str:
-    """LJSpeech-style id of utterance ``index`` (LJ001-0001, LJ002-0001, ..., LJ050-0001, LJ001-0002, ...)."""
+    """LJSpeech-style id of utterance ``index`` (LJ001-0001, LJ002-0001, ..., LJ050-0001,
+    LJ001-0002, ...)."""
     if not 0 <= index < 50 * 9999:
         raise ValueError(f"LJSpeech utterance index out of range: {index}")
     return f"LJ{1 + index % 50:03d}-{1 + index // 50:04d}"
@@ -183,12 +190,22 @@ def ljspeech_utterance(seed: int, index: int, duration_s: tuple[float, float]) -
     keys = ("ljspeech", index)
     level = float(rng_for(seed, *keys, "level").uniform(-22.0, -18.0))
     return make_utterance(
-        seed, keys, ljspeech_speaker(seed), _duration(seed, keys, duration_s), LJSPEECH_SR, "ljspeech", None, level
+        seed,
+        keys,
+        ljspeech_speaker(seed),
+        _duration(seed, keys, duration_s),
+        LJSPEECH_SR,
+        "ljspeech",
+        None,
+        level,
     )
 
 
-def _ljspeech_fake(seed: int, index: int, folder: str, duration_s: tuple[float, float]) -> np.ndarray:
-    """A vocoder copy of LJSpeech-like utterance ``index``: same plan and recording path, plus artefacts."""
+def _ljspeech_fake(
+    seed: int, index: int, folder: str, duration_s: tuple[float, float]
+) -> np.ndarray:
+    """A vocoder copy of LJSpeech-like utterance ``index``: same plan and recording path, plus
+    artefacts."""
     keys = ("ljspeech", index)
     chain, _ = wavefake_vocoder(folder)
     speaker = ljspeech_speaker(seed)
@@ -226,12 +243,19 @@ def _asvspoof_jobs(
         "dev": ("D", "ASVspoof2019.LA.cm.dev.trl.txt", ASVSPOOF_TRAIN_IDS),
         "eval": ("E", "ASVspoof2019.LA.cm.eval.trl.txt", ASVSPOOF_EVAL_IDS),
     }
-    first_speaker = {"eval": 1, "dev": 1 + n_speakers, "train": 1 + 2 * n_speakers}  # disjoint per split
+    first_speaker = {
+        "eval": 1,
+        "dev": 1 + n_speakers,
+        "train": 1 + 2 * n_speakers,
+    }  # disjoint per split
     for split, (letter, proto_name, attack_ids) in layout.items():
         n_bona, n_spoof = counts[split]
         rng = rng_for(seed, "asvspoof2019_la", split, "layout")
         speaker_ids = [f"LA_{first_speaker[split] + k:04d}" for k in range(n_speakers)]
-        speakers = {sid: sample_speaker(rng_for(seed, "asvspoof2019_la", "speaker", sid), sid) for sid in speaker_ids}
+        speakers = {
+            sid: sample_speaker(rng_for(seed, "asvspoof2019_la", "speaker", sid), sid)
+            for sid in speaker_ids
+        }
         numbers = rng.choice(9_000_000, n_bona + n_spoof, replace=False) + 1_000_000
         attacks = ["-"] * n_bona + [attack_ids[k % len(attack_ids)] for k in range(n_spoof)]
         order = rng.permutation(n_bona + n_spoof)
@@ -246,20 +270,35 @@ def _asvspoof_jobs(
             level = float(rng_for(seed, *keys, "level").uniform(-26.0, -18.0))
             chain = None if attack == "-" else ASVSPOOF_ATTACKS[attack]
             dur = _duration(seed, keys, duration_s)
-            make = partial(make_utterance, seed, keys, speakers[spk], dur, ASVSPOOF_SR, "vctk_studio", chain, level)
-            jobs.append(AudioJob(f"LA/ASVspoof2019_LA_{split}/flac/{file_id}.flac", ASVSPOOF_SR, make, "FLAC"))
+            make = partial(
+                make_utterance,
+                seed,
+                keys,
+                speakers[spk],
+                dur,
+                ASVSPOOF_SR,
+                "vctk_studio",
+                chain,
+                level,
+            )
+            jobs.append(
+                AudioJob(
+                    f"LA/ASVspoof2019_LA_{split}/flac/{file_id}.flac", ASVSPOOF_SR, make, "FLAC"
+                )
+            )
         texts[f"{proto_dir}/{proto_name}"] = "".join(line + "\n" for line in lines)
     return jobs, texts
 
 
 def _allocate(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` over bins proportionally to ``weights`` (largest remainder, capped by weights)."""
+    """Split ``total`` over bins proportionally to ``weights`` (largest remainder, capped by
+    weights)."""
     if total > sum(weights):
         raise ValueError(f"cannot place {total} items in bins of sizes {weights}")
     if total == 0:
         return [0] * len(weights)
     exact = [total * w / sum(weights) for w in weights]
-    out = [min(int(e), w) for e, w in zip(exact, weights)]
+    out = [min(int(e), w) for e, w in zip(exact, weights, strict=True)]
     for k in sorted(range(len(weights)), key=lambda j: exact[j] - int(exact[j]), reverse=True):
         if sum(out) == total:
             break
@@ -294,7 +333,9 @@ def mp3_round_trip(x: np.ndarray, sr: int) -> np.ndarray:
     The decoded signal carries the codec's delay and padding (silence at both ends).
     """
     buf = io.BytesIO()
-    sf.write(buf, np.clip(x, -1.0, 1.0).astype(np.float32), sr, format="MP3", subtype="MPEG_LAYER_III")
+    sf.write(
+        buf, np.clip(x, -1.0, 1.0).astype(np.float32), sr, format="MP3", subtype="MPEG_LAYER_III"
+    )
     buf.seek(0)
     y, rate = sf.read(buf, dtype="float64")
     if rate != sr or y.ndim != 1 or y.shape[0] == 0:
@@ -302,8 +343,11 @@ def mp3_round_trip(x: np.ndarray, sr: int) -> np.ndarray:
     return y
 
 
-def _for_duplicate(seed: int, index: int, duration_s: tuple[float, float], variant: str, order: int) -> np.ndarray:
-    """A FoR real file that is LJSpeech-like utterance ``index``, as a real copy would differ from it.
+def _for_duplicate(
+    seed: int, index: int, duration_s: tuple[float, float], variant: str, order: int
+) -> np.ndarray:
+    """A FoR real file that is LJSpeech-like utterance ``index``, as a real copy would differ
+    from it.
 
     Per copy (seeded by ``index``): 0-500 ms of added leading silence and a
     +-6 dB level change; copies with even ``order`` (their position among the
@@ -341,19 +385,22 @@ def _for_jobs(
     n_dup = _count(sizes.get("ljspeech_duplicates", 0), "for.ljspeech_duplicates")
     pool = _count(sizes.get("ljspeech_pool", n_dup), "for.ljspeech_pool")
     if pool < n_dup:
-        raise ValueError(f"demo sizes: for.ljspeech_pool ({pool}) must be >= for.ljspeech_duplicates ({n_dup})")
+        raise ValueError(
+            f"demo sizes: for.ljspeech_pool ({pool}) must be >= for.ljspeech_duplicates ({n_dup})"
+        )
     folders = {"train": "training", "dev": "validation", "eval": "testing"}
     rng = rng_for(seed, "for", variant, "layout")
     total = sum(b + s for b, s in counts.values())
     numbers = iter(rng.choice(max(100_000, 10 * total), total, replace=False) + 1)
     dup_ids = iter(sorted(int(v) for v in rng.choice(pool, n_dup, replace=False)) if n_dup else [])
-    dup_per_split = dict(zip(SPLITS, _allocate(n_dup, [counts[s][0] for s in SPLITS])))
+    dup_per_split = dict(zip(SPLITS, _allocate(n_dup, [counts[s][0] for s in SPLITS]), strict=True))
     jobs: list[AudioJob] = []
     dup_rows = []
     for split in SPLITS:
         n_bona, n_spoof = counts[split]
         speakers = [
-            sample_speaker(rng_for(seed, "for", split, "speaker", k), f"for_{split}_{k}") for k in range(n_speakers)
+            sample_speaker(rng_for(seed, "for", split, "speaker", k), f"for_{split}_{k}")
+            for k in range(n_speakers)
         ]
         for i in range(n_bona + n_spoof):
             spoof = i >= n_bona
@@ -364,20 +411,41 @@ def _for_jobs(
                 order = len(dup_rows)
                 dup_rows.append((rel, ljspeech_id(index)))
                 rate = LJSPEECH_SR if variant == "for-original" else FOR_SR
-                jobs.append(AudioJob(rel, rate, partial(_for_duplicate, seed, index, duration_s, variant, order)))
+                jobs.append(
+                    AudioJob(
+                        rel, rate, partial(_for_duplicate, seed, index, duration_s, variant, order)
+                    )
+                )
                 continue
             keys = ("for", variant, split, i)
             rate = FOR_SR
             if variant == "for-original":
                 rate = int(rng_for(seed, *keys, "rate").choice([16000, 22050, 24000]))
-            level = float(rng_for(seed, *keys, "level").uniform(-30.0, -14.0)) if variant == "for-original" else -20.0
+            level = (
+                float(rng_for(seed, *keys, "level").uniform(-30.0, -14.0))
+                if variant == "for-original"
+                else -20.0
+            )
             dur = 2.0 if variant == "for-2sec" else _duration(seed, keys, duration_s)
             chain = FOR_RECIPES[(i - n_bona) % len(FOR_RECIPES)] if spoof else None
             post = _rerecord if variant == "for-rerec" else None
             speaker = speakers[int(rng_for(seed, *keys, "speaker").integers(n_speakers))]
             jobs.append(
                 AudioJob(
-                    rel, rate, partial(make_utterance, seed, keys, speaker, dur, rate, "for_mixed", chain, level, post)
+                    rel,
+                    rate,
+                    partial(
+                        make_utterance,
+                        seed,
+                        keys,
+                        speaker,
+                        dur,
+                        rate,
+                        "for_mixed",
+                        chain,
+                        level,
+                        post,
+                    ),
                 )
             )
     table = "for_path\tljspeech_id\n" + "".join(f"{p}\t{lj}\n" for p, lj in dup_rows)
@@ -390,11 +458,18 @@ def _rerecord(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def _wavefake_jobs(
-    sizes: Mapping[str, object], seed: int, duration_s: tuple[float, float], vocoders: list[str] | None
+    sizes: Mapping[str, object],
+    seed: int,
+    duration_s: tuple[float, float],
+    vocoders: list[str] | None,
 ) -> tuple[list[AudioJob], dict[str, str]]:
     n = _count(sizes.get("n_utterances"), "wavefake.n_utterances")
     folders = list(DEFAULT_VOCODERS if vocoders is None else vocoders)
-    if not folders or len(set(folders)) != len(folders) or any(not f or "/" in f or f.startswith(".") for f in folders):
+    if (
+        not folders
+        or len(set(folders)) != len(folders)
+        or any(not f or "/" in f or f.startswith(".") for f in folders)
+    ):
         raise ValueError(f"wavefake vocoders must be distinct plain folder names, got {folders!r}")
     jobs: list[AudioJob] = []
     meta = []
@@ -402,7 +477,11 @@ def _wavefake_jobs(
         lj = ljspeech_id(index)
         meta.append(f"{lj}|Synthetic demo utterance {index}.|Synthetic demo utterance {index}.\n")
         jobs.append(
-            AudioJob(f"LJSpeech-1.1/wavs/{lj}.wav", LJSPEECH_SR, partial(ljspeech_utterance, seed, index, duration_s))
+            AudioJob(
+                f"LJSpeech-1.1/wavs/{lj}.wav",
+                LJSPEECH_SR,
+                partial(ljspeech_utterance, seed, index, duration_s),
+            )
         )
         for folder in folders:
             _, suffix = wavefake_vocoder(folder)
@@ -423,7 +502,9 @@ def _itw_jobs(
     n_spoof = _count(sizes.get("spoof"), "in_the_wild.spoof")
     n_speakers = _count(sizes.get("n_speakers", 8), "in_the_wild.n_speakers")
     if not 1 <= n_speakers <= len(_ITW_NAMES):
-        raise ValueError(f"demo sizes: in_the_wild.n_speakers must be in 1..{len(_ITW_NAMES)}, got {n_speakers}")
+        raise ValueError(
+            f"demo sizes: in_the_wild.n_speakers must be in 1..{len(_ITW_NAMES)}, got {n_speakers}"
+        )
     names = _ITW_NAMES[:n_speakers]
     speakers = {nm: sample_speaker(rng_for(seed, "in_the_wild", "speaker", nm), nm) for nm in names}
     rng = rng_for(seed, "in_the_wild", "layout")
@@ -439,7 +520,16 @@ def _itw_jobs(
         level = float(rng_for(seed, *keys, "level").uniform(-32.0, -14.0))
         dur = _duration(seed, keys, duration_s)
         make = partial(
-            make_utterance, seed, keys, speakers[name], dur, ITW_SR, "wild_source", recipe_of[k], level, _degrade
+            make_utterance,
+            seed,
+            keys,
+            speakers[name],
+            dur,
+            ITW_SR,
+            "wild_source",
+            recipe_of[k],
+            level,
+            _degrade,
         )
         jobs.append(AudioJob(f"release_in_the_wild/{i}.wav", ITW_SR, make))
     return jobs, {"release_in_the_wild/meta.csv": "".join(rows)}
@@ -453,7 +543,9 @@ def _atomic_dir(root: Path) -> Iterator[Path]:
         if root.is_dir() and not any(root.iterdir()):
             root.rmdir()
         else:
-            raise FileExistsError(f"{root}: already exists; remove it to regenerate the demo corpus")
+            raise FileExistsError(
+                f"{root}: already exists; remove it to regenerate the demo corpus"
+            )
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = root.parent / f".{root.name}.tmp-{os.getpid()}"
     if tmp.exists():
@@ -524,7 +616,8 @@ def write_demo_corpus(
     texts[README_FILE] = (
         "SYNTHETIC DEMO CORPUS - not real speech.\n"
         "Generated by workflow_scripts.demo (parametric speech model + simulated spoofing\n"
-        "artefacts) in the on-disk layout of the real corpus, so the pipeline runs without downloads.\n"
+        "artefacts) in the on-disk layout of the real corpus, "
+        "so the pipeline runs without downloads.\n"
         "Results on it say nothing about real detectors.\n"
         f"{json.dumps(info, sort_keys=True)}\n"
         "Spoofing systems (workflow_scripts.demo.attacks):\n"
@@ -550,7 +643,10 @@ def _systems(fmt: str, vocoders: list[str] | None) -> list[tuple[str, str]]:
     if fmt == "for":
         return [(f"tts{k + 1}", describe(v)) for k, v in enumerate(FOR_RECIPES)]
     if fmt == "wavefake":
-        return [(f, describe(wavefake_vocoder(f)[0])) for f in (DEFAULT_VOCODERS if vocoders is None else vocoders)]
+        return [
+            (f, describe(wavefake_vocoder(f)[0]))
+            for f in (DEFAULT_VOCODERS if vocoders is None else vocoders)
+        ]
     return [(f"system{k + 1}", describe(v)) for k, v in enumerate(ITW_RECIPES)]
 
 

@@ -135,7 +135,9 @@ class UtterancePlan:
         t = np.arange(n_samples) / sr
         if values.ndim == 1:
             return np.interp(t, t_frames, values)
-        return np.stack([np.interp(t, t_frames, values[:, k]) for k in range(values.shape[1])], axis=1)
+        return np.stack(
+            [np.interp(t, t_frames, values[:, k]) for k in range(values.shape[1])], axis=1
+        )
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,10 @@ def smooth_track(x: np.ndarray, width_frames: int) -> np.ndarray:
     xp = np.pad(x, [(pad, pad)] + [(0, 0)] * (x.ndim - 1), mode="edge")
     if x.ndim == 1:
         return np.convolve(xp, kernel, mode="valid")[: x.shape[0]]
-    return np.stack([np.convolve(xp[:, k], kernel, mode="valid")[: x.shape[0]] for k in range(x.shape[1])], axis=1)
+    return np.stack(
+        [np.convolve(xp[:, k], kernel, mode="valid")[: x.shape[0]] for k in range(x.shape[1])],
+        axis=1,
+    )
 
 
 def plan_utterance(speaker: Speaker, duration_s: float, rng: np.random.Generator) -> UtterancePlan:
@@ -209,7 +214,11 @@ def plan_utterance(speaker: Speaker, duration_s: float, rng: np.random.Generator
                     bw_scale[seg] = 1.8
                 else:
                     voice[seg] = rng.uniform(0.5, 0.7)
-                    f123[seg] = [rng.uniform(300, 420), rng.uniform(900, 1400), rng.uniform(1600, 2700)]
+                    f123[seg] = [
+                        rng.uniform(300, 420),
+                        rng.uniform(900, 1400),
+                        rng.uniform(1600, 2700),
+                    ]
                 pos = seg.stop
             if pos >= phrase_end:
                 break
@@ -242,7 +251,9 @@ def plan_utterance(speaker: Speaker, duration_s: float, rng: np.random.Generator
         if idx.size:
             slope = rng.uniform(1.5, 4.0)
             ramp = np.linspace(0.5, -0.5, idx.size) * slope
-            st[idx[0] : idx[-1] + 1] = ramp[0] + (ramp[-1] - ramp[0]) * np.linspace(0, 1, idx[-1] + 1 - idx[0])
+            st[idx[0] : idx[-1] + 1] = ramp[0] + (ramp[-1] - ramp[0]) * np.linspace(
+                0, 1, idx[-1] + 1 - idx[0]
+            )
     st = smooth_track(st, frames(0.08))
     drift = smooth_track(np.cumsum(rng.normal(0, 0.08, n)), frames(0.25))
     st += accent + drift - drift.mean()
@@ -254,7 +265,9 @@ def plan_utterance(speaker: Speaker, duration_s: float, rng: np.random.Generator
     formants = np.concatenate([f123, np.tile(_UPPER_FORMANTS, (n, 1))], axis=1)
     formants = smooth_track(formants, frames(0.035)) * speaker.formant_scale
     formants[:, 3:] *= rng.uniform(0.97, 1.03, 2)
-    bandwidths = np.outer(smooth_track(bw_scale, frames(0.02)), _BANDWIDTHS) * rng.uniform(0.9, 1.15)
+    bandwidths = np.outer(smooth_track(bw_scale, frames(0.02)), _BANDWIDTHS) * rng.uniform(
+        0.9, 1.15
+    )
     return UtterancePlan(
         duration_s=float(duration_s),
         f0_hz=f0,
@@ -304,7 +317,9 @@ def glottal_source(
     return source, (frac < oq).astype(float)
 
 
-def _resonator_cascade_coeffs(formants: np.ndarray, bandwidths: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+def _resonator_cascade_coeffs(
+    formants: np.ndarray, bandwidths: np.ndarray, sr: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Combine per-frame two-pole resonators into one all-pole filter per frame.
 
     Returns gains (T,) and denominators (T, 2 * N_FORMANTS + 1), each
@@ -325,7 +340,9 @@ def _resonator_cascade_coeffs(formants: np.ndarray, bandwidths: np.ndarray, sr: 
     return gain, den
 
 
-def vocal_tract(source: np.ndarray, plan: UtterancePlan, sr: int, block_frames: int = 2) -> np.ndarray:
+def vocal_tract(
+    source: np.ndarray, plan: UtterancePlan, sr: int, block_frames: int = 2
+) -> np.ndarray:
     """Filter ``source`` through the time-varying formant cascade of ``plan``.
 
     Coefficients change every ``block_frames`` parameter frames; the filter
@@ -353,7 +370,7 @@ def _upper_poles(sr: int, formant_scale: float) -> np.ndarray:
     have further resonances (the "higher-pole correction" of formant synthesis).
     """
     sections = []
-    for freq, bw in zip(_HIGH_FORMANTS * formant_scale, _HIGH_BANDWIDTHS):
+    for freq, bw in zip(_HIGH_FORMANTS * formant_scale, _HIGH_BANDWIDTHS, strict=True):
         if freq >= 0.46 * sr:
             continue
         r = np.exp(-np.pi * bw / sr)
@@ -411,14 +428,20 @@ def render(
     if options.noise_mix > 0:
         source = (1.0 - options.noise_mix) * source + options.noise_mix * source_rms * white
     aspiration = (
-        speaker.breathiness * options.aspiration_scale * source_rms * rng.standard_normal(n) * (0.4 + 0.6 * open_phase)
+        speaker.breathiness
+        * options.aspiration_scale
+        * source_rms
+        * rng.standard_normal(n)
+        * (0.4 + 0.6 * open_phase)
     )
     voiced = vocal_tract((source + aspiration) * voice, plan, sr)
     voiced = signal.sosfilt(_upper_poles(sr, round(speaker.formant_scale, 3)), voiced)
     if speaker.tilt > 0:
         voiced = signal.lfilter([1.0 - speaker.tilt], [1.0, -speaker.tilt], voiced)
     active = voice > 0.3
-    voiced_rms = np.sqrt(np.mean(voiced[active] ** 2)) if active.any() else np.sqrt(np.mean(voiced**2))
+    voiced_rms = (
+        np.sqrt(np.mean(voiced[active] ** 2)) if active.any() else np.sqrt(np.mean(voiced**2))
+    )
     voiced = voiced / (voiced_rms + 1e-12)
     noise_amp = plan.track_at(plan.noise_amp, sr, n)
     frication = np.zeros(n)

@@ -28,17 +28,33 @@ from tqdm import tqdm
 from workflow_scripts import LABELS
 from workflow_scripts.features.audio import AudioError
 from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor, prepare_wave
-from workflow_scripts.io.hdf5 import plain
 from workflow_scripts.io.files import atomic_path, read_tsv, write_tsv
+from workflow_scripts.io.hdf5 import plain
 
 #: Cache format version, stored as the ``version`` attribute.
 CACHE_VERSION = 1
 #: Attributes that must agree between shards for their features to be comparable.
 FEATURE_ATTRS: tuple[str, ...] = (
-    "sample_rate", "n_mels", "n_fft", "win_length", "hop_length",
-    "duration_s", "n_frames", "trim", "pad", "log_offset",
+    "sample_rate",
+    "n_mels",
+    "n_fft",
+    "win_length",
+    "hop_length",
+    "duration_s",
+    "n_frames",
+    "trim",
+    "pad",
+    "log_offset",
 )
-MANIFEST_COLUMNS: tuple[str, ...] = ("utt_id", "dataset", "split", "label", "attack", "speaker", "path")
+MANIFEST_COLUMNS: tuple[str, ...] = (
+    "utt_id",
+    "dataset",
+    "split",
+    "label",
+    "attack",
+    "speaker",
+    "path",
+)
 QUARANTINE_COLUMNS: list[str] = ["utt_id", "path", "stage", "reason"]
 QUARANTINE_STAGE = "features"
 _STR = h5py.string_dtype("utf-8")
@@ -70,10 +86,16 @@ class MergeSummary:
 
 def _feature_attrs(params: FeatureParams) -> dict[str, Any]:
     return {
-        "sample_rate": params.sample_rate, "n_mels": params.n_mels, "n_fft": params.n_fft,
-        "win_length": params.win_length, "hop_length": params.hop_length,
-        "duration_s": float(params.duration_s), "n_frames": params.n_frames,
-        "trim": params.trim, "pad": params.pad, "log_offset": float(params.log_offset),
+        "sample_rate": params.sample_rate,
+        "n_mels": params.n_mels,
+        "n_fft": params.n_fft,
+        "win_length": params.win_length,
+        "hop_length": params.hop_length,
+        "duration_s": float(params.duration_s),
+        "n_frames": params.n_frames,
+        "trim": params.trim,
+        "pad": params.pad,
+        "log_offset": float(params.log_offset),
     }
 
 
@@ -134,8 +156,13 @@ class _Batch:
 
 
 def _process_batch(
-    rows: range, paths: list[str], keys: list[str], params: FeatureParams, seed: int,
-    extractor: LogMelExtractor, device: torch.device,
+    rows: range,
+    paths: list[str],
+    keys: list[str],
+    params: FeatureParams,
+    seed: int,
+    extractor: LogMelExtractor,
+    device: torch.device,
 ) -> _Batch:
     """Decode, check and fix the length of each file of the batch, then one batched log-mel."""
     errors: list[AudioError | None] = []
@@ -149,16 +176,24 @@ def _process_batch(
     if not waves:
         return _Batch(errors, np.empty((0, params.n_mels, params.n_frames), dtype=np.float16))
     with torch.no_grad():
-        logmel = extractor(torch.from_numpy(np.stack(waves)).to(device)).to(torch.float16).cpu().numpy()
+        logmel = (
+            extractor(torch.from_numpy(np.stack(waves)).to(device)).to(torch.float16).cpu().numpy()
+        )
     if not np.isfinite(logmel).all():  # never write NaN/Inf (checked after the float16 cast)
-        bad = [keys[i] for i, err in zip(rows, errors) if err is None]
+        bad = [keys[i] for i, err in zip(rows, errors, strict=True) if err is None]
         raise RuntimeError(f"non-finite log-mel values in the batch holding utt_id(s) {bad}")
     return _Batch(errors, logmel)
 
 
 def _iter_batches(
-    paths: list[str], keys: list[str], params: FeatureParams, seed: int, batch_size: int,
-    workers: int, extractor: LogMelExtractor, device: torch.device,
+    paths: list[str],
+    keys: list[str],
+    params: FeatureParams,
+    seed: int,
+    batch_size: int,
+    workers: int,
+    extractor: LogMelExtractor,
+    device: torch.device,
 ) -> Iterator[tuple[range, _Batch]]:
     """Yield processed batches in order, computed ``workers`` at a time in threads.
 
@@ -169,14 +204,22 @@ def _iter_batches(
     batches = [range(s, min(s + batch_size, len(paths))) for s in range(0, len(paths), batch_size)]
     # One torch thread per worker: the parallelism comes from the workers, and
     # OpenMP teams inside several threads on few cores stall each other badly.
-    with ThreadPoolExecutor(max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+    with ThreadPoolExecutor(
+        max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)
+    ) as pool:
         pending: deque[tuple[range, Future[_Batch]]] = deque()
         submitted = 0
         while submitted < len(batches) or pending:
             while submitted < len(batches) and len(pending) < workers + 1:
                 rows = batches[submitted]
-                pending.append((rows, pool.submit(_process_batch, rows, paths, keys, params, seed,
-                                                  extractor, device)))
+                pending.append(
+                    (
+                        rows,
+                        pool.submit(
+                            _process_batch, rows, paths, keys, params, seed, extractor, device
+                        ),
+                    )
+                )
                 submitted += 1
             rows, future = pending.popleft()
             yield rows, future.result()
@@ -185,12 +228,17 @@ def _iter_batches(
 def _create_layout(h5: h5py.File, n_mels: int, n_frames: int, n_rows: int = 0) -> h5py.Dataset:
     """Create the ``features`` dataset (resizable, one-row chunks: cheap random row reads)."""
     return h5.create_dataset(
-        "features", shape=(n_rows, n_mels, n_frames), maxshape=(None, n_mels, n_frames),
-        dtype=np.float16, chunks=(1, n_mels, n_frames),
+        "features",
+        shape=(n_rows, n_mels, n_frames),
+        maxshape=(None, n_mels, n_frames),
+        dtype=np.float16,
+        chunks=(1, n_mels, n_frames),
     )
 
 
-def _write_index(h5: h5py.File, utt_ids: Sequence[str], labels: np.ndarray, attacks: Sequence[str]) -> None:
+def _write_index(
+    h5: h5py.File, utt_ids: Sequence[str], labels: np.ndarray, attacks: Sequence[str]
+) -> None:
     h5.create_dataset("utt_id", data=np.array(list(utt_ids), dtype=object), dtype=_STR)
     h5.create_dataset("label", data=np.asarray(labels, dtype=np.int8), dtype=np.int8)
     h5.create_dataset("attack", data=np.array(list(attacks), dtype=object), dtype=_STR)
@@ -229,25 +277,41 @@ def build_shard(
     label_names = manifest["label"].astype(str).tolist()
     bad_labels = sorted(set(label_names) - set(LABELS))
     if bad_labels:
-        raise ValueError(f"manifest has invalid label(s) {bad_labels}; expected one of {sorted(LABELS)}")
+        raise ValueError(
+            f"manifest has invalid label(s) {bad_labels}; expected one of {sorted(LABELS)}"
+        )
     if len(set(utt_ids)) != len(utt_ids):
         dupes = sorted(pd.Series(utt_ids)[pd.Series(utt_ids).duplicated()].unique())[:5]
         raise ValueError(f"manifest has duplicate utt_id(s) {dupes}")
     labels = np.array([LABELS[name] for name in label_names], dtype=np.int8)
-    dataset = dataset if dataset is not None else _single_value(manifest["dataset"].astype(str).tolist(), "dataset")
-    split = split if split is not None else _single_value(manifest["split"].astype(str).tolist(), "split")
+    dataset = (
+        dataset
+        if dataset is not None
+        else _single_value(manifest["dataset"].astype(str).tolist(), "dataset")
+    )
+    split = (
+        split
+        if split is not None
+        else _single_value(manifest["split"].astype(str).tolist(), "split")
+    )
 
     device = torch.device(device)
     extractor = LogMelExtractor(params).to(device).eval()
     kept: list[int] = []
     quarantine: list[tuple[str, str, str, str]] = []
-    bar = tqdm(total=len(paths), unit="file", desc=f"log-mel {dataset}/{split}",
-               disable=not _progress_enabled(progress))
-    batches = _iter_batches(paths, utt_ids, params, seed, batch_size, max(1, workers), extractor, device)
+    bar = tqdm(
+        total=len(paths),
+        unit="file",
+        desc=f"log-mel {dataset}/{split}",
+        disable=not _progress_enabled(progress),
+    )
+    batches = _iter_batches(
+        paths, utt_ids, params, seed, batch_size, max(1, workers), extractor, device
+    )
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as h5, contextlib.closing(batches):
         features = _create_layout(h5, params.n_mels, params.n_frames)
         for rows, batch in batches:
-            for i, error in zip(rows, batch.errors):
+            for i, error in zip(rows, batch.errors, strict=True):
                 if error is None:
                     kept.append(i)
                 else:
@@ -262,8 +326,14 @@ def build_shard(
         bar.close()
         _write_index(h5, [utt_ids[i] for i in kept], labels[kept], [attacks[i] for i in kept])
         h5.attrs.update(_feature_attrs(params))
-        h5.attrs.update({"dataset": dataset, "split": split,
-                         "n_quarantined": len(quarantine), "version": CACHE_VERSION})
+        h5.attrs.update(
+            {
+                "dataset": dataset,
+                "split": split,
+                "n_quarantined": len(quarantine),
+                "version": CACHE_VERSION,
+            }
+        )
     write_tsv(pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS), quarantine_path)
     return ShardSummary(n_rows=len(paths), n_kept=len(kept), n_quarantined=len(quarantine))
 
@@ -329,8 +399,11 @@ def merge_shards(
                 raise ValueError(f"{path}: attributes differ from {shard_paths[0]}: {diff}")
             sizes.append(len(shard))
     assert reference is not None
-    quarantine = pd.concat([_read_quarantine(p) for p in quarantine_paths] or
-                           [pd.DataFrame(columns=QUARANTINE_COLUMNS)], ignore_index=True)
+    quarantine = pd.concat(
+        [_read_quarantine(p) for p in quarantine_paths]
+        or [pd.DataFrame(columns=QUARANTINE_COLUMNS)],
+        ignore_index=True,
+    )
     write_tsv(quarantine, quarantine_out)
 
     n_kept, n_quarantined = sum(sizes), len(quarantine)
@@ -339,7 +412,8 @@ def merge_shards(
     if fraction > max_quarantine_fraction:
         raise QuarantineLimitError(
             f"{out_path}: {n_quarantined} of {total} files quarantined ({fraction:.1%}), more than "
-            f"max_quarantine_fraction {max_quarantine_fraction:.1%}; cache not written, see {quarantine_out}"
+            f"max_quarantine_fraction {max_quarantine_fraction:.1%}; "
+            f"cache not written, see {quarantine_out}"
         )
 
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as h5:
@@ -359,13 +433,25 @@ def merge_shards(
                 labels.append(shard.labels)
                 attacks.extend(shard.attacks.tolist())
         if len(set(utt_ids)) != len(utt_ids):
-            raise ValueError(f"{out_path}: shards share utt_id(s); were they built from overlapping rows?")
+            raise ValueError(
+                f"{out_path}: shards share utt_id(s); were they built from overlapping rows?"
+            )
         _write_index(h5, utt_ids, np.concatenate(labels), attacks)
         h5.attrs.update({k: reference[k] for k in FEATURE_ATTRS})
-        h5.attrs.update({"dataset": reference["dataset"], "split": reference["split"],
-                         "n_quarantined": n_quarantined, "version": CACHE_VERSION})
-    return MergeSummary(n_shards=len(shard_paths), n_kept=n_kept, n_quarantined=n_quarantined,
-                        quarantine_fraction=fraction)
+        h5.attrs.update(
+            {
+                "dataset": reference["dataset"],
+                "split": reference["split"],
+                "n_quarantined": n_quarantined,
+                "version": CACHE_VERSION,
+            }
+        )
+    return MergeSummary(
+        n_shards=len(shard_paths),
+        n_kept=n_kept,
+        n_quarantined=n_quarantined,
+        quarantine_fraction=fraction,
+    )
 
 
 class CacheReader:
@@ -393,7 +479,8 @@ class CacheReader:
         self._attacks: np.ndarray | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickle as the path only (h5py handles cannot cross processes, e.g. DataLoader workers)."""
+        """Pickle as the path only (h5py handles cannot cross processes, e.g. DataLoader
+        workers)."""
         return {"path": str(self.path)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -457,7 +544,9 @@ class CacheReader:
             return np.empty((0, n_mels, n_frames), dtype=np.float32)
         n = len(self)
         if idx.min() < 0 or idx.max() >= n:
-            raise IndexError(f"{self.path}: row index out of range [0, {n}): min {idx.min()}, max {idx.max()}")
+            raise IndexError(
+                f"{self.path}: row index out of range [0, {n}): min {idx.min()}, max {idx.max()}"
+            )
         unique, inverse = np.unique(idx, return_inverse=True)
         first, last = int(unique[0]), int(unique[-1])
         if last - first + 1 <= 2 * unique.size:

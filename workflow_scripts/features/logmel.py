@@ -7,8 +7,8 @@ Paper front end: 16 kHz mono, 3 s, 80 mel bands, FFT 512, hop 160, which with
 from __future__ import annotations
 
 import dataclasses
-import json
 import functools
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,10 +49,16 @@ class FeatureParams:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"features.{name} must be a positive integer, got {value!r}")
         if self.win_length > self.n_fft:
-            raise ValueError(f"features.win_length ({self.win_length}) must not exceed n_fft ({self.n_fft})")
+            raise ValueError(
+                f"features.win_length ({self.win_length}) must not exceed n_fft ({self.n_fft})"
+            )
         for name in ("duration_s", "min_duration_s", "silence_dbfs", "log_offset"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not np.isfinite(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float, np.floating))
+                or not np.isfinite(value)
+            ):
                 raise ValueError(f"features.{name} must be a finite number, got {value!r}")
         if not self.duration_s > 0:
             raise ValueError(f"features.duration_s must be positive, got {self.duration_s!r}")
@@ -75,7 +81,11 @@ class FeatureParams:
         kwargs: dict[str, Any] = {}
         for name, value in values.items():
             kind = known[name].type
-            if kind in ("float", float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (
+                kind in ("float", float)
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+            ):
                 value = float(value)
             kwargs[name] = value
         return cls(**kwargs)
@@ -138,9 +148,17 @@ class LogMelExtractor(torch.nn.Module):
             )
         spec = self.mel.spectrogram
         stft = torchaudio.functional.spectrogram(
-            waves.float(), pad=spec.pad, window=spec.window, n_fft=spec.n_fft, hop_length=spec.hop_length,
-            win_length=spec.win_length, power=None, normalized=spec.normalized, center=spec.center,
-            pad_mode=spec.pad_mode, onesided=spec.onesided,
+            waves.float(),
+            pad=spec.pad,
+            window=spec.window,
+            n_fft=spec.n_fft,
+            hop_length=spec.hop_length,
+            win_length=spec.win_length,
+            power=None,
+            normalized=spec.normalized,
+            center=spec.center,
+            pad_mode=spec.pad_mode,
+            onesided=spec.onesided,
         )
         power = stft.real.square() + stft.imag.square()
         return self.mel.mel_scale(power).add_(self.params.log_offset).log_()
@@ -152,20 +170,30 @@ def _cpu_extractor(params: FeatureParams) -> LogMelExtractor:
     return LogMelExtractor(params).eval()
 
 
-def waveform_to_logmel(wave: np.ndarray, params: FeatureParams, *, key: str = "", seed: int = 0) -> np.ndarray:
+def waveform_to_logmel(
+    wave: np.ndarray, params: FeatureParams, *, key: str = "", seed: int = 0
+) -> np.ndarray:
     """One wave at ``params.sample_rate`` -> float32 ``(n_mels, n_frames)`` log-mel.
 
     Applies the same trim/pad as the caches (``key``/``seed`` only matter for
     ``trim="random"``) so a single file is featurised exactly like training data.
     """
-    fixed = fix_length(np.asarray(wave, dtype=np.float32).reshape(-1), params.n_samples,
-                       params.trim, params.pad, key, seed)  # type: ignore[arg-type]
+    fixed = fix_length(
+        np.asarray(wave, dtype=np.float32).reshape(-1),
+        params.n_samples,
+        params.trim,
+        params.pad,
+        key,
+        seed,
+    )  # type: ignore[arg-type]
     with torch.no_grad():
         feats = _cpu_extractor(params)(torch.from_numpy(fixed)[None])
     return feats[0].numpy()
 
 
-def prepare_wave(path: str | os.PathLike[str], params: FeatureParams, *, key: str, seed: int) -> np.ndarray:
+def prepare_wave(
+    path: str | os.PathLike[str], params: FeatureParams, *, key: str, seed: int
+) -> np.ndarray:
     """Decode, check and fix the length of one file: the per-file part of the front end.
 
     Raises :class:`~workflow_scripts.features.audio.AudioError` for a bad file.
@@ -173,14 +201,18 @@ def prepare_wave(path: str | os.PathLike[str], params: FeatureParams, *, key: st
     # With trim "start" only the leading window is decoded (the rest is never used);
     # silence is then judged on that window, i.e. on what becomes the feature.
     window = params.n_samples if params.trim == "start" else None
-    wave = load_audio(path, params.sample_rate, max_samples=window, min_duration_s=params.min_duration_s)
+    wave = load_audio(
+        path, params.sample_rate, max_samples=window, min_duration_s=params.min_duration_s
+    )
     if window is not None:
         wave = wave[:window]
     check_audio(wave, params.sample_rate, params.min_duration_s, params.silence_dbfs)
     return fix_length(wave, params.n_samples, params.trim, params.pad, key, seed)  # type: ignore[arg-type]
 
 
-def file_to_logmel(path: str | os.PathLike[str], params: FeatureParams, *, key: str = "", seed: int = 0) -> np.ndarray:
+def file_to_logmel(
+    path: str | os.PathLike[str], params: FeatureParams, *, key: str = "", seed: int = 0
+) -> np.ndarray:
     """One audio file -> float32 ``(n_mels, n_frames)`` log-mel (for scoring single files)."""
     wave = prepare_wave(path, params, key=key, seed=seed)
     with torch.no_grad():

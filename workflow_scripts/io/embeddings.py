@@ -84,13 +84,15 @@ class Embeddings:
     def counts_per_class(self, mask: np.ndarray | None = None) -> dict[str, int]:
         """Rows per class name (``bonafide``, ``spoof``), optionally within ``mask``."""
         y = self.label if mask is None else self.label[mask]
-        return {name: int(np.sum(y == k)) for k, name in sorted(LABEL_NAMES.items(), key=lambda kv: kv[1])}
+        return {
+            name: int(np.sum(y == k))
+            for k, name in sorted(LABEL_NAMES.items(), key=lambda kv: kv[1])
+        }
 
 
-def _origin(
-    h5: h5py.File, name: str, n: int, flag: str | None, path: Path
-) -> np.ndarray:
-    """Per-row ``dataset`` or ``split``: from the file (rows, then attribute), else from the flag."""
+def _origin(h5: h5py.File, name: str, n: int, flag: str | None, path: Path) -> np.ndarray:
+    """Per-row ``dataset`` or ``split``: from the file (rows, then attribute), else from the
+    flag."""
     if name in h5:
         values = decode_strings(h5[name][()])
         if values.shape != (n,):
@@ -100,9 +102,15 @@ def _origin(
     elif flag is not None:
         return np.full(n, flag, dtype=object)
     else:
-        raise ValueError(f"{path}: no {name!r} dataset or attribute; pass --{name} to say where the rows come from")
+        raise ValueError(
+            f"{path}: no {name!r} dataset or attribute; "
+            f"pass --{name} to say where the rows come from"
+        )
     if flag is not None and n and set(values.tolist()) != {flag}:
-        raise ValueError(f"{path}: file says {name} {sorted(set(values.tolist()))} but --{name} {flag!r} was given")
+        raise ValueError(
+            f"{path}: file says {name} {sorted(set(values.tolist()))} "
+            f"but --{name} {flag!r} was given"
+        )
     return values
 
 
@@ -136,7 +144,9 @@ def read_embeddings(
         logit = np.asarray(h5["logit"][()], dtype=np.float64) if "logit" in h5 else None
         for name, values in [*arrays.items(), *([("logit", logit)] if logit is not None else [])]:
             if np.shape(values) != (n,):
-                raise ValueError(f"{file}: dataset {name!r} has shape {np.shape(values)}, expected ({n},)")
+                raise ValueError(
+                    f"{file}: dataset {name!r} has shape {np.shape(values)}, expected ({n},)"
+                )
         origin_dataset = _origin(h5, "dataset", n, dataset, file)
         origin_split = _origin(h5, "split", n, split, file)
         attrs = {key: plain(value) for key, value in h5.attrs.items()}
@@ -147,7 +157,9 @@ def read_embeddings(
     finite = np.all(np.isfinite(x), axis=1)
     if not finite.all():
         first = int(np.flatnonzero(~finite)[0])
-        raise ValueError(f"{file}: embedding has NaN or inf in {int((~finite).sum())} row(s), first row {first}")
+        raise ValueError(
+            f"{file}: embedding has NaN or inf in {int((~finite).sum())} row(s), first row {first}"
+        )
     label = np.asarray(arrays["label"]).astype(np.int64)
     bad = sorted(set(np.unique(label).tolist()) - set(LABEL_NAMES))
     if bad:
@@ -162,9 +174,14 @@ def read_embeddings(
     dup = keys.duplicated()
     if dup.any():
         first = keys[dup].iloc[0]
-        raise ValueError(f"{file}: ({first.dataset}, {first.split}, {first.utt_id}) occurs more than once")
+        raise ValueError(
+            f"{file}: ({first.dataset}, {first.split}, {first.utt_id}) occurs more than once"
+        )
     if logit is not None and not np.all(np.isfinite(logit)):
-        raise ValueError(f"{file}: 'logit' has NaN or inf (first row {int(np.flatnonzero(~np.isfinite(logit))[0])})")
+        raise ValueError(
+            f"{file}: 'logit' has NaN or inf "
+            f"(first row {int(np.flatnonzero(~np.isfinite(logit))[0])})"
+        )
     return Embeddings(
         path=file,
         utt_id=utt_id,

@@ -1,4 +1,5 @@
-"""Tables keyed by ``(dataset, split, utt_id)``: selections, cache metadata, duplicate pairs (no torch).
+"""Tables keyed by ``(dataset, split, utt_id)``: selections, cache metadata, duplicate pairs
+(no torch).
 
 * ``name[:split]=path`` arguments (:func:`parse_named_path`);
 * cache metadata tables: utt_id, label, attack of a log-mel cache, read with
@@ -13,10 +14,8 @@ Row keys are ``(dataset, split, utt_id)`` tuples of ``str`` throughout.
 
 from __future__ import annotations
 
-import json
-import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,10 +69,14 @@ def _origin(attrs: Mapping[str, Any], key: str, given: str | None, path: Path) -
     """Dataset/split of a cache from its attribute, checked against the command-line name."""
     stored = attr_str(attrs[key]) if key in attrs else None
     if stored is not None and given is not None and stored != given:
-        raise ValueError(f"{path}: cache attribute {key}={stored!r} but the command line names it {given!r}")
+        raise ValueError(
+            f"{path}: cache attribute {key}={stored!r} but the command line names it {given!r}"
+        )
     value = stored if stored is not None else given
     if not value:
-        raise ValueError(f"{path}: no {key!r} attribute; name it on the command line (DATASET:SPLIT=PATH)")
+        raise ValueError(
+            f"{path}: no {key!r} attribute; name it on the command line (DATASET:SPLIT=PATH)"
+        )
     return value
 
 
@@ -147,8 +150,13 @@ def read_cache_tables(specs: Sequence[NamedPath]) -> tuple[pd.DataFrame, list[di
         meta = read_cache_table(spec.path, dataset=spec.dataset, split=spec.split)
         dataset, split = meta.attrs["dataset"], meta.attrs["split"]
         if any((c["dataset"], c["split"]) == (dataset, split) for c in caches):
-            raise ValueError(f"{spec.path}: ({dataset}, {split}) was already given; give one cache per dataset and split")
-        caches.append({"dataset": dataset, "split": split, "path": str(spec.path), "rows": int(len(meta))})
+            raise ValueError(
+                f"{spec.path}: ({dataset}, {split}) was already given; "
+                "give one cache per dataset and split"
+            )
+        caches.append(
+            {"dataset": dataset, "split": split, "path": str(spec.path), "rows": int(len(meta))}
+        )
         parts.append(meta)
     return pd.concat(parts, ignore_index=True), caches
 
@@ -171,7 +179,9 @@ def check_selection(table: pd.DataFrame, where: str = "selection") -> pd.DataFra
     dup = keys.duplicated()
     if dup.any():
         first = keys[dup].iloc[0]
-        raise ValueError(f"{where}: ({first.dataset}, {first.split}, {first.utt_id}) is listed more than once")
+        raise ValueError(
+            f"{where}: ({first.dataset}, {first.split}, {first.utt_id}) is listed more than once"
+        )
     return ordered.reset_index(drop=True)
 
 
@@ -209,7 +219,9 @@ def read_duplicate_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
         raise ValueError(f"{path}: lacks column(s) {missing}; expected {list(DUPLICATE_COLUMNS)}")
     similarity = pd.to_numeric(table["similarity"], errors="coerce")
     if similarity.isna().any():
-        raise ValueError(f"{path}: non-numeric similarity in row {int(np.flatnonzero(similarity.isna())[0]) + 2}")
+        raise ValueError(
+            f"{path}: non-numeric similarity in row {int(np.flatnonzero(similarity.isna())[0]) + 2}"
+        )
     table = table.copy()
     table["similarity"] = similarity.astype(np.float64)
     return table

@@ -40,7 +40,9 @@ class ConvNeXtBlock(nn.Module):
     ) -> None:
         super().__init__()
         hidden = expansion * channels
-        self.dwconv = nn.Conv2d(channels, channels, kernel_size, padding=kernel_size // 2, groups=channels)
+        self.dwconv = nn.Conv2d(
+            channels, channels, kernel_size, padding=kernel_size // 2, groups=channels
+        )
         self.norm = nn.BatchNorm2d(channels)
         self.pwconv1 = nn.Conv2d(channels, hidden, 1)
         self.act = nn.GELU()
@@ -80,19 +82,29 @@ class ConvNeXtDetector(SpectrogramDetector):
         depths = tuple(int(d) for d in depths)
         widths = tuple(int(w) for w in widths)
         if not widths or len(depths) != len(widths) or min(depths) < 1 or min(widths) < 1:
-            raise ValueError(f"depths {depths} and widths {widths} must be equally long positive sequences")
+            raise ValueError(
+                f"depths {depths} and widths {widths} must be equally long positive sequences"
+            )
         self.depths = depths
         self.widths = widths
         self.num_blocks = sum(depths)
         self.in_channels = in_channels
 
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, widths[0], 4, stride=4), nn.BatchNorm2d(widths[0]))
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, widths[0], 4, stride=4), nn.BatchNorm2d(widths[0])
+        )
         stages: list[nn.Module] = []
-        for index, (depth, width) in enumerate(zip(depths, widths)):
+        for index, (depth, width) in enumerate(zip(depths, widths, strict=True)):
             layers: list[nn.Module] = []
             if index > 0:
-                layers += [nn.BatchNorm2d(widths[index - 1]), nn.Conv2d(widths[index - 1], width, 2, stride=2)]
-            layers += [ConvNeXtBlock(width, dropout=dropout, layer_scale_init=layer_scale_init) for _ in range(depth)]
+                layers += [
+                    nn.BatchNorm2d(widths[index - 1]),
+                    nn.Conv2d(widths[index - 1], width, 2, stride=2),
+                ]
+            layers += [
+                ConvNeXtBlock(width, dropout=dropout, layer_scale_init=layer_scale_init)
+                for _ in range(depth)
+            ]
             stages.append(nn.Sequential(*layers))
         self.stages = nn.Sequential(*stages)
 

@@ -34,7 +34,9 @@ def split_blocks(num_blocks: int, num_stages: int) -> tuple[int, ...]:
     if num_stages < 1:
         raise ValueError(f"need at least one stage, got {num_stages}")
     if num_blocks < num_stages:
-        raise ValueError(f"need at least one block per stage: {num_blocks} blocks for {num_stages} stages")
+        raise ValueError(
+            f"need at least one block per stage: {num_blocks} blocks for {num_stages} stages"
+        )
     base, extra = divmod(num_blocks, num_stages)
     return tuple(base + (1 if stage >= num_stages - extra else 0) for stage in range(num_stages))
 
@@ -46,7 +48,9 @@ class ResidualBlock(nn.Module):
     changes width or resolution, so every block is a true residual block.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, stride: int = 1, dropout: float = 0.3) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int = 1, dropout: float = 0.3
+    ) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
@@ -117,9 +121,13 @@ class ResNetDetector(SpectrogramDetector):
             depths = split_blocks(18 if num_blocks is None else num_blocks, len(widths))
         depths = tuple(int(d) for d in depths)
         if num_blocks is not None and sum(depths) != num_blocks:
-            raise ValueError(f"depths {depths} sum to {sum(depths)} blocks, not num_blocks={num_blocks}")
+            raise ValueError(
+                f"depths {depths} sum to {sum(depths)} blocks, not num_blocks={num_blocks}"
+            )
         if len(depths) != len(widths) or min(depths) < 1:
-            raise ValueError(f"depths {depths} must give >= 1 block for each of the {len(widths)} widths")
+            raise ValueError(
+                f"depths {depths} must give >= 1 block for each of the {len(widths)} widths"
+            )
         self.depths = depths
         self.widths = widths
         self.num_blocks = sum(depths)
@@ -137,7 +145,7 @@ class ResNetDetector(SpectrogramDetector):
 
         stages: list[nn.Module] = []
         channels = stem_width
-        for index, (depth, width) in enumerate(zip(depths, widths)):
+        for index, (depth, width) in enumerate(zip(depths, widths, strict=True)):
             blocks = []
             for block_index in range(depth):
                 stride = 2 if index > 0 and block_index == 0 else 1

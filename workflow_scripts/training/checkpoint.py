@@ -19,11 +19,26 @@ from workflow_scripts.io.files import atomic_path
 from workflow_scripts.models import create_model
 
 #: Keys every checkpoint (best and resume) has.
-CHECKPOINT_KEYS: tuple[str, ...] = ("kind", "epoch", "model", "optimizer", "config", "metric", "version", "history")
+CHECKPOINT_KEYS: tuple[str, ...] = (
+    "kind",
+    "epoch",
+    "model",
+    "optimizer",
+    "config",
+    "metric",
+    "version",
+    "history",
+)
 
 #: Extra keys of the resume checkpoint.
 RESUME_KEYS: tuple[str, ...] = (
-    "rng", "scaler", "best_epoch", "best_val_loss", "epochs_without_improvement", "best", "finished",
+    "rng",
+    "scaler",
+    "best_epoch",
+    "best_val_loss",
+    "epochs_without_improvement",
+    "best",
+    "finished",
 )
 
 
@@ -33,7 +48,8 @@ def version_info() -> dict[str, str]:
 
 
 def to_cpu(obj: Any) -> Any:
-    """Deep copy of a state dict (nested dicts/lists of tensors) with every tensor cloned to the CPU."""
+    """Deep copy of a state dict (nested dicts/lists of tensors) with every tensor cloned to
+    the CPU."""
     if isinstance(obj, torch.Tensor):
         return obj.detach().to("cpu", copy=True)
     if isinstance(obj, Mapping):
@@ -46,13 +62,17 @@ def to_cpu(obj: Any) -> Any:
 
 
 def save_checkpoint(checkpoint: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
-    """Write ``checkpoint`` to a temporary sibling and rename it, so a kill never leaves half a file."""
+    """Write ``checkpoint`` to a temporary sibling and rename it, so a kill never leaves half
+    a file."""
     with atomic_path(path) as tmp:
         torch.save(dict(checkpoint), tmp)
 
 
-def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """Load a checkpoint safely (``weights_only=True``); error naming the file if it is not one of ours."""
+def load_checkpoint(
+    path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+) -> dict[str, Any]:
+    """Load a checkpoint safely (``weights_only=True``); error naming the file if it is not
+    one of ours."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
@@ -61,7 +81,9 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: str | torch.devi
     except Exception as err:  # torch raises several types for corrupt or foreign files
         raise ValueError(f"checkpoint {path} cannot be loaded: {err}") from err
     if not isinstance(checkpoint, dict):
-        raise ValueError(f"checkpoint {path} is a {type(checkpoint).__name__}, not a checkpoint dict")
+        raise ValueError(
+            f"checkpoint {path} is a {type(checkpoint).__name__}, not a checkpoint dict"
+        )
     missing = [k for k in CHECKPOINT_KEYS if k not in checkpoint]
     if missing:
         raise ValueError(f"checkpoint {path} lacks key(s) {missing}")
@@ -77,11 +99,14 @@ def build_model(config: Mapping[str, Any]) -> torch.nn.Module:
 def load_model(
     path: str | os.PathLike[str], device: str | torch.device = "cpu"
 ) -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Load a checkpoint and return its model (in eval mode, on ``device``) and the checkpoint dict."""
+    """Load a checkpoint and return its model (in eval mode, on ``device``) and the
+    checkpoint dict."""
     checkpoint = load_checkpoint(path, map_location="cpu")
     model = build_model(checkpoint["config"])
     try:
         model.load_state_dict(checkpoint["model"])
     except RuntimeError as err:
-        raise ValueError(f"checkpoint {path}: weights do not fit model {checkpoint['config']['model']}: {err}") from err
+        raise ValueError(
+            f"checkpoint {path}: weights do not fit model {checkpoint['config']['model']}: {err}"
+        ) from err
     return model.to(device).eval(), checkpoint

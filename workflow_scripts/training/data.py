@@ -31,7 +31,14 @@ PER_FILE_ATTRS: frozenset[str] = frozenset({"dataset", "split", "n_quarantined",
 
 #: Cache attributes that must agree between every cache a model sees.
 FRONT_END_ATTRS: tuple[str, ...] = (
-    "sample_rate", "n_mels", "n_fft", "win_length", "hop_length", "duration_s", "n_frames", "log_offset",
+    "sample_rate",
+    "n_mels",
+    "n_fft",
+    "win_length",
+    "hop_length",
+    "duration_s",
+    "n_frames",
+    "log_offset",
 )
 
 #: Default in-memory budget for the selected features (float16 bytes).
@@ -42,7 +49,8 @@ _LOAD_CHUNK_ROWS = 1024
 
 
 def front_end_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    """The cache attributes that define the features (drops dataset/split/counts), as plain values."""
+    """The cache attributes that define the features (drops dataset/split/counts), as plain
+    values."""
     return {str(k): plain(v) for k, v in sorted(attrs.items()) if k not in PER_FILE_ATTRS}
 
 
@@ -85,7 +93,8 @@ class RowIndex:
         )
 
     def fingerprint(self) -> str:
-        """Hash of (dataset, split, utt_id, label) in order: identifies the data a run trained on."""
+        """Hash of (dataset, split, utt_id, label) in order: identifies the data a run trained
+        on."""
         digest = hashlib.sha256()
         for values in zip(self.dataset, self.split, self.utt_id, self.label, strict=True):
             digest.update("\t".join(str(v) for v in values).encode("utf-8"))
@@ -104,12 +113,14 @@ class RowIndex:
             mask = self.source == i
             if not mask.any():
                 continue
-            out.append({
-                "path": str(path),
-                "dataset": str(self.dataset[mask][0]),
-                "split": str(self.split[mask][0]),
-                "n_rows": int(mask.sum()),
-            })
+            out.append(
+                {
+                    "path": str(path),
+                    "dataset": str(self.dataset[mask][0]),
+                    "split": str(self.split[mask][0]),
+                    "n_rows": int(mask.sum()),
+                }
+            )
         return out
 
 
@@ -118,13 +129,18 @@ def read_selection(path: str | os.PathLike[str]) -> pd.DataFrame:
     return read_selection_table(path)[list(SELECTION_COLUMNS)]
 
 
-def _check_same_front_end(reference: Mapping[str, Any], ref_path: Path, attrs: Mapping[str, Any], path: Path) -> None:
+def _check_same_front_end(
+    reference: Mapping[str, Any], ref_path: Path, attrs: Mapping[str, Any], path: Path
+) -> None:
     """Refuse to mix caches built with different front ends (different shapes or scales)."""
     for key in FRONT_END_ATTRS:
         if key in reference or key in attrs:
             a, b = plain(reference.get(key)), plain(attrs.get(key))
             if a != b:
-                raise ValueError(f"cache {path} has {key}={b!r} but {ref_path} has {key}={a!r}; caches must share a front end")
+                raise ValueError(
+                    f"cache {path} has {key}={b!r} but {ref_path} has {key}={a!r}; "
+                    "caches must share a front end"
+                )
 
 
 def index_caches(
@@ -144,7 +160,9 @@ def index_caches(
         raise ValueError("no cache files given")
     paths = tuple(Path(p) for p in cache_paths)
     seen_keys: dict[tuple[str, str], Path] = {}
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("source", "row", "utt_id", "label", "attack", "dataset", "split")}
+    parts: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("source", "row", "utt_id", "label", "attack", "dataset", "split")
+    }
     reference: dict[str, Any] | None = None
     ref_path = paths[0]
     shape: tuple[int, int] | None = None
@@ -162,18 +180,24 @@ def index_caches(
         if not dataset or not split:
             raise ValueError(f"cache {path} lacks the dataset/split attributes")
         if (dataset, split) in seen_keys:
-            raise ValueError(f"caches {seen_keys[(dataset, split)]} and {path} are both ({dataset}, {split})")
+            raise ValueError(
+                f"caches {seen_keys[(dataset, split)]} and {path} are both ({dataset}, {split})"
+            )
         seen_keys[(dataset, split)] = path
         if reference is None:
             reference, ref_path = attrs, path
         else:
             _check_same_front_end(reference, ref_path, attrs, path)
         if shape is not None and this_shape != shape:
-            raise ValueError(f"cache {path} holds {this_shape} features but {ref_path} holds {shape}")
+            raise ValueError(
+                f"cache {path} holds {this_shape} features but {ref_path} holds {shape}"
+            )
         shape = this_shape
         rows = np.arange(n_rows, dtype=np.int64)
         if selection is not None:
-            wanted = selection.loc[(selection["dataset"] == dataset) & (selection["split"] == split), "utt_id"]
+            wanted = selection.loc[
+                (selection["dataset"] == dataset) & (selection["split"] == split), "utt_id"
+            ]
             position = pd.Index(utt_ids)
             if not position.is_unique:
                 raise ValueError(f"cache {path} has duplicate utt_id values")
@@ -181,7 +205,8 @@ def index_caches(
             if (found < 0).any():
                 missing = wanted.to_numpy()[found < 0]
                 raise KeyError(
-                    f"{selection_name}: utt_id {missing[0]!r} ({dataset}, {split}) is not in cache {path}"
+                    f"{selection_name}: utt_id {missing[0]!r} ({dataset}, {split}) "
+                    f"is not in cache {path}"
                     + (f" (and {len(missing) - 1} more missing)" if len(missing) > 1 else "")
                 )
             rows = np.sort(found.astype(np.int64))
@@ -196,10 +221,14 @@ def index_caches(
         keys = set(zip(selection["dataset"], selection["split"], strict=True))
         orphan = sorted(keys - set(seen_keys))
         if orphan:
-            first = selection[(selection["dataset"] == orphan[0][0]) & (selection["split"] == orphan[0][1])].iloc[0]
+            first = selection[
+                (selection["dataset"] == orphan[0][0]) & (selection["split"] == orphan[0][1])
+            ].iloc[0]
             raise KeyError(
-                f"{selection_name}: utt_id {first.utt_id!r} belongs to ({orphan[0][0]}, {orphan[0][1]}) "
-                f"but no given cache has that dataset/split (caches: {', '.join(str(p) for p in paths)})"
+                f"{selection_name}: utt_id {first.utt_id!r} "
+                f"belongs to ({orphan[0][0]}, {orphan[0][1]}) "
+                "but no given cache has that dataset/split "
+                f"(caches: {', '.join(str(p) for p in paths)})"
             )
     assert reference is not None and shape is not None
     return RowIndex(
@@ -211,13 +240,16 @@ def index_caches(
 
 
 def shared_rows(a: RowIndex, b: RowIndex) -> list[tuple[str, str, str]]:
-    """(dataset, split, utt_id) of the rows in both ``a`` and ``b``, sorted (e.g. training and validation)."""
+    """(dataset, split, utt_id) of the rows in both ``a`` and ``b``, sorted (e.g. training
+    and validation)."""
     keys_a = set(zip(a.dataset.tolist(), a.split.tolist(), a.utt_id.tolist(), strict=True))
     keys_b = zip(b.dataset.tolist(), b.split.tolist(), b.utt_id.tolist(), strict=True)
     return sorted({(str(d), str(s), str(u)) for d, s, u in keys_b if (d, s, u) in keys_a})
 
 
-def stratified_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_holdout(
+    labels: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Split positions into (train, validation), keeping each class's share.
 
     Per class, ``round(fraction * n)`` rows (at least one when the class has
@@ -244,7 +276,8 @@ def stratified_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[
 
 
 def epoch_order(n_rows: int, seed: int, epoch: int) -> np.ndarray:
-    """Shuffled row order for ``epoch``, a pure function of (seed, epoch) so a resumed run sees the same order."""
+    """Shuffled row order for ``epoch``, a pure function of (seed, epoch) so a resumed run
+    sees the same order."""
     return np.random.default_rng([int(seed) & (2**63 - 1), int(epoch)]).permutation(n_rows)
 
 
@@ -297,7 +330,8 @@ class InMemoryFeatures:
 
 
 class CacheFeatures:
-    """Reads each batch from the open caches with ``CacheReader.read`` (sets too large for memory)."""
+    """Reads each batch from the open caches with ``CacheReader.read`` (sets too large for
+    memory)."""
 
     in_memory = False
 
@@ -325,7 +359,8 @@ def feature_bytes(rows: RowIndex) -> int:
 
 
 def open_features(rows: RowIndex, max_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> FeatureSource:
-    """In memory when the rows fit under ``max_memory_mb`` (float16 size), else read per batch from the caches."""
+    """In memory when the rows fit under ``max_memory_mb`` (float16 size), else read per
+    batch from the caches."""
     if feature_bytes(rows) <= max_memory_mb * 1024 * 1024:
         return InMemoryFeatures(rows)
     return CacheFeatures(rows)

@@ -19,7 +19,9 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("device 'cuda' was requested but torch sees no CUDA GPU; use --device auto or cpu")
+        raise RuntimeError(
+            "device 'cuda' was requested but torch sees no CUDA GPU; use --device auto or cpu"
+        )
     return torch.device(name)
 
 
@@ -29,7 +31,8 @@ def uses_mixed_precision(device: torch.device) -> bool:
 
 
 def configure_threads(threads: int | None) -> None:
-    """Limit torch's intra-op threads (a scheduler slot's cores); ``None``/0 keeps torch's default."""
+    """Limit torch's intra-op threads (a scheduler slot's cores); ``None``/0 keeps torch's
+    default."""
     if threads is not None and threads > 0:
         torch.set_num_threads(int(threads))
 
@@ -42,7 +45,8 @@ def seed_everything(seed: int, device: torch.device) -> None:
     non-deterministic; cuDNN autotuning is switched off so runs stay close.
     """
     torch.manual_seed(int(seed))
-    # On CUDA, deterministic mode would make cuBLAS calls fail unless CUBLAS_WORKSPACE_CONFIG is set.
+    # On CUDA, deterministic mode would make cuBLAS calls fail unless
+    # CUBLAS_WORKSPACE_CONFIG is set.
     torch.use_deterministic_algorithms(device.type == "cpu")
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = False

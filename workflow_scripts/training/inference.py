@@ -54,9 +54,13 @@ def progress_enabled() -> bool:
 
 @torch.no_grad()
 def forward_batch(
-    model: torch.nn.Module, features: torch.Tensor, device: torch.device, with_embeddings: bool = False
+    model: torch.nn.Module,
+    features: torch.Tensor,
+    device: torch.device,
+    with_embeddings: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Logits (and penultimate embeddings) of one ``(B, n_mels, n_frames)`` batch, as float32 on the CPU.
+    """Logits (and penultimate embeddings) of one ``(B, n_mels, n_frames)`` batch, as float32
+    on the CPU.
 
     One backbone pass gives both outputs via ``forward_features`` and
     ``forward_head``. Float16 autocast is used on CUDA.
@@ -86,18 +90,26 @@ def predict_rows(
     logits: list[torch.Tensor] = []
     embeddings: list[torch.Tensor] = []
     batches = batch_positions(np.arange(len(rows)), batch_size)
-    for positions in tqdm(batches, desc=desc, unit="batch", leave=False, disable=not progress_enabled()):
-        out, emb = forward_batch(model, torch.from_numpy(source.read(positions)), device, with_embeddings)
+    for positions in tqdm(
+        batches, desc=desc, unit="batch", leave=False, disable=not progress_enabled()
+    ):
+        out, emb = forward_batch(
+            model, torch.from_numpy(source.read(positions)), device, with_embeddings
+        )
         logits.append(out)
         if emb is not None:
             embeddings.append(emb)
     width = int(getattr(model, "num_features", 0))
     scores = torch.cat(logits).numpy() if logits else np.zeros(0, dtype=np.float32)
     if not np.isfinite(scores).all():
-        raise FloatingPointError(f"model produced non-finite scores for {int((~np.isfinite(scores)).sum())} rows")
+        raise FloatingPointError(
+            f"model produced non-finite scores for {int((~np.isfinite(scores)).sum())} rows"
+        )
     if not with_embeddings:
         return scores, None
-    emb_all = torch.cat(embeddings).numpy() if embeddings else np.zeros((0, width), dtype=np.float32)
+    emb_all = (
+        torch.cat(embeddings).numpy() if embeddings else np.zeros((0, width), dtype=np.float32)
+    )
     return scores, emb_all
 
 
@@ -110,7 +122,9 @@ def check_front_end(expected: Mapping[str, Any], rows: RowIndex, what: str) -> N
     if "n_mels" in expected and "n_frames" in expected:
         trained = (int(expected["n_mels"]), int(expected["n_frames"]))
         if trained != rows.shape:
-            raise ValueError(f"{what} holds {rows.shape} features but the model was trained on {trained}")
+            raise ValueError(
+                f"{what} holds {rows.shape} features but the model was trained on {trained}"
+            )
 
 
 @dataclass(frozen=True)
@@ -140,7 +154,8 @@ def score_rows(
     with_embeddings: bool = False,
     expected_features: Mapping[str, Any] | None = None,
 ) -> ScoredRows:
-    """Score every row of ``rows`` straight from the caches (each row is read once, in cache order)."""
+    """Score every row of ``rows`` straight from the caches (each row is read once, in cache
+    order)."""
     if expected_features is not None:
         check_front_end(expected_features, rows, ", ".join(str(p) for p in rows.cache_paths))
     source = CacheFeatures(rows)
@@ -155,7 +170,12 @@ def add_cache_scoring_arguments(parser: argparse.ArgumentParser, *, what: str) -
     """The options shared by the commands that run a checkpoint over cache rows (score, embed)."""
     parser.add_argument("--checkpoint", type=Path, required=True)
     parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
-    parser.add_argument("--selection", type=Path, default=None, help=f"TSV (dataset, split, utt_id) of rows to {what}")
+    parser.add_argument(
+        "--selection",
+        type=Path,
+        default=None,
+        help=f"TSV (dataset, split, utt_id) of rows to {what}",
+    )
     parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=None)
@@ -181,27 +201,36 @@ def score_cache_files(
     model, checkpoint = load_model(checkpoint_path, dev)
     selection = read_selection(selection_path) if selection_path is not None else None
     rows = index_caches(caches, selection, selection_name=str(selection_path))
-    scored = score_rows(model, rows, dev, batch_size, with_embeddings=with_embeddings,
-                        expected_features=checkpoint["config"]["features"])
+    scored = score_rows(
+        model,
+        rows,
+        dev,
+        batch_size,
+        with_embeddings=with_embeddings,
+        expected_features=checkpoint["config"]["features"],
+    )
     return scored, checkpoint, model, dev
 
 
 def scores_table(scored: ScoredRows, with_dataset: bool = False) -> pd.DataFrame:
     """Score-file table: utt_id, label (bonafide/spoof), attack, score[, dataset]."""
     rows = scored.rows
-    table = pd.DataFrame({
-        "utt_id": rows.utt_id.astype(str),
-        "label": np.where(rows.label == 1, "bonafide", "spoof"),
-        "attack": rows.attack.astype(str),
-        "score": scored.score.astype(np.float64),
-    })
+    table = pd.DataFrame(
+        {
+            "utt_id": rows.utt_id.astype(str),
+            "label": np.where(rows.label == 1, "bonafide", "spoof"),
+            "attack": rows.attack.astype(str),
+            "score": scored.score.astype(np.float64),
+        }
+    )
     if with_dataset:
         table["dataset"] = rows.dataset.astype(str)
     return table
 
 
 def split_windows(wave: np.ndarray, n_samples: int, pad: str, min_tail_samples: int) -> np.ndarray:
-    """Cut a wave into consecutive windows of ``n_samples`` (hop = window) -> ``(n_windows, n_samples)``.
+    """Cut a wave into consecutive windows of ``n_samples`` (hop = window) ->
+    ``(n_windows, n_samples)``.
 
     The last partial window is padded like the caches (``pad`` policy) and
     kept when it is at least ``min_tail_samples`` long; a wave shorter than
@@ -225,9 +254,15 @@ class AudioScorer:
     """
 
     def __init__(
-        self, model: torch.nn.Module, feature_attrs: Mapping[str, Any], device: torch.device, batch_size: int = 32
+        self,
+        model: torch.nn.Module,
+        feature_attrs: Mapping[str, Any],
+        device: torch.device,
+        batch_size: int = 32,
     ) -> None:
-        known = {k: plain(v) for k, v in feature_attrs.items() if k in FeatureParams.__dataclass_fields__}
+        known = {
+            k: plain(v) for k, v in feature_attrs.items() if k in FeatureParams.__dataclass_fields__
+        }
         self.params = FeatureParams.from_dict(known)
         self.model = model.eval()
         self.device = device
@@ -275,7 +310,9 @@ def find_audio(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if path.is_dir():
             found.extend(
                 sorted(
-                    p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS
                 )
             )
         else:
@@ -345,13 +382,23 @@ def embed_cache_files(
     trained on a 1:9 bonafide:spoof set is biased towards spoof at logit 0.
     """
     scored, checkpoint, model, resolved = score_cache_files(
-        checkpoint_path, caches, selection_path=selection_path, device=device,
-        threads=threads, batch_size=batch_size, with_embeddings=True,
+        checkpoint_path,
+        caches,
+        selection_path=selection_path,
+        device=device,
+        threads=threads,
+        batch_size=batch_size,
+        with_embeddings=True,
     )
     threshold, source = DECISION_THRESHOLD, "logit 0"
     if threshold_caches:
-        dev = score_rows(model, index_caches(threshold_caches), resolved, batch_size,
-                         expected_features=checkpoint["config"]["features"])
+        dev = score_rows(
+            model,
+            index_caches(threshold_caches),
+            resolved,
+            batch_size,
+            expected_features=checkpoint["config"]["features"],
+        )
         threshold = float(eer_det(dev.score, (dev.rows.label == 1).astype(np.int64))[1])
         source = "EER-DET threshold on " + " ".join(str(p) for p in threshold_caches)
     return EmbeddedRows(scored, checkpoint["config"]["model"]["name"], threshold, source)

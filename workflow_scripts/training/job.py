@@ -90,7 +90,9 @@ def run_training_job(
         val_selection=val_selection,
     )
     try:
-        result = train(model, kwargs, data, params, resume_path, epoch_callback=kill_hook_from_env())
+        result = train(
+            model, kwargs, data, params, resume_path, epoch_callback=kill_hook_from_env()
+        )
     except TypeError as err:  # create_model: an option the model does not take
         raise ValueError(f"model {model!r}: {err}") from err
     write_outputs(result, out_dir)

@@ -132,15 +132,24 @@ def prepare_data(
     a validation row is an error.
     """
     selection = read_selection(train_selection) if train_selection is not None else None
-    rows = index_caches(train_caches, selection, selection_name=str(train_selection or "selection table"))
+    rows = index_caches(
+        train_caches, selection, selection_name=str(train_selection or "selection table")
+    )
     if val_selection is not None and not val_caches:
-        raise ValueError(f"a validation selection ({val_selection}) needs the validation caches it selects from")
+        raise ValueError(
+            f"a validation selection ({val_selection}) needs the validation caches it selects from"
+        )
     if val_caches:
         chosen = read_selection(val_selection) if val_selection is not None else None
-        val = index_caches(val_caches, chosen, selection_name=str(val_selection or "validation selection"))
+        val = index_caches(
+            val_caches, chosen, selection_name=str(val_selection or "validation selection")
+        )
         eval_caches = [d["path"] for d in val.describe() if d["split"] == "eval"]
         if eval_caches:
-            raise ValueError(f"validation cache(s) {eval_caches} are evaluation splits; never select on an evaluation set")
+            raise ValueError(
+                f"validation cache(s) {eval_caches} are evaluation splits; "
+                "never select on an evaluation set"
+            )
         _check_val_front_end(rows, val)
         both = shared_rows(rows, val)
         if both:
@@ -148,10 +157,16 @@ def prepare_data(
                 f"{len(both)} row(s) are both training and validation rows, e.g. {both[0]}; "
                 "validate on rows the model does not train on"
             )
-        split = DataSplit(train=rows, val=val, validation="caches" if chosen is None else "selection")
+        split = DataSplit(
+            train=rows, val=val, validation="caches" if chosen is None else "selection"
+        )
     else:
         train_pos, val_pos = stratified_holdout(rows.label, val_fraction, seed)
-        split = DataSplit(train=rows.subset(train_pos), val=rows.subset(val_pos), validation=f"holdout:{val_fraction:g}")
+        split = DataSplit(
+            train=rows.subset(train_pos),
+            val=rows.subset(val_pos),
+            validation=f"holdout:{val_fraction:g}",
+        )
     for name, part in (("training", split.train), ("validation", split.val)):
         counts = part.class_counts()
         if min(counts.values()) == 0:
@@ -163,13 +178,16 @@ def prepare_data(
 
 
 def _check_val_front_end(train: RowIndex, val: RowIndex) -> None:
-    check_front_end(train.feature_attrs, val, "validation caches " + ", ".join(str(p) for p in val.cache_paths))
+    check_front_end(
+        train.feature_attrs, val, "validation caches " + ", ".join(str(p) for p in val.cache_paths)
+    )
 
 
 def run_config(
     model_name: str, model_kwargs: Mapping[str, Any], params: TrainParams, data: DataSplit
 ) -> dict[str, Any]:
-    """The checkpoint ``config``: enough to rebuild the model and to recognise the same run on resume."""
+    """The checkpoint ``config``: enough to rebuild the model and to recognise the same run on
+    resume."""
     return {
         "model": {"name": model_name, "kwargs": copy.deepcopy(dict(model_kwargs))},
         "training": {
@@ -196,9 +214,15 @@ def run_config(
 def resume_key(config: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of a config that must match for a resume (not cache paths or max_epochs)."""
     key = copy.deepcopy(dict(config))
-    key["training"] = {k: v for k, v in key["training"].items() if k not in _RESUME_FREE_TRAINING_KEYS}
+    key["training"] = {
+        k: v for k, v in key["training"].items() if k not in _RESUME_FREE_TRAINING_KEYS
+    }
     key["data"] = {
-        name: ([{k: v for k, v in d.items() if k != "path"} for d in value] if isinstance(value, list) else value)
+        name: (
+            [{k: v for k, v in d.items() if k != "path"} for d in value]
+            if isinstance(value, list)
+            else value
+        )
         for name, value in key["data"].items()
     }
     return key
@@ -213,12 +237,17 @@ def _rng_state(device: torch.device) -> dict[str, Any]:
 
 def _set_rng_state(state: Mapping[str, Any], device: torch.device) -> None:
     torch.set_rng_state(state["torch"])
-    if device.type == "cuda" and "cuda" in state and len(state["cuda"]) == torch.cuda.device_count():
+    if (
+        device.type == "cuda"
+        and "cuda" in state
+        and len(state["cuda"]) == torch.cuda.device_count()
+    ):
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _try_resume(path: Path, config: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Load the resume checkpoint at ``path`` if it belongs to this run, else ``None`` (with a log line)."""
+    """Load the resume checkpoint at ``path`` if it belongs to this run, else ``None`` (with a
+    log line)."""
     if not path.is_file():
         return None
     try:
@@ -242,13 +271,16 @@ def run_train_epoch(
     device: torch.device,
     epoch: int,
 ) -> float:
-    """One optimisation pass over ``batches`` (positions into ``rows``); returns the mean per-sample loss."""
+    """One optimisation pass over ``batches`` (positions into ``rows``); returns the mean
+    per-sample loss."""
     model.train()
     amp = uses_mixed_precision(device)
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
     total = torch.zeros((), dtype=torch.float64, device=device)
     n_seen = 0
-    for positions in tqdm(batches, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not progress_enabled()):
+    for positions in tqdm(
+        batches, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not progress_enabled()
+    ):
         x = torch.from_numpy(source.read(positions)).to(device, non_blocking=True).unsqueeze(1)
         y = torch.from_numpy(rows.label[positions].astype(np.float32)).to(device, non_blocking=True)
         optimizer.zero_grad(set_to_none=True)
@@ -262,7 +294,9 @@ def run_train_epoch(
         n_seen += int(positions.shape[0])
     mean = float(total.item()) / max(n_seen, 1)
     if not math.isfinite(mean):
-        raise FloatingPointError(f"training loss became non-finite in epoch {epoch}; lower the learning rate")
+        raise FloatingPointError(
+            f"training loss became non-finite in epoch {epoch}; lower the learning rate"
+        )
     return mean
 
 
@@ -285,7 +319,11 @@ def validation_loss(logits: np.ndarray, labels: np.ndarray, kind: str = "balance
 
 
 def _validate(
-    model: torch.nn.Module, source: FeatureSource, rows: RowIndex, batch_size: int, device: torch.device,
+    model: torch.nn.Module,
+    source: FeatureSource,
+    rows: RowIndex,
+    batch_size: int,
+    device: torch.device,
     kind: str = "balanced",
 ) -> tuple[float, float]:
     """(validation BCE, EER-ROC) on the validation rows."""
@@ -338,8 +376,13 @@ def _train(
     scaler = torch.amp.GradScaler(device.type, enabled=amp)
 
     state: dict[str, Any] = {
-        "epoch": 0, "history": [], "best_epoch": 0, "best_val_loss": math.inf,
-        "epochs_without_improvement": 0, "best": None, "finished": False,
+        "epoch": 0,
+        "history": [],
+        "best_epoch": 0,
+        "best_val_loss": math.inf,
+        "epochs_without_improvement": 0,
+        "best": None,
+        "finished": False,
     }
     resumed = _try_resume(resume_path, config)
     if resumed is not None:
@@ -353,7 +396,10 @@ def _train(
     resumed_from = int(state["epoch"])
     # The stopping rule may be met already (a finished run, or max_epochs lowered);
     # it is re-evaluated rather than read from "finished" so a raised max_epochs continues.
-    done = state["epoch"] >= params.max_epochs or state["epochs_without_improvement"] >= params.patience
+    done = (
+        state["epoch"] >= params.max_epochs
+        or state["epochs_without_improvement"] >= params.patience
+    )
 
     train_source = val_source = None
     try:
@@ -363,8 +409,13 @@ def _train(
             val_source = open_features(data.val, params.max_memory_mb - used_mb)
             log.info(
                 "training %s on %d rows (%s), validating on %d rows (%s), device %s%s, features %s",
-                model_name, len(data.train), data.train.class_counts(), len(data.val), data.val.class_counts(),
-                device, " (mixed precision)" if amp else "",
+                model_name,
+                len(data.train),
+                data.train.class_counts(),
+                len(data.val),
+                data.val.class_counts(),
+                device,
+                " (mixed precision)" if amp else "",
                 "in memory" if train_source.in_memory else "read per batch",
             )
         epochs = range(state["epoch"] + 1, params.max_epochs + 1)
@@ -374,31 +425,50 @@ def _train(
                 break
             assert train_source is not None and val_source is not None
             started = time.perf_counter()
-            batches = batch_positions(epoch_order(len(data.train), params.seed, epoch), params.batch_size)
-            train_loss = run_train_epoch(model, train_source, data.train, batches, optimizer, scaler, device, epoch)
-            val_loss, val_eer = _validate(model, val_source, data.val, params.batch_size, device, params.val_loss)
+            batches = batch_positions(
+                epoch_order(len(data.train), params.seed, epoch), params.batch_size
+            )
+            train_loss = run_train_epoch(
+                model, train_source, data.train, batches, optimizer, scaler, device, epoch
+            )
+            val_loss, val_eer = _validate(
+                model, val_source, data.val, params.batch_size, device, params.val_loss
+            )
             if not math.isfinite(val_loss):
                 raise FloatingPointError(f"validation loss became non-finite in epoch {epoch}")
             record = {
-                "epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "val_eer": val_eer,
-                "seconds": round(time.perf_counter() - started, 3), "lr": float(optimizer.param_groups[0]["lr"]),
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "val_eer": val_eer,
+                "seconds": round(time.perf_counter() - started, 3),
+                "lr": float(optimizer.param_groups[0]["lr"]),
             }
             state["history"].append(record)
             state["epoch"] = epoch
             if val_loss < state["best_val_loss"]:
                 state.update(best_val_loss=val_loss, best_epoch=epoch, epochs_without_improvement=0)
                 state["best"] = {
-                    "epoch": epoch, "model": to_cpu(model.state_dict()), "optimizer": to_cpu(optimizer.state_dict()),
+                    "epoch": epoch,
+                    "model": to_cpu(model.state_dict()),
+                    "optimizer": to_cpu(optimizer.state_dict()),
                     "metric": {"val_loss": val_loss, "val_eer": val_eer},
                 }
             else:
                 state["epochs_without_improvement"] += 1
             stop_early = state["epochs_without_improvement"] >= params.patience
             state["finished"] = done = stop_early or epoch >= params.max_epochs
-            save_checkpoint(_resume_checkpoint(state, model, optimizer, scaler, config, device), resume_path)
+            save_checkpoint(
+                _resume_checkpoint(state, model, optimizer, scaler, config, device), resume_path
+            )
             log.info(
                 "epoch %d/%d train_loss %.4f val_loss %.4f val_eer %.4f (%.1f s)%s",
-                epoch, params.max_epochs, train_loss, val_loss, val_eer, record["seconds"],
+                epoch,
+                params.max_epochs,
+                train_loss,
+                val_loss,
+                val_eer,
+                record["seconds"],
                 " *best*" if state["best_epoch"] == epoch else "",
             )
             bar.set_postfix(val_loss=f"{val_loss:.4f}", best=state["best_epoch"])
@@ -411,7 +481,10 @@ def _train(
                 source.close()
 
     if state["best"] is None:
-        raise RuntimeError(f"no epoch was trained (resume checkpoint {resume_path}, max_epochs {params.max_epochs})")
+        raise RuntimeError(
+            f"no epoch was trained (resume checkpoint {resume_path}, "
+            f"max_epochs {params.max_epochs})"
+        )
     best = {
         "kind": "best",
         "epoch": state["best"]["epoch"],
@@ -423,10 +496,22 @@ def _train(
         "history": list(state["history"]),
         "best_epoch": state["best_epoch"],
     }
-    stopped_early = state["epochs_without_improvement"] >= params.patience and state["epoch"] < params.max_epochs
+    stopped_early = (
+        state["epochs_without_improvement"] >= params.patience
+        and state["epoch"] < params.max_epochs
+    )
     if stopped_early:
-        log.info("early stop after epoch %d: no val-loss improvement for %d epochs", state["epoch"], params.patience)
-    log.info("best epoch %d: val_loss %.4f val_eer %.4f", best["epoch"], best["metric"]["val_loss"], best["metric"]["val_eer"])
+        log.info(
+            "early stop after epoch %d: no val-loss improvement for %d epochs",
+            state["epoch"],
+            params.patience,
+        )
+    log.info(
+        "best epoch %d: val_loss %.4f val_eer %.4f",
+        best["epoch"],
+        best["metric"]["val_loss"],
+        best["metric"]["val_eer"],
+    )
     return TrainResult(
         best=best,
         history=history_frame(state["history"]),
@@ -467,11 +552,14 @@ def _resume_checkpoint(
 
 def history_frame(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """History rows as a table with :data:`HISTORY_COLUMNS`."""
-    return pd.DataFrame([{k: row[k] for k in HISTORY_COLUMNS} for row in history], columns=list(HISTORY_COLUMNS))
+    return pd.DataFrame(
+        [{k: row[k] for k in HISTORY_COLUMNS} for row in history], columns=list(HISTORY_COLUMNS)
+    )
 
 
 def write_outputs(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``best.pt`` and ``history.csv`` into ``out_dir`` (each atomically); returns their paths."""
+    """Write ``best.pt`` and ``history.csv`` into ``out_dir`` (each atomically); returns their
+    paths."""
     out = Path(out_dir)
     paths = {"best": out / "best.pt", "history": out / "history.csv"}
     save_checkpoint(result.best, paths["best"])
@@ -481,7 +569,8 @@ def write_outputs(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[
 
 
 def discard_resume(resume_path: str | os.PathLike[str]) -> None:
-    """Remove the resume checkpoint once the final outputs exist (a later run then starts afresh)."""
+    """Remove the resume checkpoint once the final outputs exist (a later run then starts
+    afresh)."""
     Path(resume_path).unlink(missing_ok=True)
 
 

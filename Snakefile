@@ -3,9 +3,22 @@
 Stages, in pipeline order, live in rules/*.smk; see README.md for the DAG in words.
 """
 
+import os
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
+
+# Jobs run `python -m workflow_scripts.<command>` and import this workflow's own copy of the
+# package, installed or not (the conda environments do not install it), wherever they run:
+# job processes inherit this environment, and a SLURM job re-reads this Snakefile.
+INHERITED_PYTHONPATH = [
+    p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+]
+if INHERITED_PYTHONPATH[:1] != [workflow.basedir]:
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join([workflow.basedir, *INHERITED_PYTHONPATH])
+    )
 
 
 configfile: "config.yaml"
@@ -14,7 +27,7 @@ configfile: "config.yaml"
 validate(config, "schemas/config.schema.yaml")
 
 
-report: "docs/report/workflow.rst"
+report: "report/workflow.rst"
 
 
 include: "rules/common.smk"
@@ -35,9 +48,9 @@ localrules:
     caches,
     quarantine_list,
     metrics,
-    table1,
-    table2,
+    table_exp1,
     table_exp2,
+    table_exp3,
     table_exp4,
 
 

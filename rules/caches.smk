@@ -12,26 +12,26 @@ rule cache_shard:
     benchmark:
         "results/benchmarks/caches/{dataset}/{split}/shard{shard}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=4000,
         runtime=120,
     params:
-        features=json.dumps(config["features"], sort_keys=True),
+        features=get_features_json,
         n_shards=config["caches"]["n_shards"],
         seed=config["seed"],
     shell:
-        "python -m workflow_scripts.make_cache --manifest {input.manifest} --split {wildcards.split}"
-        " --shard {wildcards.shard} --n-shards {params.n_shards} --features-json {params.features:q}"
-        " --seed {params.seed} --threads {threads} --out {output.h5}"
-        " --quarantine-out {output.quarantine} 2> {log}"
+        "python -m workflow_scripts.make_cache --manifest {input.manifest}"
+        " --split {wildcards.split} --shard {wildcards.shard} --n-shards {params.n_shards:q}"
+        " --features-json {params.features:q} --seed {params.seed:q} --threads {threads}"
+        " --out {output.h5} --quarantine-out {output.quarantine} 2> {log}"
 
 
 rule cache_merge:
     input:
-        shards=lambda w: shard_files(w.dataset, w.split, "h5"),
-        quarantine=lambda w: shard_files(w.dataset, w.split, "quarantine.tsv"),
+        shards=get_cache_shards,
+        quarantine=get_shard_quarantine_lists,
     output:
         h5="results/caches/{dataset}/{split}.h5",
         quarantine="results/caches/{dataset}/{split}.quarantine.tsv",
@@ -40,7 +40,7 @@ rule cache_merge:
     benchmark:
         "results/benchmarks/caches/{dataset}/{split}.merge.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/torch.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -48,18 +48,15 @@ rule cache_merge:
     params:
         max_fraction=config["caches"]["max_quarantine_fraction"],
     shell:
-        "python -m workflow_scripts.merge_cache --shards {input.shards} --quarantine {input.quarantine}"
-        " --max-quarantine-fraction {params.max_fraction} --out {output.h5}"
-        " --quarantine-out {output.quarantine} 2> {log}"
+        "python -m workflow_scripts.merge_cache --shards {input.shards}"
+        " --quarantine {input.quarantine} --max-quarantine-fraction {params.max_fraction:q}"
+        " --out {output.h5} --quarantine-out {output.quarantine} 2> {log}"
 
 
 rule quarantine_list:
     input:
         manifest="results/manifests/{dataset}.quarantine.tsv",
-        splits=lambda w: [
-            f"results/caches/{w.dataset}/{s}.quarantine.tsv"
-            for s in splits_of(w.dataset)
-        ],
+        splits=get_split_quarantine_lists,
     output:
         "results/quarantine/{dataset}.tsv",
     log:
@@ -67,16 +64,17 @@ rule quarantine_list:
     benchmark:
         "results/benchmarks/quarantine/{dataset}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     shell:
-        "python -m workflow_scripts.gather_tables --out {output} {input.manifest} {input.splits} 2> {log}"
+        "python -m workflow_scripts.gather_tables --out {output}"
+        " {input.manifest} {input.splits} 2> {log}"
 
 
 rule caches:
     input:
-        all_caches(),
-        all_quarantine_lists(),
+        get_all_caches(),
+        get_all_quarantine_lists(),

@@ -9,20 +9,18 @@ rule demo_corpus:
     benchmark:
         "results/benchmarks/demo/{dataset}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
     params:
-        fmt=lambda w: dataset_format(w.dataset),
-        sizes=lambda w: json.dumps(
-            config["demo"][dataset_format(w.dataset)], sort_keys=True
-        ),
+        fmt=get_dataset_format,
+        sizes=get_demo_sizes,
         seed=config["seed"],
-        duration=" ".join(str(x) for x in config["demo"]["duration_s"]),
-        options=lambda w: demo_options(w.dataset),
+        duration=get_demo_durations,
+        options=get_demo_args,
     shell:
-        "python -m workflow_scripts.make_demo --format {params.fmt} --out {output}"
-        " --seed {params.seed} --sizes-json {params.sizes:q} --duration {params.duration}"
-        " {params.options} 2> {log}"
+        "python -m workflow_scripts.make_demo --format {params.fmt:q} --out {output}"
+        " --seed {params.seed:q} --sizes-json {params.sizes:q} --duration {params.duration:q}"
+        " {params.options:q} 2> {log}"

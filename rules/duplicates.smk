@@ -13,7 +13,7 @@ rule fingerprints:
     benchmark:
         "results/benchmarks/fingerprints/{dataset}/{split}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/torch.yaml"
     threads: 2
     resources:
         mem_mb=2000,
@@ -21,15 +21,15 @@ rule fingerprints:
     params:
         window_s=config["experiment3"]["duplicate_window_s"],
     shell:
-        "python -m workflow_scripts.make_fingerprints --cache {input.cache} --manifest {input.manifest}"
-        " --window-s {params.window_s} --threads {threads} --out {output.h5}"
-        " --unchecked-out {output.unchecked} 2> {log}"
+        "python -m workflow_scripts.make_fingerprints --cache {input.cache}"
+        " --manifest {input.manifest} --window-s {params.window_s:q} --threads {threads}"
+        " --out {output.h5} --unchecked-out {output.unchecked} 2> {log}"
 
 
 rule find_duplicates:
     input:
-        fingerprints=get_dedup_fingerprints,
-        expected=exp3_expected_duplicates,
+        fingerprints=get_duplicate_scan_fingerprints,
+        expected=get_expected_demo_duplicates,
     output:
         pairs="results/duplicates/pairs.tsv",
         summary="results/duplicates/summary.json",
@@ -38,19 +38,16 @@ rule find_duplicates:
     benchmark:
         "results/benchmarks/duplicates/find_duplicates.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 2
     resources:
         mem_mb=8000,
         runtime=240,
     params:
-        fingerprints=get_dedup_fingerprint_args,
+        fingerprints=get_duplicate_scan_args,
         threshold=config["experiment3"]["duplicate_threshold"],
-        expected=lambda w, input: (
-            f"--expected-demo {input.expected}/demo_duplicates.tsv"
-            if input.expected
-            else ""
-        ),
+        expected=get_expected_demo_args,
     shell:
-        "python -m workflow_scripts.find_duplicates {params.fingerprints} --threshold {params.threshold}"
-        " {params.expected} --out {output.pairs} --summary-out {output.summary} 2> {log}"
+        "python -m workflow_scripts.find_duplicates {params.fingerprints:q}"
+        " --threshold {params.threshold:q} {params.expected:q} --out {output.pairs}"
+        " --summary-out {output.summary} 2> {log}"

@@ -5,7 +5,7 @@ rule embed:
     input:
         checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
         cache="results/caches/{dataset}/{split}.h5",
-        threshold_caches=lambda w: embedding_threshold_caches(w.dataset),
+        threshold_caches=get_threshold_caches,
     output:
         "results/embeddings/{dataset}/{model}/{split}.h5",
     log:
@@ -13,7 +13,7 @@ rule embed:
     benchmark:
         "results/benchmarks/embed/{dataset}/{model}/{split}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/torch.yaml"
     threads: config["training"]["threads"]
     resources:
         mem_mb=4000,
@@ -21,14 +21,11 @@ rule embed:
         gpu=config["training"]["gpus"],
     params:
         device=config["device"],
-        threshold=lambda w, input: (
-            f"--threshold-caches {' '.join(input.threshold_caches)}"
-            if input.threshold_caches
-            else ""
-        ),
+        threshold=get_threshold_args,
     shell:
         "python -m workflow_scripts.embed --checkpoint {input.checkpoint} --caches {input.cache}"
-        " {params.threshold} --device {params.device} --threads {threads} --out {output} 2> {log}"
+        " {params.threshold:q} --device {params.device:q} --threads {threads} --out {output}"
+        " 2> {log}"
 
 
 rule nc_diagnostics:
@@ -39,7 +36,7 @@ rule nc_diagnostics:
         tsv="results/nc/{dataset}/{model}/distances.tsv",
         plot=report(
             "results/nc/{dataset}/{model}/distances.png",
-            caption="../docs/report/distances.rst",
+            caption="../report/distances.rst",
             category="Neural collapse",
             labels={"dataset": "{dataset}", "model": "{model}"},
         ),
@@ -48,7 +45,7 @@ rule nc_diagnostics:
     benchmark:
         "results/benchmarks/nc/{dataset}/{model}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=4000,
@@ -60,11 +57,11 @@ rule nc_diagnostics:
 
 rule figure1:
     input:
-        exp2_embeddings(),
+        get_exp2_embeddings,
     output:
         png=report(
             "results/figures/figure1_tsne.png",
-            caption="../docs/report/figure1.rst",
+            caption="../report/figure1.rst",
             category="Figures",
         ),
         pdf="results/figures/figure1_tsne.pdf",
@@ -74,7 +71,7 @@ rule figure1:
     benchmark:
         "results/benchmarks/figures/figure1.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 2
     resources:
         mem_mb=8000,
@@ -86,5 +83,6 @@ rule figure1:
         seed=config["seed"],
     shell:
         "python -m workflow_scripts.make_figure1 --embeddings {input} --out-png {output.png}"
-        " --out-pdf {output.pdf} --max-points {params.max_points} --seed {params.seed}"
-        " --color-by {params.color_by} --perplexity {params.perplexity} --threads {threads} 2> {log}"
+        " --out-pdf {output.pdf} --max-points {params.max_points:q} --seed {params.seed:q}"
+        " --color-by {params.color_by:q} --perplexity {params.perplexity:q}"
+        " --threads {threads} 2> {log}"

@@ -1,4 +1,4 @@
-"""Scores of every detector on every evaluation set, their metrics, and Table 1."""
+"""Scores of every detector on every evaluation set, their metrics, and Table 1 (Experiment 1)."""
 
 from workflow_scripts.metrics.report import METRIC_DEFINITIONS_VERSION
 
@@ -6,7 +6,7 @@ from workflow_scripts.metrics.report import METRIC_DEFINITIONS_VERSION
 rule score:
     input:
         checkpoint="results/models/{run}/best.pt",
-        cache="results/caches/{eval_dataset}/{eval_split}.h5",
+        caches="results/caches/{eval_dataset}/{eval_split}.h5",
     output:
         "results/scores/{run}/{eval_dataset}/{eval_split}.tsv",
     log:
@@ -14,17 +14,20 @@ rule score:
     benchmark:
         "results/benchmarks/score/{run}/{eval_dataset}/{eval_split}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/torch.yaml"
     threads: config["training"]["threads"]
     resources:
         mem_mb=4000,
         runtime=120,
         gpu=config["training"]["gpus"],
     params:
+        # a subset of the caches' rows to score (score_eval_data); none: every row
+        selection=[],
         device=config["device"],
     shell:
-        "python -m workflow_scripts.score --checkpoint {input.checkpoint} --caches {input.cache}"
-        " --device {params.device} --threads {threads} --out {output} 2> {log}"
+        "python -m workflow_scripts.score --checkpoint {input.checkpoint}"
+        " --caches {input.caches} {params.selection:q} --device {params.device:q}"
+        " --threads {threads} --out {output} 2> {log}"
 
 
 rule metrics:
@@ -37,7 +40,7 @@ rule metrics:
     benchmark:
         "results/benchmarks/metrics/{scored}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -49,13 +52,13 @@ rule metrics:
         "python -m workflow_scripts.evaluate {input} --out {output} > /dev/null 2> {log}"
 
 
-rule table1:
+rule table_exp1:
     input:
-        metrics=table1_metrics,
+        metrics=get_exp1_table_metrics,
     output:
         csv=report(
             "results/table1.csv",
-            caption="../docs/report/table1.rst",
+            caption="../report/table1.rst",
             category="Tables",
         ),
         markdown="results/table1.md",
@@ -64,13 +67,13 @@ rule table1:
     benchmark:
         "results/benchmarks/tables/table1.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        entries=table1_entries,
+        entries=get_exp1_table_args,
     shell:
-        "python -m workflow_scripts.make_table_exp1 {params.entries} --out {output.csv}"
+        "python -m workflow_scripts.make_table_exp1 {params.entries:q} --out {output.csv}"
         " --markdown {output.markdown} 2> {log}"

@@ -3,7 +3,7 @@
 
 rule eval_data:
     input:
-        caches=lambda w: exp3_caches("eval"),
+        caches=get_exp3_eval_caches,
         duplicates="results/duplicates/pairs.tsv",
     output:
         selection="results/sampling/eval_data.tsv",
@@ -13,24 +13,24 @@ rule eval_data:
     benchmark:
         "results/benchmarks/sampling/eval_data.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        caches=lambda w: exp3_cache_args("eval"),
+        caches=get_exp3_eval_cache_args,
         n=config["experiment3"]["eval_n_per_class"],
         seed=config["seed"],
     shell:
-        "python -m workflow_scripts.make_eval_subset {params.caches} --n-per-class {params.n}"
-        " --seed {params.seed} --duplicates {input.duplicates} --out {output.selection}"
+        "python -m workflow_scripts.make_eval_subset {params.caches:q} --n-per-class {params.n:q}"
+        " --seed {params.seed:q} --duplicates {input.duplicates} --out {output.selection}"
         " --summary-out {output.summary} 2> {log}"
 
 
 rule sample_exp3:
     input:
-        caches=lambda w: exp3_pool_caches(),
+        caches=get_exp3_pool_caches,
         duplicates="results/duplicates/pairs.tsv",
     output:
         selection="results/sampling/exp3/n{n}/seed{seed}.tsv",
@@ -40,24 +40,24 @@ rule sample_exp3:
     benchmark:
         "results/benchmarks/sampling/exp3/n{n}/seed{seed}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        caches=lambda w: exp3_pool_args(),  # experiment3.pool: train, or train + dev
-        seed=lambda w: run_seed(w.seed),
+        caches=get_exp3_pool_args,
+        seed=get_run_seed,
     shell:
-        "python -m workflow_scripts.sample_random {params.caches} --n-per-class {wildcards.n}"
-        " --seed {params.seed} --duplicates {input.duplicates} --out {output.selection}"
+        "python -m workflow_scripts.sample_random {params.caches:q} --n-per-class {wildcards.n}"
+        " --seed {params.seed:q} --duplicates {input.duplicates} --out {output.selection}"
         " --summary-out {output.summary} 2> {log}"
 
 
-rule score_eval_data:
+use rule score as score_eval_data with:
     input:
         checkpoint="results/models/{run}/best.pt",
-        caches=lambda w: exp3_caches("eval"),
+        caches=get_exp3_eval_caches,
         selection="results/sampling/eval_data.tsv",
     output:
         "results/scores/{run}/eval_data.tsv",
@@ -65,37 +65,26 @@ rule score_eval_data:
         "results/logs/score/{run}/eval_data.log",
     benchmark:
         "results/benchmarks/score/{run}/eval_data.tsv"
-    conda:
-        "../envs/workflow.yaml"
-    threads: config["training"]["threads"]
-    resources:
-        mem_mb=4000,
-        runtime=120,
-        gpu=config["training"]["gpus"],
     params:
-        device=config["device"],
-    shell:
-        "python -m workflow_scripts.score --checkpoint {input.checkpoint} --caches {input.caches}"
-        " --selection {input.selection} --device {params.device} --threads {threads}"
-        " --out {output} 2> {log}"
+        selection=get_score_selection_args,
 
 
-rule table2:
+rule table_exp3:
     input:
-        metrics=lambda w: [path for _, _, path in table2_cells()],
-        summaries=lambda w: [path for _, _, path in table2_summaries()],
+        metrics=get_exp3_table_metrics,
+        summaries=get_exp3_table_summaries,
         duplicates="results/duplicates/summary.json",
     output:
         csv=report(
             "results/table2.csv",
-            caption="../docs/report/table2.rst",
+            caption="../report/table2.rst",
             category="Tables",
         ),
         markdown="results/table2.md",
         seeds="results/table2_seeds.json",
         counts=report(
             "results/table2_counts.csv",
-            caption="../docs/report/table2_counts.rst",
+            caption="../report/table2_counts.rst",
             category="Tables",
         ),
     log:
@@ -103,20 +92,15 @@ rule table2:
     benchmark:
         "results/benchmarks/tables/table2.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
     params:
-        entries=lambda w: " ".join(
-            f"--entry {n} {shlex.quote(name)} {path}"
-            for n, name, path in table2_cells()
-        ),
-        summaries=lambda w: " ".join(
-            f"--summary {n} {seed} {path}" for n, seed, path in table2_summaries()
-        ),
+        entries=get_exp3_table_entry_args,
+        summaries=get_exp3_table_summary_args,
     shell:
-        "python -m workflow_scripts.make_table_exp3 {params.entries} {params.summaries} --out {output.csv}"
-        " --markdown {output.markdown} --seeds-json {output.seeds}"
+        "python -m workflow_scripts.make_table_exp3 {params.entries:q} {params.summaries:q}"
+        " --out {output.csv} --markdown {output.markdown} --seeds-json {output.seeds}"
         " --counts-out {output.counts} 2> {log}"

@@ -3,7 +3,7 @@
 
 rule manifest:
     input:
-        demo=lambda w: [demo_dir(w.dataset)] if is_demo(w.dataset) else [],
+        demo=get_demo_corpus,
     output:
         manifest="results/manifests/{dataset}.tsv",
         quarantine="results/manifests/{dataset}.quarantine.tsv",
@@ -12,15 +12,15 @@ rule manifest:
     benchmark:
         "results/benchmarks/manifest/{dataset}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=30,
     params:
-        dataset=lambda w: dataset_json(w.dataset),
+        dataset=get_dataset_json,
         on_error=config["on_protocol_error"],
     shell:
         "python -m workflow_scripts.make_manifest --name {wildcards.dataset}"
-        " --dataset-json {params.dataset:q} --on-protocol-error {params.on_error}"
+        " --dataset-json {params.dataset:q} --on-protocol-error {params.on_error:q}"
         " --out {output.manifest} --quarantine-out {output.quarantine} 2> {log}"

@@ -1,16 +1,16 @@
-"""Detector training: pretrained per corpus (Experiment 1, sampling sources) and retrained on sampled sets."""
+"""Detectors pretrained per corpus (Experiment 1, sampling sources) and retrained on samples."""
 
 
 rule pretrain:
     input:
-        train=lambda w: cache_path(w.dataset, "train"),
-        val=lambda w: validation_caches(w.dataset),
+        train=get_pretrain_train_cache,
+        val=get_pretrain_val_caches,
     output:
         checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
         history="results/models/pretrained/{dataset}/{model}/history.csv",
         curve=report(
             "results/models/pretrained/{dataset}/{model}/curve.png",
-            caption="../docs/report/curve.rst",
+            caption="../report/curve.rst",
             category="Training curves",
             labels={"dataset": "{dataset}", "model": "{model}"},
         ),
@@ -19,27 +19,48 @@ rule pretrain:
     benchmark:
         "results/benchmarks/pretrain/{dataset}/{model}.tsv"
     conda:
-        "../envs/workflow.yaml"
+        "../envs/torch.yaml"
     threads: config["training"]["threads"]
     resources:
         mem_mb=8000,
         runtime=lambda wc, attempt: 720 * attempt,
         gpu=config["training"]["gpus"],
     params:
-        train_args=lambda w: training_args(w.model),
-        val_args=lambda w: validation_args(w.dataset),
+        train_args=get_pretrain_training_args,
+        # after --train-caches: the training selection, if any, and the validation data
+        data_args=get_pretrain_data_args,
         resume="results/resume/pretrained/{dataset}/{model}.pt",
         out_dir=subpath(output.checkpoint, parent=True),
     shell:
-        "python -m workflow_scripts.train {params.train_args}"
-        " --train-caches {input.train} {params.val_args} --threads {threads}"
-        " --out-dir {params.out_dir} --resume-path {params.resume} 2> {log}"
+        "python -m workflow_scripts.train {params.train_args:q}"
+        " --train-caches {input.train} {params.data_args:q} --threads {threads}"
+        " --out-dir {params.out_dir:q} --resume-path {params.resume:q} 2> {log}"
+
+
+use rule pretrain as train_selected with:
+    input:
+        selection="results/sampling/{experiment}/{setting}/seed{seed}.tsv",
+        train=get_experiment_train_caches,
+        val=get_experiment_val_caches,
+        val_selection=get_experiment_val_selection,
+    output:
+        checkpoint="results/models/{experiment}/{setting}/seed{seed}/best.pt",
+        history="results/models/{experiment}/{setting}/seed{seed}/history.csv",
+        curve="results/models/{experiment}/{setting}/seed{seed}/curve.png",
+    log:
+        "results/logs/train/{experiment}/{setting}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{experiment}/{setting}/seed{seed}.tsv"
+    params:
+        train_args=get_selected_training_args,
+        data_args=get_selected_data_args,
+        resume="results/resume/{experiment}/{setting}/seed{seed}.pt",
 
 
 rule validation_selection:
-    """Dev rows that validate an Experiment-3/4 run: no duplicate of another kept row, no training row."""
+    """Dev rows that validate an Experiment-3/4 run: no copy of a kept row, no training row."""
     input:
-        caches=lambda w: experiment_val_caches(w.experiment),
+        caches=get_experiment_val_caches,
         duplicates="results/duplicates/pairs.tsv",
         training="results/sampling/{experiment}/{setting}/seed{seed}.tsv",
     output:
@@ -52,51 +73,14 @@ rule validation_selection:
     wildcard_constraints:
         experiment="exp3|exp4",
     conda:
-        "../envs/workflow.yaml"
+        "../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
     params:
-        caches=lambda w: exp34_val_cache_args(w.experiment),
+        caches=get_val_selection_cache_args,
     shell:
-        "python -m workflow_scripts.make_val_selection {params.caches}"
+        "python -m workflow_scripts.make_val_selection {params.caches:q}"
         " --duplicates {input.duplicates} --training-selection {input.training}"
         " --out {output.selection} --summary-out {output.summary} 2> {log}"
-
-
-rule train_selected:
-    input:
-        selection="results/sampling/{experiment}/{setting}/seed{seed}.tsv",
-        train=lambda w: experiment_train_caches(w.experiment),
-        val=lambda w: experiment_val_caches(w.experiment),
-        val_selection=experiment_val_selection,
-    output:
-        checkpoint="results/models/{experiment}/{setting}/seed{seed}/best.pt",
-        history="results/models/{experiment}/{setting}/seed{seed}/history.csv",
-        curve="results/models/{experiment}/{setting}/seed{seed}/curve.png",
-    log:
-        "results/logs/train/{experiment}/{setting}/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/train/{experiment}/{setting}/seed{seed}.tsv"
-    conda:
-        "../envs/workflow.yaml"
-    threads: config["training"]["threads"]
-    resources:
-        mem_mb=8000,
-        runtime=lambda wc, attempt: 720 * attempt,
-        gpu=config["training"]["gpus"],
-    params:
-        train_args=lambda w: training_args(
-            experiment_model(w.experiment), seed=run_seed(w.seed)
-        ),
-        resume="results/resume/{experiment}/{setting}/seed{seed}.pt",
-        out_dir=subpath(output.checkpoint, parent=True),
-        val_selection=lambda w, input: (
-            f"--val-selection {input.val_selection}" if input.val_selection else ""
-        ),
-    shell:
-        "python -m workflow_scripts.train {params.train_args}"
-        " --train-caches {input.train} --train-selection {input.selection}"
-        " --val-caches {input.val} {params.val_selection} --threads {threads}"
-        " --out-dir {params.out_dir} --resume-path {params.resume} 2> {log}"

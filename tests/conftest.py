@@ -18,10 +18,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "data" / "tiny_config.yaml"
-SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+SNAKEMAKE = shutil.which(
+    "snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+)
 
 
-def snakemake(workdir: Path, *args: str, config: Path = TINY, check: bool = True) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, config: Path = TINY, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run the repository's Snakefile in ``workdir`` with the venv's python first on PATH."""
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
@@ -39,22 +43,28 @@ def snakemake(workdir: Path, *args: str, config: Path = TINY, check: bool = True
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+        raise AssertionError(
+            f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"
+        )
     return proc
 
 
 def malformed_asvspoof_config(tmp_path: Path) -> Path:
-    """Tiny config whose ASVspoof root has a train protocol line with four fields instead of five."""
+    """Tiny config whose ASVspoof root has a train protocol line with four fields, not five."""
     root = tmp_path / "bad_asvspoof"
     protocols = root / "LA" / "ASVspoof2019_LA_cm_protocols"
     protocols.mkdir(parents=True)
     (root / "LA" / "ASVspoof2019_LA_train" / "flac").mkdir(parents=True)
-    (protocols / "ASVspoof2019.LA.cm.train.trn.txt").write_text("LA_0079 LA_T_1138215 - A01\n")  # KEY missing
+    (protocols / "ASVspoof2019.LA.cm.train.trn.txt").write_text(
+        "LA_0079 LA_T_1138215 - A01\n"
+    )  # KEY missing
     tiny = TINY.read_text()
     demo_line = "asvspoof2019: {format: asvspoof2019_la, root: null}"
     assert demo_line in tiny
     config = tmp_path / "bad.yaml"
-    config.write_text(tiny.replace(demo_line, f"asvspoof2019: {{format: asvspoof2019_la, root: '{root}'}}"))
+    config.write_text(
+        tiny.replace(demo_line, f"asvspoof2019: {{format: asvspoof2019_la, root: '{root}'}}")
+    )
     return config
 
 

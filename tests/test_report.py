@@ -27,7 +27,8 @@ pytestmark = [
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
-    reason="headless Chromium is not installed (Debian: apt-get install chromium, or scripts/install_system_deps.sh)",
+    reason="headless Chromium is not installed"
+    " (Debian: apt-get install chromium, or scripts/install_system_deps.sh)",
 )
 
 #: result file -> report category, for every output wrapped in report(...) that target `all` builds
@@ -80,7 +81,8 @@ PROBE = """
       if (!result.mime_type.startsWith("image/")) continue;
       viewer.handleSelectedResult(path);
       await settle();
-      const shown = () => Array.from(document.querySelectorAll("#app img")).find((el) => el.src === result.data_uri);
+      const shown = () => Array.from(document.querySelectorAll("#app img"))
+        .find((el) => el.src === result.data_uri);
       for (let i = 0; i < 20 && !(shown() && shown().complete); i++) await settle();
       const img = shown();
       probe.images[path] = img ? [img.naturalWidth, img.naturalHeight] : null;
@@ -106,8 +108,10 @@ def report_html(full_workdir: Path) -> Path:
 
 
 def embedded_json(html: str, script_id: str, variable: str) -> dict | str:
-    """The JSON value of ``var <variable> = ...;`` in the report's ``<script id=script_id>`` data block."""
-    match = re.search(rf'<script id="{script_id}">\s*var {variable} = (.*?);\s*</script>', html, flags=re.S)
+    """The JSON value of ``var <variable> = ...;`` in the report's ``<script id=script_id>``."""
+    match = re.search(
+        rf'<script id="{script_id}">\s*var {variable} = (.*?);\s*</script>', html, flags=re.S
+    )
     assert match, f"report has no '{script_id}' data block"
     return json.loads(match.group(1))
 
@@ -126,18 +130,20 @@ def test_report_is_one_self_contained_html_file(report_html: Path) -> None:
     assert results["results/figures/figure1_tsne.png"]["mime_type"] == "image/png"
     # the workflow's rule graph is part of every report
     rulegraph = json.dumps(embedded_json(html, "rulegraph", "rulegraph_spec"))
-    for rule in ("cache_shard", "pretrain", "sample_exp2", "table2", "table_exp4"):
+    for rule in ("cache_shard", "pretrain", "sample_exp2", "table_exp3", "table_exp4"):
         assert rule in rulegraph
 
 
 def test_report_shows_the_workflow_description(report_html: Path) -> None:
-    if 'report: "docs/report/workflow.rst"' not in (REPO / "Snakefile").read_text():
-        pytest.skip('the Snakefile does not declare report: "docs/report/workflow.rst" yet')
+    if 'report: "report/workflow.rst"' not in (REPO / "Snakefile").read_text():
+        pytest.skip('the Snakefile does not declare report: "report/workflow.rst" yet')
     text = embedded_json(report_html.read_text(), "workflow-desc", "workflow_desc")
     assert "Neural-collapse based sampling" in text
     assert "3 methods" in text  # rendered from the tiny config (Jinja)
     assert "System Message" not in text  # every rst link resolved
-    assert "javascript:app.showCategory('Tables')" in text  # category links work in the React report
+    assert (
+        "javascript:app.showCategory('Tables')" in text
+    )  # category links work in the React report
 
 
 @needs_chromium

@@ -17,21 +17,28 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import malformed_asvspoof_config
-from slurm_cluster import MIN_JOB_AGE_S, ClusterUnavailable, SlurmCluster, die_with_parent, start_cluster
+from slurm_cluster import (
+    MIN_JOB_AGE_S,
+    ClusterUnavailable,
+    SlurmCluster,
+    die_with_parent,
+    start_cluster,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "data" / "tiny_config.yaml"
 PROFILES = REPO / "profiles"
-SNAKEMAKE = shutil.which("snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"])
+SNAKEMAKE = shutil.which(
+    "snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
+)
 GPU_RULES = {"pretrain", "train_selected", "score", "score_eval_data", "embed"}
 RUN_TIMEOUT_S = 420
 
@@ -74,7 +81,9 @@ def profile_for_cluster(shipped: Path, dest: Path, partition: str) -> Path:
     return dest
 
 
-def snakemake_command(workdir: Path, profile: Path, targets: list[str], config: Path = TINY) -> list[str]:
+def snakemake_command(
+    workdir: Path, profile: Path, targets: list[str], config: Path = TINY
+) -> list[str]:
     # targets first: --configfile takes several values and would swallow them
     return [
         SNAKEMAKE,
@@ -93,7 +102,7 @@ def snakemake_command(workdir: Path, profile: Path, targets: list[str], config: 
 def start_snakemake(
     workdir: Path, profile: Path, targets: list[str], env: dict[str, str], config: Path = TINY
 ) -> tuple[subprocess.Popen, Path]:
-    """Start Snakemake in ``workdir`` (jobs find `python -m workflow_scripts` via the venv on PATH)."""
+    """Start Snakemake in ``workdir`` (jobs run `python -m workflow_scripts` from the venv)."""
     env = dict(env)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
     workdir.mkdir(parents=True, exist_ok=True)
@@ -112,13 +121,15 @@ def start_snakemake(
 
 
 def finish(proc: subprocess.Popen, log: Path, timeout: float = RUN_TIMEOUT_S) -> tuple[int, str]:
-    """Wait for a Snakemake run; a hung one is killed (it ignores SIGTERM while it waits on jobs)."""
+    """Wait for a Snakemake run; a hung one is killed (it ignores SIGTERM while waiting on jobs)."""
     try:
         rc = proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as err:
         proc.kill()
         proc.wait()
-        raise AssertionError(f"snakemake still running after {timeout:.0f} s:\n{log.read_text()[-6000:]}")
+        raise AssertionError(
+            f"snakemake still running after {timeout:.0f} s:\n{log.read_text()[-6000:]}"
+        ) from err
     return rc, log.read_text()
 
 
@@ -159,7 +170,9 @@ def submitted_jobs(output: str) -> list[SubmittedJob]:
     """The run's 'submitted with SLURM jobid' lines, joined with their job blocks."""
     blocks = job_blocks(output)
     jobs = []
-    for m in re.finditer(r"^Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.*)\)\.$", output, flags=re.M):
+    for m in re.finditer(
+        r"^Job (\d+) has been submitted with SLURM jobid (\d+) \(log: (.*)\)\.$", output, flags=re.M
+    ):
         jobid, slurm_id, log = m.groups()
         rule, threads, mem_mb, runtime = blocks[jobid]
         jobs.append(SubmittedJob(rule, jobid, threads, mem_mb, runtime, slurm_id, Path(log)))
@@ -183,7 +196,13 @@ def megabytes(value: str) -> int:
 
 
 def rule_names() -> set[str]:
-    return {m for f in (REPO / "rules").glob("*.smk") for m in re.findall(r"^rule (\w+):", f.read_text(), flags=re.M)}
+    """Rules defined in rules/*.smk, with ``rule x:`` or ``use rule y as x with:``."""
+    pattern = r"^(?:rule (\w+):|use rule \w+ as (\w+) with:)"
+    return {
+        a or b
+        for f in (REPO / "rules").glob("*.smk")
+        for a, b in re.findall(pattern, f.read_text(), flags=re.M)
+    }
 
 
 # ---------------------------------------------------------------- fixtures
@@ -233,7 +252,7 @@ def slurm_run(cluster: SlurmCluster, tmp_path_factory: pytest.TempPathFactory) -
         if local_proc.poll() is None:
             local_proc.kill()
             local_proc.wait()
-    print(f"SLURM run of table1: {seconds:.0f} s")
+    print(f"SLURM run of table_exp1 (results/table1.csv): {seconds:.0f} s")
     return SlurmRun(base / "cluster", base / "local", rc, output, local_rc, local_output, seconds)
 
 
@@ -250,7 +269,9 @@ def test_profiles_comment_every_entry_and_mark_placeholders() -> None:
         for i, line in enumerate(lines):
             top_level = re.match(r"^[a-z][\w-]*:", line)
             if top_level:
-                assert lines[i - 1].startswith("#"), f"profiles/{name}: {line!r} has no comment above it"
+                assert lines[i - 1].startswith("#"), (
+                    f"profiles/{name}: {line!r} has no comment above it"
+                )
     slurm = load_profile("slurm")
     assert slurm["executor"] == "slurm"
     assert slurm["default-resources"]["slurm_partition"] == "CHANGE_ME"
@@ -290,13 +311,17 @@ def test_dry_runs_show_the_gpu_request_only_in_the_gpu_profile(tmp_path: Path) -
         assert "slurm_partition=CHANGE_ME" in out
     assert gpu_of["slurm"]["pretrain"] == {"0"} and gpu_of["slurm"]["score"] == {"0"}
     assert gpu_of["slurm-gpu"]["pretrain"] == {"1"} and gpu_of["slurm-gpu"]["score"] == {"1"}
-    assert gpu_of["slurm-gpu"]["cache_shard"] == set() and gpu_of["slurm-gpu"]["table1"] == set()
+    assert (
+        gpu_of["slurm-gpu"]["cache_shard"] == set() and gpu_of["slurm-gpu"]["table_exp1"] == set()
+    )
 
 
 # ---------------------------------------------------------------- the test cluster itself
 
 
-def test_cluster_without_accounting_needs_squeue(cluster: SlurmCluster, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cluster_without_accounting_needs_squeue(
+    cluster: SlurmCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The facts behind TEST_OVERRIDES: sacct fails here; MinJobAge is long enough for squeue."""
     sacct = cluster.client("sacct", "-X", "--noheader", check=False)
     assert sacct.returncode != 0
@@ -321,7 +346,9 @@ def test_every_job_went_through_slurm(cluster: SlurmCluster, slurm_run: SlurmRun
     local = job_blocks(slurm_run.output, "localrule")
     finished = re.findall(r"^Finished jobid: \d+", slurm_run.output, flags=re.M)
     assert len(jobs) + len(local) == len(finished) >= 20
-    assert {"demo_corpus", "manifest", "cache_shard", "cache_merge", "pretrain", "score"} <= {j.rule for j in jobs}
+    assert {"demo_corpus", "manifest", "cache_shard", "cache_merge", "pretrain", "score"} <= {
+        j.rule for j in jobs
+    }
     # squeue was honoured: no silent switch back to sacct
     assert "Falling back to 'sacct'" not in slurm_run.output
     for job in jobs:
@@ -332,7 +359,9 @@ def test_every_job_went_through_slurm(cluster: SlurmCluster, slurm_run: SlurmRun
         assert info["Comment"].startswith(f"rule_{job.rule}")
         assert info["WorkDir"] == str(slurm_run.workdir)
         # the plugin's per-job log: .snakemake/slurm_logs/rule_<rule>/<wildcards>/<slurm id>.log
-        assert job.slurm_log.is_relative_to(slurm_run.workdir / ".snakemake" / "slurm_logs" / f"rule_{job.rule}")
+        assert job.slurm_log.is_relative_to(
+            slurm_run.workdir / ".snakemake" / "slurm_logs" / f"rule_{job.rule}"
+        )
         assert job.slurm_log.name == f"{job.slurm_id}.log"
         assert info["StdOut"] == str(job.slurm_log)
         text = job.slurm_log.read_text()
@@ -367,12 +396,16 @@ def test_slurm_result_equals_a_local_run(slurm_run: SlurmRun) -> None:
         assert twin.read_bytes() == scores.read_bytes(), twin
 
 
-def test_gpu_profile_requests_a_gpu_from_slurm(cluster: SlurmCluster, slurm_run: SlurmRun, tmp_path: Path) -> None:
+def test_gpu_profile_requests_a_gpu_from_slurm(
+    cluster: SlurmCluster, slurm_run: SlurmRun, tmp_path: Path
+) -> None:
     """One pretrain job through profiles/slurm-gpu: SLURM allocates the (fake) GPU."""
     assert slurm_run.rc == 0
     profile = profile_for_cluster(PROFILES / "slurm-gpu", tmp_path / "profile", cluster.partition)
     target = "results/models/pretrained/asvspoof2019/tiny_resnet/best.pt"
-    rc, output = finish(*start_snakemake(slurm_run.workdir, profile, [target], cluster.env), timeout=180)
+    rc, output = finish(
+        *start_snakemake(slurm_run.workdir, profile, [target], cluster.env), timeout=180
+    )
     assert rc == 0, output[-6000:]
     jobs = submitted_jobs(output)
     assert [j.rule for j in jobs] == ["pretrain"]
@@ -382,13 +415,17 @@ def test_gpu_profile_requests_a_gpu_from_slurm(cluster: SlurmCluster, slurm_run:
     assert (slurm_run.workdir / target).exists()
 
 
-def test_a_failing_job_fails_the_run_and_names_its_rule(cluster: SlurmCluster, tmp_path: Path) -> None:
-    """A malformed ASVspoof protocol makes rule manifest fail inside SLURM; the run exits non-zero."""
+def test_a_failing_job_fails_the_run_and_names_its_rule(
+    cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    """A malformed ASVspoof protocol fails rule manifest inside SLURM; the run exits non-zero."""
     config = malformed_asvspoof_config(tmp_path)
     profile = profile_for_cluster(PROFILES / "slurm", tmp_path / "profile", cluster.partition)
     workdir = tmp_path / "run"
     rc, output = finish(
-        *start_snakemake(workdir, profile, ["results/manifests/asvspoof2019.tsv"], cluster.env, config=config),
+        *start_snakemake(
+            workdir, profile, ["results/manifests/asvspoof2019.tsv"], cluster.env, config=config
+        ),
         timeout=180,
     )
     assert rc != 0

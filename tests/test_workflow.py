@@ -25,7 +25,9 @@ def test_caches_target_builds_every_manifest_and_cache(cached_workdir: Path) -> 
         "itw": ("eval",),
     }
     for dataset, splits in expected.items():
-        manifest = pd.read_csv(cached_workdir / f"results/manifests/{dataset}.tsv", sep="\t", dtype=str)
+        manifest = pd.read_csv(
+            cached_workdir / f"results/manifests/{dataset}.tsv", sep="\t", dtype=str
+        )
         assert set(manifest["split"]) == set(splits)
         assert set(manifest["label"]) == {"bonafide", "spoof"}
         assert (cached_workdir / f"results/quarantine/{dataset}.tsv").exists()
@@ -39,7 +41,9 @@ def test_caches_target_builds_every_manifest_and_cache(cached_workdir: Path) -> 
                 assert feats.shape[0] + int(h5.attrs["n_quarantined"]) == n_rows
                 assert h5.attrs["sample_rate"] == 16000
             # shards are temporary: merged away once the split cache exists
-            assert not list((cached_workdir / f"results/caches/{dataset}/{split}").glob("shard*.h5"))
+            assert not list(
+                (cached_workdir / f"results/caches/{dataset}/{split}").glob("shard*.h5")
+            )
     # a tiny demo ASVspoof train split keeps its class sizes (10 bonafide, 20 spoof)
     with h5py.File(cached_workdir / "results/caches/asvspoof2019/train.h5", "r") as h5:
         labels = h5["label"][:]
@@ -101,7 +105,9 @@ def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:
     # the planted FoR/LJSpeech copies are found by the content fingerprint
     summary = json.loads((results / "duplicates" / "summary.json").read_text())
     planted = summary["expected_demo"]
-    assert planted["listed"] == 3 and planted["scanned"] == 3  # tiny config: 3 planted LJSpeech copies
+    assert (
+        planted["listed"] == 3 and planted["scanned"] == 3
+    )  # tiny config: 3 planted LJSpeech copies
     assert planted["found"] == planted["scanned"] and planted["missed"] == 0
     assert summary["pairs"] >= planted["found"]
 
@@ -111,7 +117,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
     grid = full_workdir / "grid.yaml"
     grid.write_text(base.replace("    - [1.0, 0.5]\n", "    - [1.0, 0.5]\n    - [1.0, 0.25]\n"))
     counts = job_counts(snakemake(full_workdir, "all", "-n", config=grid).stdout)
-    # one new grid point x 3 methods x 1 seed: sample, train, 2 scores, 2 metrics each; then the table
+    # one new grid point x 3 methods x 1 seed: sample, train, 2 scores, 2 metrics each; the table
     assert counts == {
         "sample_exp2": 3,
         "train_selected": 3,
@@ -131,7 +137,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
         "score": 1,
         "score_eval_data": 1,
         "metrics": 2,
-        "table2": 1,
+        "table_exp3": 1,
         "all": 1,
     }
 
@@ -139,9 +145,13 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
 def test_a_failing_rule_shows_its_cause_on_the_console_without_a_profile(tmp_path: Path) -> None:
     """profiles/default (the workflow profile) prints the failed job's log with the bare command."""
     config = malformed_asvspoof_config(tmp_path)
-    proc = snakemake(tmp_path / "run", "results/manifests/asvspoof2019.tsv", config=config, check=False)
+    proc = snakemake(
+        tmp_path / "run", "results/manifests/asvspoof2019.tsv", config=config, check=False
+    )
     assert proc.returncode != 0
     console = proc.stdout + proc.stderr
     # the rule's own message (file and the problem), not only "check log file(s)"
-    assert "ASVspoof2019.LA.cm.train.trn.txt" in console and "expected 5" in console, console[-3000:]
+    assert "ASVspoof2019.LA.cm.train.trn.txt" in console and "expected 5" in console, console[
+        -3000:
+    ]
     assert not (tmp_path / "run" / "results" / "manifests" / "asvspoof2019.tsv").exists()

@@ -15,12 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from workflow_scripts.datasets import SPLITS_BY_FORMAT, asvspoof2019, fakeorreal, in_the_wild, wavefake
+from workflow_scripts.datasets import (
+    SPLITS_BY_FORMAT,
+    asvspoof2019,
+    fakeorreal,
+    in_the_wild,
+    wavefake,
+)
 
 #: Splits each format provides (ASVspoof dev is the validation set; In-the-Wild is evaluation only).
 SPLITS_BY_FORMAT_NAMES: dict[str, tuple[str, ...]] = SPLITS_BY_FORMAT
 
-#: Keys each format accepts besides ``format`` and ``root``, with their defaults (from the adapters).
+#: Keys each format accepts besides ``format`` and ``root``, with their defaults (from adapters).
 FORMAT_OPTIONS: dict[str, dict[str, Any]] = {
     module.FORMAT: {k: v for k, v in module.OPTION_DEFAULTS.items() if k != "root"}
     for module in (asvspoof2019, fakeorreal, wavefake, in_the_wild)
@@ -58,23 +64,26 @@ def resolve_dataset(name: str, cfg: dict[str, Any], demo_root: str) -> dict[str,
     return resolved
 
 
-def demo_sizes(config: dict[str, Any], fmt: str) -> dict[str, Any]:
+def demo_sizes(config: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     """The ``demo.<format>`` block, or an error naming the missing key."""
     try:
         return config["demo"][fmt]
     except KeyError as err:
-        raise ConfigError(f"demo.{fmt} is missing from the config (needed for the demo corpus)") from err
+        raise ConfigError(
+            f"demo.{fmt} is missing from the config (needed for the demo corpus)"
+        ) from err
 
 
 # --------------------------------------------------------------------------- Experiment 2 grid
 
-#: Wildcard pattern of a rate tag (:func:`rate_tag`): ``1.0`` or ``0.`` plus digits without trailing zeros.
+#: Wildcard pattern of a rate tag (:func:`rate_tag`): ``1.0``, or ``0.`` and digits without
+#: trailing zeros.
 #: One value has exactly one tag, so two spellings of a rate never make two output paths.
 RATE_TAG_PATTERN = r"(?:1\.0|0\.\d*[1-9])"
 
 
 def rate_tag(rate: float) -> str:
-    """Lossless path tag of a sampling rate: the shortest positional decimal that reads back exactly.
+    """Lossless path tag of a rate: the shortest positional decimal that reads back exactly.
 
     ``1.0``, ``0.5``, ``0.125``, ``0.12``; ``float(rate_tag(x)) == x`` for every float.
     """
@@ -90,12 +99,15 @@ def _rate(value: Any, where: str) -> float:
         raise ConfigError(f"{where} must be a number in (0, 1], got {value!r}")
     rate = float(value)
     if not (math.isfinite(rate) and 0.0 < rate <= 1.0):
-        raise ConfigError(f"{where} = {value!r} is outside (0, 1]; a rate is the share of a class's samples of interest kept")
+        raise ConfigError(
+            f"{where} = {value!r} is outside (0, 1]; a rate is the share of a class's samples"
+            " of interest kept"
+        )
     return rate
 
 
 def exp2_grid(config: Mapping[str, Any]) -> list[tuple[float, float]]:
-    """The checked ``experiment2.grid``: (bonafide rate, spoof rate) pairs, each rate in (0, 1], no pair twice.
+    """The checked ``experiment2.grid``: (bonafide, spoof) rate pairs, each in (0, 1], none twice.
 
     Errors name the grid entry (``experiment2.grid[i]``). Pairs are compared as
     floats, so ``[1, 0.5]`` and ``[1.0, 0.5]`` are the same point.
@@ -110,7 +122,8 @@ def exp2_grid(config: Mapping[str, Any]) -> list[tuple[float, float]]:
         pair = (_rate(point[0], f"{where} bonafide rate"), _rate(point[1], f"{where} spoof rate"))
         if pair in seen:
             raise ConfigError(
-                f"{where} = {list(point)!r} repeats experiment2.grid[{seen[pair]}]; each grid point is listed once"
+                f"{where} = {list(point)!r} repeats experiment2.grid[{seen[pair]}];"
+                " each grid point is listed once"
             )
         seen[pair] = i
         points.append(pair)
@@ -120,7 +133,11 @@ def exp2_grid(config: Mapping[str, Any]) -> list[tuple[float, float]]:
 def exp2_settings(config: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """(method, bonafide rate tag, spoof rate tag) for every Experiment-2 grid point and method."""
     points = exp2_grid(config)
-    return [(method, rate_tag(b), rate_tag(s)) for method in config["experiment2"]["methods"] for b, s in points]
+    return [
+        (method, rate_tag(b), rate_tag(s))
+        for method in config["experiment2"]["methods"]
+        for b, s in points
+    ]
 
 
 def exp2_rate(config: Mapping[str, Any], tag: str, which: str) -> float:
@@ -153,11 +170,15 @@ def exp3_pool(
     exp = config["experiment3"]
     pool = exp.get("pool", "train")
     if pool not in EXP3_POOLS:
-        raise ConfigError(f"experiment3.pool: unknown value {pool!r} (expected one of {sorted(EXP3_POOLS)})")
+        raise ConfigError(
+            f"experiment3.pool: unknown value {pool!r} (expected one of {sorted(EXP3_POOLS)})"
+        )
     out = []
     for name in exp["datasets"]:
         available = tuple(splits_of(name))
         if "train" not in available:
-            raise ConfigError(f"experiment3.datasets: {name!r} has no train split (splits: {list(available)})")
+            raise ConfigError(
+                f"experiment3.datasets: {name!r} has no train split (splits: {list(available)})"
+            )
         out += [(name, split) for split in EXP3_POOLS[pool] if split in available]
     return out

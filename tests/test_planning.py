@@ -1,0 +1,351 @@
+"""The job planners (workflow_scripts.planning.runs) on the tiny config and on small dicts.
+
+The rules reach them only through thin ``get_<what>`` wrappers in rules/common.smk;
+the last tests check that the rule files keep to that (no logic, no lambdas spread over
+lines, every param quoted the one way).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workflow_scripts.planning import runs
+from workflow_scripts.planning.config import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+TINY = REPO / "tests" / "data" / "tiny_config.yaml"
+
+
+def with_defaults(path: Path) -> dict:
+    """A config file as the Snakefile sees it: validated, schema defaults filled in."""
+    utils = pytest.importorskip("snakemake.utils")
+    config = yaml.safe_load(path.read_text())
+    utils.validate(config, str(REPO / "schemas" / "config.schema.yaml"))
+    return config
+
+
+@pytest.fixture(scope="module")
+def tiny() -> dict:
+    return with_defaults(TINY)
+
+
+@pytest.fixture
+def cfg(tiny: dict) -> dict:
+    """A copy of the tiny config that a test may change."""
+    return copy.deepcopy(tiny)
+
+
+def flags(words: list[str]) -> dict[str, list[str]]:
+    """{flag: the words up to the next flag} of an argument list (each flag once)."""
+    out: dict[str, list[str]] = {}
+    for word in words:
+        if word.startswith("--"):
+            assert word not in out, f"{word} twice in {words}"
+            out[word] = []
+            current = out[word]
+        else:
+            current.append(word)
+    return out
+
+
+def groups(words: list[str], flag: str, size: int) -> list[list[str]]:
+    """The values after each repetition of ``flag`` in an argument list of fixed-size groups."""
+    assert len(words) % (size + 1) == 0
+    chunks = [words[i : i + size + 1] for i in range(0, len(words), size + 1)]
+    assert all(chunk[0] == flag for chunk in chunks), chunks
+    return [chunk[1:] for chunk in chunks]
+
+
+# --------------------------------------------------------------------------- datasets and caches
+
+
+def test_every_split_of_every_dataset_has_a_cache_and_a_quarantine_list(tiny: dict) -> None:
+    assert runs.all_caches(tiny) == [
+        f"results/caches/{d}/{s}.h5"
+        for d in ("asvspoof2019", "for", "wavefake")
+        for s in ("train", "dev", "eval")
+    ] + ["results/caches/itw/eval.h5"]
+    assert runs.all_quarantine_lists(tiny) == [
+        f"results/quarantine/{d}.tsv" for d in ("asvspoof2019", "for", "wavefake", "itw")
+    ]
+    assert runs.split_quarantine_lists(tiny, "itw") == ["results/caches/itw/eval.quarantine.tsv"]
+    assert runs.shard_files(tiny, "for", "dev", "h5") == [
+        "results/caches/for/dev/shard0.h5",
+        "results/caches/for/dev/shard1.h5",
+    ]
+    assert json.loads(runs.features_json(tiny))["n_mels"] == 80  # a schema default
+
+
+def test_demo_corpora_get_their_format_options(tiny: dict, cfg: dict) -> None:
+    assert runs.demo_args(tiny, "for") == ["--variant", "for-norm"]
+    assert runs.demo_args(tiny, "wavefake") == [
+        "--vocoders",
+        "ljspeech_melgan",
+        "ljspeech_hifiGAN",
+        "ljspeech_waveglow",
+    ]
+    assert runs.demo_args(tiny, "itw") == []
+    assert runs.demo_durations(tiny) == ["1.0", "2.0"]
+    assert json.loads(runs.demo_sizes_json(tiny, "itw")) == {"bonafide": 6, "spoof": 6}
+    resolved = json.loads(runs.dataset_json(tiny, "wavefake"))
+    assert resolved["root"] == resolved["ljspeech_root"] == "results/demo/wavefake"
+    assert runs.is_demo(tiny, "for")
+    cfg["datasets"]["for"]["root"] = "/data/FoR"
+    assert not runs.is_demo(cfg, "for")
+    assert json.loads(runs.dataset_json(cfg, "for"))["root"] == "/data/FoR"
+    del cfg["demo"]["for"]
+    with pytest.raises(ConfigError, match="demo.for"):
+        runs.demo_sizes_json(cfg, "for")
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_training_args_carry_the_recipe_and_the_seed(tiny: dict, cfg: dict) -> None:
+    args = flags(runs.training_args(tiny, "resnet"))
+    assert args == {
+        "--model": ["resnet"],
+        "--model-kwargs-json": ["{}"],
+        "--max-epochs": ["6"],
+        "--patience": ["6"],
+        "--batch-size": ["8"],
+        "--learning-rate": ["0.001"],
+        "--seed": ["7"],
+        "--device": ["cpu"],
+        "--max-memory-mb": ["4096"],
+        "--val-loss": ["balanced"],
+    }
+    cfg["models"]["convnext"] = {"depths": [1, 1], "note": "a b"}
+    words = runs.training_args(cfg, "convnext", seed=42)
+    assert json.loads(flags(words)["--model-kwargs-json"][0]) == cfg["models"]["convnext"]
+    assert flags(words)["--seed"] == ["42"]
+    # a retrained detector: the experiment's model, repetition i -> seed + 1000 i
+    assert runs.run_seed(tiny, "2") == 2007
+    retrained = flags(runs.selected_training_args(tiny, "exp3", "1"))
+    assert retrained["--model"] == ["tiny_resnet"] and retrained["--seed"] == ["1007"]
+
+
+def test_validation_data_of_pretrained_and_retrained_detectors(tiny: dict) -> None:
+    assert runs.validation_caches(tiny, "asvspoof2019") == ["results/caches/asvspoof2019/dev.h5"]
+    assert runs.validation_caches(tiny, "itw") == []
+    assert runs.pretrain_validation_args("results/caches/for/dev.h5") == [
+        "--val-caches",
+        "results/caches/for/dev.h5",
+    ]
+    assert runs.pretrain_validation_args([]) == ["--val-fraction", "0.1"]
+
+    assert runs.experiment_val_selection("exp2", "nc_b1.0_s0.5", "0") == []
+    val_selection = runs.experiment_val_selection("exp4", "full_method", "0")
+    assert val_selection == ["results/sampling/exp4/full_method/seed0.val.tsv"]
+    # a named input is a string for one file: never split into characters
+    for given in (val_selection, val_selection[0]):
+        args = runs.selected_data_args("sel.tsv", ["a.h5", "b.h5"], given)
+        assert flags(args) == {
+            "--train-selection": ["sel.tsv"],
+            "--val-caches": ["a.h5", "b.h5"],
+            "--val-selection": val_selection,
+        }
+    assert "--val-selection" not in runs.selected_data_args("sel.tsv", "a.h5", [])
+
+    assert runs.experiment_train_caches(tiny, "exp2") == ["results/caches/asvspoof2019/train.h5"]
+    assert runs.experiment_val_caches(tiny, "exp3") == [
+        f"results/caches/{d}/dev.h5" for d in ("asvspoof2019", "for", "wavefake")
+    ]
+    assert groups(runs.exp34_val_cache_args(tiny, "exp4"), "--cache", 1) == [
+        [f"{d}:dev=results/caches/{d}/dev.h5"] for d in ("asvspoof2019", "for", "wavefake")
+    ]
+
+
+def test_an_experiment_without_any_dev_split_fails_by_name(cfg: dict) -> None:
+    cfg["experiment3"]["datasets"] = ["itw"]
+    with pytest.raises(ValueError, match="exp3: none of \\['itw'\\] has a dev split"):
+        runs.experiment_val_caches(cfg, "exp3")
+
+
+def test_threshold_calibration_follows_the_decision_threshold(tiny: dict, cfg: dict) -> None:
+    caches = runs.embedding_threshold_caches(tiny, "asvspoof2019")
+    assert caches == ["results/caches/asvspoof2019/dev.h5"]
+    assert runs.threshold_args(caches[0]) == ["--threshold-caches", caches[0]]
+    cfg["embeddings"]["decision_threshold"] = "zero"
+    assert runs.embedding_threshold_caches(cfg, "asvspoof2019") == []
+    assert runs.threshold_args([]) == []
+
+
+# --------------------------------------------------------------------------- Experiments 1 and 2
+
+
+def test_exp1_table_has_one_entry_per_model_and_eval_set(tiny: dict) -> None:
+    cells = runs.exp1_table_cells(tiny)
+    assert cells == [
+        (label, model, f"results/metrics/pretrained/asvspoof2019/{model}/{ds}/eval.json")
+        for model in ("resnet", "convnext")
+        for label, ds in (("ASV eval", "asvspoof2019"), ("In the wild", "itw"))
+    ]
+    assert runs.exp1_table_metrics(tiny) == [path for _, _, path in cells]
+    # a label with a space stays one word
+    assert groups(runs.exp1_table_args(tiny), "--entry", 3) == [list(cell) for cell in cells]
+
+
+def test_exp2_runs_cover_the_grid_with_exact_rates(tiny: dict, cfg: dict) -> None:
+    specs, reference = runs.exp2_runs(tiny)
+    assert [s["method"] for s in specs] == ["nc", "random_interest", "random_all"]
+    nc = specs[0]
+    assert (nc["bonafide_rate"], nc["spoof_rate"], nc["seed"]) == (1.0, 0.5, 0)
+    assert nc["summary"] == "results/sampling/exp2/nc_b1.0_s0.5/seed0.json"
+    assert nc["history"] == "results/models/exp2/nc_b1.0_s0.5/seed0/history.csv"
+    assert nc["metrics"]["In the wild"] == "results/metrics/exp2/nc_b1.0_s0.5/seed0/itw/eval.json"
+    assert reference["summary"] == "results/nc/asvspoof2019/resnet/diagnostics.json"
+    assert reference["history"] == "results/models/pretrained/asvspoof2019/tiny_resnet/history.csv"
+    assert runs.spec_files(nc) == [nc["summary"], nc["history"], *nc["metrics"].values()]
+    inputs = runs.exp2_table_inputs(tiny)
+    assert len(inputs["runs"]) == 3 * 4 and inputs["reference"] == runs.spec_files(reference)
+    args = runs.exp2_table_args(tiny)
+    assert args[-2] == "--reference" and json.loads(args[-1]) == reference
+    assert [json.loads(spec) for spec in args[1:-2:2]] == specs
+
+    cfg["experiment2"]["grid"] = [[0.125, 0.5], [0.12, 0.5]]
+    assert runs.exp2_rate_arg(cfg, "0.125", "bonafide") == "0.125"
+    assert runs.exp2_rate_arg(cfg, "0.12", "bonafide") == "0.12"
+    rates = {(s["method"], s["bonafide_rate"]) for s in runs.exp2_runs(cfg)[0]}
+    assert len(rates) == 6
+    assert runs.exp2_embeddings(tiny) == "results/embeddings/asvspoof2019/resnet/train.h5"
+
+
+# --------------------------------------------------------------------------- Experiment 3
+
+
+def test_exp3_pool_and_cache_flags_keep_the_configured_corpus_order(tiny: dict, cfg: dict) -> None:
+    corpora = ["asvspoof2019", "for", "wavefake"]
+    assert runs.exp3_caches(tiny, "eval") == [f"results/caches/{d}/eval.h5" for d in corpora]
+    assert groups(runs.exp3_cache_args(tiny, "train"), "--cache", 1) == [
+        [f"{d}=results/caches/{d}/train.h5"] for d in corpora
+    ]
+    assert runs.exp3_pool_caches(tiny) == [f"results/caches/{d}/train.h5" for d in corpora]
+    cfg["experiment3"]["pool"] = "train_dev"
+    cfg["experiment3"]["datasets"] = ["wavefake", "asvspoof2019"]
+    assert groups(runs.exp3_pool_args(cfg), "--cache", 1) == [
+        [f"{d}:{s}=results/caches/{d}/{s}.h5"]
+        for d in ("wavefake", "asvspoof2019")
+        for s in ("train", "dev")
+    ]
+
+
+def test_exp3_table_lists_every_n_seed_and_eval_set(tiny: dict, cfg: dict) -> None:
+    cfg["experiment3"]["seeds"] = 2
+    cells = runs.exp3_table_cells(cfg)
+    assert len(cells) == 2 * 2 * 2  # N x seeds x ("eval data", "In the wild")
+    assert cells[:2] == [
+        (2, "eval data", "results/metrics/exp3/n2/seed0/eval_data.json"),
+        (2, "In the wild", "results/metrics/exp3/n2/seed0/itw/eval.json"),
+    ]
+    assert groups(runs.exp3_table_entry_args(cfg), "--entry", 3)[1] == [
+        "2",
+        "In the wild",
+        "results/metrics/exp3/n2/seed0/itw/eval.json",
+    ]
+    summaries = runs.exp3_table_summaries(cfg)
+    assert [(n, seed) for n, seed, _ in summaries] == [(2, 0), (2, 1), (3, 0), (3, 1)]
+    assert runs.exp3_table_summary_files(cfg)[-1] == "results/sampling/exp3/n3/seed1.json"
+    assert groups(runs.exp3_table_summary_args(cfg), "--summary", 3)[0] == [
+        "2",
+        "0",
+        "results/sampling/exp3/n2/seed0.json",
+    ]
+    assert runs.exp3_table_metrics(tiny) == [path for _, _, path in runs.exp3_table_cells(tiny)]
+    assert runs.score_selection_args("results/sampling/eval_data.tsv") == [
+        "--selection",
+        "results/sampling/eval_data.tsv",
+    ]
+
+
+def test_duplicate_scan_covers_every_split_and_checks_the_planted_copies(
+    tiny: dict, cfg: dict
+) -> None:
+    splits = runs.duplicate_scan_splits(tiny)
+    assert len(splits) == 9 and splits[0] == ("asvspoof2019", "train")
+    assert runs.duplicate_scan_fingerprints(tiny)[3] == "results/fingerprints/for/train.h5"
+    assert groups(runs.duplicate_scan_args(tiny), "--fingerprints", 1)[3] == [
+        "for:train=results/fingerprints/for/train.h5"
+    ]
+    assert runs.expected_demo_duplicates(tiny) == ["results/demo/for"]
+    assert runs.expected_demo_args("results/demo/for") == [
+        "--expected-demo",
+        "results/demo/for/demo_duplicates.tsv",
+    ]
+    cfg["datasets"]["for"]["root"] = "/data/FoR"  # a real FoR has no list of planted copies
+    assert runs.expected_demo_duplicates(cfg) == []
+    assert runs.expected_demo_args([]) == []
+
+
+# --------------------------------------------------------------------------- Experiment 4
+
+
+def test_exp4_runs_compare_the_full_method_with_matched_random(tiny: dict, cfg: dict) -> None:
+    cfg["experiment4"]["seeds"] = 2
+    cfg["experiment4"]["k_max"] = {"for": 7, "wavefake": 3}
+    specs = runs.exp4_runs(cfg)
+    assert [(s["method"], s["seed"]) for s in specs] == [
+        ("full_method", 0),
+        ("full_method", 1),
+        ("random_matched", 0),
+        ("random_matched", 1),
+    ]
+    assert specs[2]["summary"] == "results/sampling/exp4/random_matched/seed0.json"
+    metrics = specs[2]["metrics"]
+    assert metrics["eval data"] == "results/metrics/exp4/random_matched/seed0/eval_data.json"
+    assert runs.exp4_table_files(cfg) == [f for s in specs for f in runs.spec_files(s)]
+    assert [json.loads(g[0]) for g in groups(runs.exp4_table_args(cfg), "--run", 1)] == specs
+    assert groups(runs.exp4_k_max_args(cfg), "--k-max", 1) == [["for=7"], ["wavefake=3"]]
+    assert runs.exp4_k_max_args(tiny) == []
+    assert groups(runs.exp4_embedding_args(tiny), "--embeddings", 1)[0] == [
+        "asvspoof2019:train=results/embeddings/asvspoof2019/resnet/train.h5"
+    ]
+    assert runs.exp4_embedding_files(tiny)[1] == "results/embeddings/for/resnet/train.h5"
+
+
+def test_the_paper_config_plans_its_tables() -> None:
+    paper = with_defaults(REPO / "config" / "paper.yaml")
+    assert len(runs.exp3_table_cells(paper)) == 3 * paper["experiment3"]["seeds"] * 2
+    assert ("asvspoof2019", "dev") in {
+        tuple(word.split("=")[0].split(":")) for word in runs.exp3_pool_args(paper)[1::2]
+    }
+    assert runs.exp4_k_max_args(paper) == ["--k-max", "for=7"]
+
+
+# --------------------------------------------------------------------------- the rule files
+
+
+RULE_FILES = sorted((REPO / "rules").glob("*.smk"))
+
+
+def test_common_smk_holds_only_thin_get_wrappers() -> None:
+    text = (REPO / "rules" / "common.smk").read_text()
+    functions = re.findall(r"^def (\w+)\((.*)\):\n((?:    .*\n|\n)+)", text, flags=re.M)
+    assert len(functions) > 30
+    for name, args, body in functions:
+        assert name.startswith("get_"), f"rules/common.smk: {name} is not a get_<what> function"
+        assert args in ("", "wildcards", "wildcards, input"), f"{name}({args})"
+        code = [line for line in body.strip().splitlines() if not line.strip().startswith('"')]
+        assert len(code) <= 4, f"rules/common.smk: {name} holds logic; move it to planning/runs.py"
+
+
+def test_rules_use_named_functions_and_quote_every_param() -> None:
+    defined = set(re.findall(r"^def (\w+)", (REPO / "rules" / "common.smk").read_text(), re.M))
+    for path in RULE_FILES:
+        text = path.read_text()
+        for line in text.splitlines():
+            if "lambda" in line:
+                assert line.strip().startswith("runtime=lambda"), f"{path.name}: {line.strip()}"
+        params = re.findall(r"\{params\.(\w+)(:q)?\}", text)
+        unquoted = [name for name, quoted in params if not quoted]
+        assert not unquoted, f"{path.name}: params without :q: {unquoted}"
+        assert "shlex" not in text, f"{path.name}: quote with {{params.x:q}}, not shlex"
+        called = set(re.findall(r"\b(get_\w+)\b", text))
+        assert called <= defined, f"{path.name}: unknown {sorted(called - defined)}"
+        assert not re.search(r"\b_\w+\(", text), f"{path.name} calls a private helper"

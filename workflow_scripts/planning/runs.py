@@ -1,0 +1,535 @@
+"""Plan the workflow's jobs from the validated config: paths, run specs and argument lists.
+
+Every function here is pure: it takes the config dict as Snakemake holds it after
+``validate`` (schema defaults filled in) plus plain values (a dataset name, a
+wildcard value) and returns paths, run specs or command-line words. The rules see
+them through thin ``get_<what>(wildcards)`` wrappers in ``rules/common.smk``;
+keeping the logic here makes it testable without Snakemake
+(``tests/test_planning.py``).
+
+Argument lists (``*_args``) hold one string per command-line word; a rule passes
+them as ``{params.x:q}``, which quotes each word on its own. An empty list adds
+nothing to the command.
+
+Path conventions: ``results/caches/{dataset}/{split}.h5`` (log-mel caches),
+``results/metrics/{run}/...json`` (metrics of a model run), where a run is
+``pretrained/{dataset}/{model}`` or ``exp{2,3,4}/{setting}/seed{i}``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from workflow_scripts.planning.config import (
+    SPLITS_BY_FORMAT_NAMES,
+    demo_sizes,
+    exp2_rate,
+    exp2_settings,
+    exp3_pool,
+    resolve_dataset,
+)
+
+Config = Mapping[str, Any]
+#: One path or several: a named input of a rule is a string for one file, else a list.
+Paths = str | Sequence[str]
+#: A run spec of the Experiment-2/4 tables: method, seed, summary, history, metrics, ...
+RunSpec = dict[str, Any]
+
+#: The two arms of Experiment 4, in table order.
+EXP4_METHODS = ("full_method", "random_matched")
+
+
+def _paths(paths: Paths) -> list[str]:
+    return [paths] if isinstance(paths, str) else list(paths)
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def dataset_format(config: Config, name: str) -> str:
+    return config["datasets"][name]["format"]
+
+
+def is_demo(config: Config, name: str) -> bool:
+    """A dataset without a ``root`` is the built-in demo corpus."""
+    return config["datasets"][name].get("root") is None
+
+
+def demo_dir(name: str) -> str:
+    return f"results/demo/{name}"
+
+
+def dataset_splits(config: Config, name: str) -> tuple[str, ...]:
+    """The splits dataset ``name`` provides (by its format)."""
+    return SPLITS_BY_FORMAT_NAMES[dataset_format(config, name)]
+
+
+def resolved_dataset(config: Config, name: str) -> dict[str, Any]:
+    """The adapter config of a dataset, with the demo folder as root when root is null."""
+    return resolve_dataset(name, config["datasets"][name], demo_dir(name))
+
+
+def dataset_json(config: Config, name: str) -> str:
+    return json.dumps(resolved_dataset(config, name), sort_keys=True)
+
+
+def demo_sizes_json(config: Config, name: str) -> str:
+    """The ``demo.<format>`` block of a dataset's format, as JSON."""
+    return json.dumps(demo_sizes(config, dataset_format(config, name)), sort_keys=True)
+
+
+def demo_durations(config: Config) -> list[str]:
+    """``demo.duration_s`` (shortest and longest clip), one word each."""
+    return [str(x) for x in config["demo"]["duration_s"]]
+
+
+def demo_args(config: Config, name: str) -> list[str]:
+    """Format-specific demo flags (FoR variant, WaveFake vocoders)."""
+    cfg = resolved_dataset(config, name)
+    if cfg["format"] == "for":
+        return ["--variant", cfg["variant"]]
+    if cfg["format"] == "wavefake":
+        return ["--vocoders", *cfg["vocoders"]]
+    return []
+
+
+# --------------------------------------------------------------------------- caches
+
+
+def cache_path(name: str, split: str) -> str:
+    return f"results/caches/{name}/{split}.h5"
+
+
+def all_caches(config: Config) -> list[str]:
+    """Every (dataset, split) cache, datasets in configured order."""
+    return [cache_path(d, s) for d in config["datasets"] for s in dataset_splits(config, d)]
+
+
+def all_quarantine_lists(config: Config) -> list[str]:
+    return [f"results/quarantine/{d}.tsv" for d in config["datasets"]]
+
+
+def split_quarantine_lists(config: Config, name: str) -> list[str]:
+    """The per-split quarantine lists of a dataset's caches (gathered into one list)."""
+    return [f"results/caches/{name}/{s}.quarantine.tsv" for s in dataset_splits(config, name)]
+
+
+def shard_files(config: Config, name: str, split: str, suffix: str) -> list[str]:
+    n = config["caches"]["n_shards"]
+    return [f"results/caches/{name}/{split}/shard{i}.{suffix}" for i in range(n)]
+
+
+def features_json(config: Config) -> str:
+    return json.dumps(config["features"], sort_keys=True)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def validation_caches(config: Config, name: str) -> list[str]:
+    """The dev split validates where a corpus has one; otherwise a hold-out of train does."""
+    return [cache_path(name, "dev")] if "dev" in dataset_splits(config, name) else []
+
+
+def pretrain_validation_args(val_caches: Paths) -> list[str]:
+    """``--val-caches`` of a pretrained detector; without a dev split, a 10 % hold-out of train."""
+    if _paths(val_caches):
+        return ["--val-caches", *_paths(val_caches)]
+    return ["--val-fraction", "0.1"]
+
+
+def run_seed(config: Config, index: int | str) -> int:
+    """Seed of repetition ``index`` of a configuration (training and random draws)."""
+    return config["seed"] + 1000 * int(index)
+
+
+def training_args(config: Config, model: str, seed: int | None = None) -> list[str]:
+    """Recipe flags shared by every training job; a changed value reruns the jobs it affects."""
+    t = config["training"]
+    kwargs = json.dumps(config["models"].get(model, {}), sort_keys=True)
+    seed = config["seed"] if seed is None else seed
+    flags = {
+        "--model": model,
+        "--model-kwargs-json": kwargs,
+        "--max-epochs": t["max_epochs"],
+        "--patience": t["patience"],
+        "--batch-size": t["batch_size"],
+        "--learning-rate": t["learning_rate"],
+        "--seed": seed,
+        "--device": config["device"],
+        "--max-memory-mb": t["max_memory_mb"],
+        "--val-loss": t["val_loss"],
+    }
+    return [word for flag, value in flags.items() for word in (flag, str(value))]
+
+
+def experiment_datasets(config: Config, experiment: str) -> list[str]:
+    if experiment == "exp2":
+        return [config["experiment2"]["source_dataset"]]
+    return list(config["experiment3"]["datasets"])
+
+
+def experiment_model(config: Config, experiment: str) -> str:
+    if experiment == "exp2":
+        return config["experiment2"]["model"]
+    return config["experiment3"]["model"]
+
+
+def selected_training_args(config: Config, experiment: str, seed: int | str) -> list[str]:
+    """Recipe flags of a detector retrained on a sampled set (repetition ``seed``)."""
+    return training_args(config, experiment_model(config, experiment), seed=run_seed(config, seed))
+
+
+def experiment_train_caches(config: Config, experiment: str) -> list[str]:
+    """Caches the training selection draws from: Experiment 3's pool, else train splits."""
+    if experiment == "exp3":
+        return exp3_pool_caches(config)
+    return [cache_path(d, "train") for d in experiment_datasets(config, experiment)]
+
+
+def experiment_val_caches(config: Config, experiment: str) -> list[str]:
+    """Dev splits validate; a corpus without one contributes no validation rows."""
+    datasets = experiment_datasets(config, experiment)
+    caches = [c for d in datasets for c in validation_caches(config, d)]
+    if not caches:
+        raise ValueError(f"{experiment}: none of {datasets} has a dev split to validate on")
+    return caches
+
+
+def experiment_val_selection(experiment: str, setting: str, seed: str) -> list[str]:
+    """Experiments 3 and 4 validate on a de-duplicated dev selection; Experiment 2 on all dev."""
+    if experiment in ("exp3", "exp4"):
+        return [f"results/sampling/{experiment}/{setting}/seed{seed}.val.tsv"]
+    return []
+
+
+def selected_data_args(selection: str, val_caches: Paths, val_selection: Paths) -> list[str]:
+    """Training rows and validation data of a detector retrained on a sampled set."""
+    args = ["--train-selection", selection, "--val-caches", *_paths(val_caches)]
+    if _paths(val_selection):
+        args += ["--val-selection", *_paths(val_selection)]
+    return args
+
+
+def exp34_val_cache_args(config: Config, experiment: str) -> list[str]:
+    """``--cache name:dev=path`` flags of the dev splits that validate Experiments 3 and 4."""
+    return [
+        word
+        for d in experiment_datasets(config, experiment)
+        if "dev" in dataset_splits(config, d)
+        for word in ("--cache", f"{d}:dev={cache_path(d, 'dev')}")
+    ]
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def embedding_threshold_caches(config: Config, name: str) -> list[str]:
+    """Dev caches that calibrate "correctly classified" (embeddings.decision_threshold: dev_eer)."""
+    if config["embeddings"]["decision_threshold"] == "dev_eer":
+        return validation_caches(config, name)
+    return []
+
+
+def threshold_args(threshold_caches: Paths) -> list[str]:
+    """``--threshold-caches`` of the decision-threshold calibration, if any."""
+    caches = _paths(threshold_caches)
+    return ["--threshold-caches", *caches] if caches else []
+
+
+def exp2_embeddings(config: Config) -> str:
+    exp = config["experiment2"]
+    return f"results/embeddings/{exp['source_dataset']}/{exp['source_model']}/train.h5"
+
+
+# --------------------------------------------------------------------------- Experiment 1
+
+
+def eval_set_metrics(config: Config, run: str) -> dict[str, str]:
+    """{row label: metrics path} of a model run on the Table-1 evaluation sets."""
+    return {
+        ev["name"]: f"results/metrics/{run}/{ev['dataset']}/{ev['split']}.json"
+        for ev in config["experiment1"]["eval_sets"]
+    }
+
+
+def exp1_table_cells(config: Config) -> list[tuple[str, str, str]]:
+    """(row label, model, metrics path) for every cell group of Table 1."""
+    exp = config["experiment1"]
+    cells = []
+    for model in exp["models"]:
+        metrics = eval_set_metrics(config, f"pretrained/{exp['train_dataset']}/{model}")
+        cells += [(name, model, path) for name, path in metrics.items()]
+    return cells
+
+
+def exp1_table_metrics(config: Config) -> list[str]:
+    return [path for _, _, path in exp1_table_cells(config)]
+
+
+def exp1_table_args(config: Config) -> list[str]:
+    """``--entry <row label> <model> <metrics>`` for every cell group of Table 1."""
+    return [
+        word
+        for name, model, path in exp1_table_cells(config)
+        for word in ("--entry", name, model, path)
+    ]
+
+
+# --------------------------------------------------------------------------- Experiment 2
+
+
+def exp2_rate_arg(config: Config, tag: str, which: str) -> str:
+    """The configured rate behind a path tag, as exact text for the sampler's command line."""
+    return repr(exp2_rate(config, tag, which))
+
+
+def exp2_runs(config: Config) -> tuple[list[RunSpec], RunSpec]:
+    """One spec per trained Experiment-2 run (JSON-ready), and the full-data reference."""
+    exp = config["experiment2"]
+    runs = []
+    for method, b, s in exp2_settings(config):
+        for seed in range(exp["seeds"]):
+            setting = f"{method}_b{b}_s{s}"
+            run = f"exp2/{setting}/seed{seed}"
+            runs.append(
+                {
+                    "method": method,
+                    "bonafide_rate": exp2_rate(config, b, "bonafide"),
+                    "spoof_rate": exp2_rate(config, s, "spoof"),
+                    "seed": seed,
+                    "summary": f"results/sampling/exp2/{setting}/seed{seed}.json",
+                    "history": f"results/models/{run}/history.csv",
+                    "metrics": eval_set_metrics(config, run),
+                }
+            )
+    src = exp["source_dataset"]
+    reference_run = f"pretrained/{src}/{exp['model']}"
+    reference = {
+        "seed": 0,
+        "summary": f"results/nc/{src}/{exp['source_model']}/diagnostics.json",
+        "history": f"results/models/{reference_run}/history.csv",
+        "metrics": eval_set_metrics(config, reference_run),
+    }
+    return runs, reference
+
+
+def spec_files(spec: RunSpec) -> list[str]:
+    """The files a run spec points at: sampling summary, training history, metrics."""
+    return [spec["summary"], spec["history"], *spec["metrics"].values()]
+
+
+def spec_json(spec: RunSpec) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
+def exp2_table_inputs(config: Config) -> dict[str, list[str]]:
+    runs, reference = exp2_runs(config)
+    return {
+        "runs": [f for spec in runs for f in spec_files(spec)],
+        "reference": spec_files(reference),
+    }
+
+
+def exp2_table_args(config: Config) -> list[str]:
+    """``--run <spec JSON>`` per run, then ``--reference <spec JSON>``."""
+    runs, reference = exp2_runs(config)
+    args = [word for spec in runs for word in ("--run", spec_json(spec))]
+    return [*args, "--reference", spec_json(reference)]
+
+
+# --------------------------------------------------------------------------- Experiment 3
+
+
+def exp3_caches(config: Config, split: str) -> list[str]:
+    return [cache_path(d, split) for d in config["experiment3"]["datasets"]]
+
+
+def exp3_cache_args(config: Config, split: str) -> list[str]:
+    """``--cache name=path`` flags, always in the configured corpus order.
+
+    The order decides which copy of a duplicate is kept.
+    """
+    return [
+        word
+        for d in config["experiment3"]["datasets"]
+        for word in ("--cache", f"{d}={cache_path(d, split)}")
+    ]
+
+
+def _exp3_pool(config: Config) -> list[tuple[str, str]]:
+    return exp3_pool(config, lambda name: dataset_splits(config, name))
+
+
+def exp3_pool_caches(config: Config) -> list[str]:
+    """Caches of the Experiment-3 training pool (experiment3.pool: train, or train + dev)."""
+    return [cache_path(d, s) for d, s in _exp3_pool(config)]
+
+
+def exp3_pool_args(config: Config) -> list[str]:
+    """``--cache name:split=path`` flags of the pool, corpora in configured order."""
+    return [
+        word for d, s in _exp3_pool(config) for word in ("--cache", f"{d}:{s}={cache_path(d, s)}")
+    ]
+
+
+def score_selection_args(selection: str) -> list[str]:
+    """``--selection``: score only these rows of the caches (the "eval data" subset)."""
+    return ["--selection", selection]
+
+
+def exp34_eval_metrics(config: Config, run: str) -> dict[str, str]:
+    """{row label: metrics path} on "eval data" and In-the-Wild."""
+    itw = config["experiment3"]["itw_dataset"]
+    return {
+        "eval data": f"results/metrics/{run}/eval_data.json",
+        "In the wild": f"results/metrics/{run}/{itw}/eval.json",
+    }
+
+
+def exp3_table_cells(config: Config) -> list[tuple[int, str, str]]:
+    """(N, row label, metrics path) for every run of Experiment 3."""
+    exp = config["experiment3"]
+    cells = []
+    for n in exp["n_per_class"]:
+        for seed in range(exp["seeds"]):
+            metrics = exp34_eval_metrics(config, f"exp3/n{n}/seed{seed}")
+            cells += [(n, name, path) for name, path in metrics.items()]
+    return cells
+
+
+def exp3_table_summaries(config: Config) -> list[tuple[int, int, str]]:
+    """(N, repetition, sampling summary) of every Experiment-3 run: the realised counts."""
+    exp = config["experiment3"]
+    return [
+        (n, seed, f"results/sampling/exp3/n{n}/seed{seed}.json")
+        for n in exp["n_per_class"]
+        for seed in range(exp["seeds"])
+    ]
+
+
+def exp3_table_metrics(config: Config) -> list[str]:
+    return [path for _, _, path in exp3_table_cells(config)]
+
+
+def exp3_table_summary_files(config: Config) -> list[str]:
+    return [path for _, _, path in exp3_table_summaries(config)]
+
+
+def exp3_table_entry_args(config: Config) -> list[str]:
+    """``--entry <N> <row label> <metrics>`` for every run of Experiment 3."""
+    return [
+        word
+        for n, name, path in exp3_table_cells(config)
+        for word in ("--entry", str(n), name, path)
+    ]
+
+
+def exp3_table_summary_args(config: Config) -> list[str]:
+    """``--summary <N> <repetition> <sampling summary>`` for every run of Experiment 3."""
+    return [
+        word
+        for n, seed, path in exp3_table_summaries(config)
+        for word in ("--summary", str(n), str(seed), path)
+    ]
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def fingerprint_path(name: str, split: str) -> str:
+    return f"results/fingerprints/{name}/{split}.h5"
+
+
+def duplicate_scan_splits(config: Config) -> list[tuple[str, str]]:
+    """(dataset, split) scanned for cross-corpus duplicates: every split of the Exp-3 corpora."""
+    return [(d, s) for d in config["experiment3"]["datasets"] for s in dataset_splits(config, d)]
+
+
+def duplicate_scan_fingerprints(config: Config) -> list[str]:
+    """Fingerprint files of the scanned splits, in the configured order."""
+    return [fingerprint_path(d, s) for d, s in duplicate_scan_splits(config)]
+
+
+def duplicate_scan_args(config: Config) -> list[str]:
+    """``--fingerprints dataset:split=path`` flags, in the configured corpus order."""
+    return [
+        word
+        for d, s in duplicate_scan_splits(config)
+        for word in ("--fingerprints", f"{d}:{s}={fingerprint_path(d, s)}")
+    ]
+
+
+def expected_demo_duplicates(config: Config) -> list[str]:
+    """The demo FoR corpus lists its planted LJSpeech duplicates; check the scan finds them."""
+    for name in config["experiment3"]["datasets"]:
+        if dataset_format(config, name) == "for" and is_demo(config, name):
+            return [demo_dir(name)]
+    return []
+
+
+def expected_demo_args(demo_dirs: Paths) -> list[str]:
+    """``--expected-demo`` with the planted-duplicates list of the demo FoR corpus, if any."""
+    return [
+        word for d in _paths(demo_dirs) for word in ("--expected-demo", f"{d}/demo_duplicates.tsv")
+    ]
+
+
+# --------------------------------------------------------------------------- Experiment 4
+
+
+def exp4_embeddings(config: Config) -> list[tuple[str, str]]:
+    """(dataset, train embeddings of experiment4.source_model) of every Experiment-3 corpus."""
+    model = config["experiment4"]["source_model"]
+    return [
+        (d, f"results/embeddings/{d}/{model}/train.h5") for d in config["experiment3"]["datasets"]
+    ]
+
+
+def exp4_embedding_files(config: Config) -> list[str]:
+    return [path for _, path in exp4_embeddings(config)]
+
+
+def exp4_embedding_args(config: Config) -> list[str]:
+    """``--embeddings dataset:train=path`` flags, corpora in configured order."""
+    return [
+        word
+        for d, path in exp4_embeddings(config)
+        for word in ("--embeddings", f"{d}:train={path}")
+    ]
+
+
+def exp4_k_max_args(config: Config) -> list[str]:
+    """``--k-max dataset=k`` flags (the number of spoof clusters Algorithm 2 may try)."""
+    return [
+        word for d, k in config["experiment4"]["k_max"].items() for word in ("--k-max", f"{d}={k}")
+    ]
+
+
+def exp4_runs(config: Config) -> list[RunSpec]:
+    """One spec per trained Experiment-4 run (JSON-ready): full method, then matched random."""
+    runs = []
+    for method in EXP4_METHODS:
+        for seed in range(config["experiment4"]["seeds"]):
+            run = f"exp4/{method}/seed{seed}"
+            runs.append(
+                {
+                    "method": method,
+                    "seed": seed,
+                    "summary": f"results/sampling/{run}.json",
+                    "history": f"results/models/{run}/history.csv",
+                    "metrics": exp34_eval_metrics(config, run),
+                }
+            )
+    return runs
+
+
+def exp4_table_files(config: Config) -> list[str]:
+    return [f for spec in exp4_runs(config) for f in spec_files(spec)]
+
+
+def exp4_table_args(config: Config) -> list[str]:
+    """``--run <spec JSON>`` per Experiment-4 run."""
+    return [word for spec in exp4_runs(config) for word in ("--run", spec_json(spec))]

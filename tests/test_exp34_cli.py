@@ -19,7 +19,7 @@ import pytest
 
 from workflow_scripts import find_duplicates, make_eval_subset, make_table_exp3, make_table_exp4, make_val_selection
 from workflow_scripts import sample_full_method, sample_random
-from workflow_scripts.sampling import rate_to_count
+from workflow_scripts.sampling import matched_counts, rate_to_count
 from workflow_scripts.io.selections import DUPLICATE_COLUMNS, parse_named_path, read_cache_table, read_duplicate_pairs, read_selection
 from workflow_scripts.sampling.exclusions import duplicate_exclusions, duplicate_groups, row_keys, validation_exclusions
 
@@ -528,7 +528,8 @@ def test_sample_full_method_clusters_attacks_and_follows_rates(tmp_path: Path) -
     assert sample_full_method.main(args) == 0
     assert sample_full_method.main([*args[:-6], "--out", str(out2), "--summary-out", str(tmp_path / "s3.json")]) == 0
     assert out2.read_bytes() == out.read_bytes()
-    assert sample_random.matched_counts(summary, ["asvspoof2019", "for"], "x")[("for", "bonafide")] == f["counts"]["bonafide"]
+    matched = matched_counts(summary, ["asvspoof2019", "for"], "x")
+    assert matched[("for", "bonafide")] == f["counts"]["bonafide"]
     # Embeddings of another dataset than named are refused.
     assert sample_full_method.main(["--embeddings", f"wavefake={tmp_path / 'asv.h5'}", "--seed", "1",
                                     "--out", str(out2), "--summary-out", str(summary_path)]) == 2

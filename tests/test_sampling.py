@@ -1,11 +1,16 @@
-"""Tests for the sampling layer: Algorithm 1/2, diagnostics, random controls, duplicates."""
+"""Tests for the sampling layer: Algorithm 1/2, diagnostics, random draws and pools, validation
+rows, the full method, duplicates."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from workflow_scripts.io.embeddings import Embeddings
+from workflow_scripts.io.selections import DUPLICATE_COLUMNS
 from workflow_scripts.sampling import (
     choose_k,
     class_means,
@@ -16,15 +21,27 @@ from workflow_scripts.sampling import (
     derive_seed,
     distance_summary,
     distances_to_means,
+    draw_counts,
     draw_per_dataset,
+    draw_summary,
+    embedding_diagnostics,
     find_duplicates,
+    full_method,
+    full_method_summary,
+    make_pool,
     nc1,
     nc_sample,
+    nc_selection,
     random_draw,
     rate_to_count,
+    validation_selection,
     within_between_ratio,
 )
 from workflow_scripts.sampling.clusters import overlap_groups, overlap_table
+from workflow_scripts.sampling.exclusions import ROW_COLUMNS, cache_priority, refuse_split
+from workflow_scripts.sampling.full_method import DEFAULT_K_MAX, choose_k_max, parse_k_max
+from workflow_scripts.sampling.nc_selection import NC_SELECTION_COLUMNS
+from workflow_scripts.sampling.random_draws import COUNT_COLUMNS, matched_counts, uniform_counts
 
 # ---------------------------------------------------------------- Algorithm 1
 
@@ -189,7 +206,9 @@ def test_collapse_measures_are_smaller_for_tight_classes() -> None:
     assert nc1(diffuse, lab) == pytest.approx(2 * 9.0 / gap2, rel=0.15)
     assert within_between_ratio(diffuse, lab) == pytest.approx(6 * 9.0 / gap2, rel=0.15)
     summary = collapse_metrics(tight, lab)
-    assert summary["n"] == 400 and summary["mean_class_mean_distance"] == pytest.approx(np.sqrt(gap2), rel=0.01)
+    assert summary["n"] == 400 and summary["mean_class_mean_distance"] == pytest.approx(
+        np.sqrt(gap2), rel=0.01
+    )
 
 
 def test_distance_summary_per_class() -> None:
@@ -219,7 +238,9 @@ def test_random_draw_counts_pool_and_determinism() -> None:
     # A class's draw does not depend on the other class's count.
     only0 = random_draw(lab, {0: 40}, pool_mask=pool, seed=7)
     np.testing.assert_array_equal(only0, idx[lab[idx] == 0])
-    with pytest.raises(ValueError, match="class 1: 51 samples requested but the pool holds only 50"):
+    with pytest.raises(
+        ValueError, match="class 1: 51 samples requested but the pool holds only 50"
+    ):
         random_draw(lab, {1: 51}, pool_mask=pool, seed=7)
 
 
@@ -267,6 +288,123 @@ def test_draw_per_dataset_counts_and_shortfall() -> None:
         draw_per_dataset(table.drop(columns="dataset"), 5, seed=1)
 
 
+def _pool_table() -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """Cache metadata as ``read_cache_tables`` returns it: for train + dev, wavefake train."""
+    rows, caches = [], []
+    for ds, split, n_bona, n_spoof in (
+        ("for", "train", 6, 8),
+        ("for", "dev", 3, 3),
+        ("wf", "train", 4, 9),
+    ):
+        labels = ["bonafide"] * n_bona + ["spoof"] * n_spoof
+        rows += [(ds, split, f"{ds}{split}{i}", lab, "-") for i, lab in enumerate(labels)]
+        caches.append(
+            {"dataset": ds, "split": split, "path": f"{ds}_{split}.h5", "rows": len(labels)}
+        )
+    return pd.DataFrame(rows, columns=list(ROW_COLUMNS)), caches
+
+
+def test_pool_draws_requested_counts_without_duplicates_and_reports() -> None:
+    table, caches = _pool_table()
+    assert cache_priority(caches) == [("for", "train"), ("for", "dev"), ("wf", "train")]
+    pairs = pd.DataFrame(
+        [("for", "dev", "fordev0", "for", "train", "fortrain0", 0.99)],
+        columns=list(DUPLICATE_COLUMNS),
+    )
+    pool = make_pool(table, caches, pairs, "dups.tsv")
+    assert pool.datasets == ["for", "wf"]
+    assert pool.splits == {"for": ["train", "dev"], "wf": ["train"]}
+    assert pool.duplicates == {"file": "dups.tsv", "pairs": 1, "excluded": 1}
+    assert make_pool(table, caches).duplicates == {"file": None, "pairs": 0, "excluded": 0}
+    selection, counts = draw_counts(pool, uniform_counts(pool, 5), seed=3)
+    assert list(selection.columns) == list(ROW_COLUMNS)
+    assert "fordev0" not in set(selection["utt_id"])
+    got = counts.set_index(["dataset", "label"])
+    assert list(counts.columns) == list(COUNT_COLUMNS)
+    columns = ["rows", "excluded", "available", "drawn"]
+    assert tuple(got.loc[("for", "bonafide"), columns]) == (9, 1, 8, 5)
+    assert tuple(got.loc[("wf", "bonafide"), ["available", "drawn"]]) == (4, 4)
+    summary = draw_summary(pool, counts, selection, seed=3, mode="test")
+    assert list(summary)[:2] == ["mode", "seed"]
+    assert summary["shortfall"] == [counts.iloc[2].to_dict()]
+    assert summary["total"] == {"bonafide": 9, "spoof": 10, "rows": 19}
+    per_split = summary["per_split"]["for"]
+    assert per_split["train"]["bonafide"] + per_split["dev"]["bonafide"] == 5
+    # The same counts by name reproduce the uniform draw (one stream per dataset and class).
+    budget = {"datasets": {d: {"counts": {"bonafide": 5, "spoof": 5}} for d in ("for", "wf")}}
+    again, _ = draw_counts(pool, matched_counts(budget, pool.datasets, "b.json"), seed=3)
+    pd.testing.assert_frame_equal(again, selection)
+    with pytest.raises(ValueError, match="b.json: no counts for dataset 'wf'"):
+        matched_counts({"datasets": {"for": budget["datasets"]["for"]}}, pool.datasets, "b.json")
+    with pytest.raises(ValueError, match="no requested count for dataset 'wf'"):
+        draw_counts(pool, {("for", "bonafide"): 1, ("for", "spoof"): 1}, seed=3)
+
+
+def test_refuse_split_names_the_cache() -> None:
+    _, caches = _pool_table()
+    refuse_split(caches, "eval", "never")
+    with pytest.raises(ValueError, match="for_dev.h5 is a dev split; not here"):
+        refuse_split(caches, "dev", "not here")
+
+
+def test_validation_selection_drops_training_rows_and_copies() -> None:
+    table, caches = _pool_table()
+    dev = table[table["split"] == "dev"].reset_index(drop=True)
+    pairs = pd.DataFrame(
+        [("for", "dev", "fordev1", "for", "train", "fortrain0", 0.99)],
+        columns=list(DUPLICATE_COLUMNS),
+    )
+    training = pd.DataFrame({"dataset": ["for"], "split": ["dev"], "utt_id": ["fordev0"]})
+    selection, counts = validation_selection(dev, pairs, cache_priority(caches), training)
+    assert selection["utt_id"].tolist() == ["fordev2", "fordev3", "fordev4", "fordev5"]
+    assert counts.to_dict(orient="records")[0] == {
+        "dataset": "for",
+        "label": "bonafide",
+        "rows": 3,
+        "training": 1,
+        "duplicate": 1,
+        "copy_of_training": 0,
+        "kept": 1,
+    }
+    with pytest.raises(ValueError, match="no bonafide row is left for validation"):
+        validation_selection(dev.iloc[[0, 1, 3]], pairs, cache_priority(caches), training)
+
+
+def _embeddings(
+    x: np.ndarray, label: np.ndarray, attack: list[str], correct: np.ndarray
+) -> Embeddings:
+    n = label.shape[0]
+    return Embeddings(
+        path=Path("emb.h5"),
+        utt_id=np.array([f"u{i:03d}" for i in range(n)], dtype=object),
+        embedding=x.astype(np.float64),
+        label=label.astype(np.int64),
+        attack=np.array(attack, dtype=object),
+        correct=correct,
+        dataset=np.full(n, "asv", dtype=object),
+        split=np.full(n, "train", dtype=object),
+        attrs={"model": "resnet"},
+    )
+
+
+def test_nc_selection_and_diagnostics_on_embeddings() -> None:
+    emb = _embeddings(EMB, LAB, ["-"] * 5 + ["A01"] * 5 + ["-"], INTEREST)
+    table, summary = nc_selection(emb, "nc", bonafide_rate=0.2, spoof_rate=0.6)
+    assert list(table.columns) == list(NC_SELECTION_COLUMNS)
+    assert table["utt_id"].tolist() == ["u000", "u006", "u007", "u008"]
+    assert summary["counts"] == {"bonafide": 1, "spoof": 3} and summary["n_total"]["bonafide"] == 6
+    assert summary["max_selected_distance"] == {"bonafide": 0.0, "spoof": 1.0}
+    drawn, info = nc_selection(emb, "random_all", bonafide_rate=0.2, spoof_rate=0.6, seed=4)
+    assert info["counts"] == summary["counts"] and set(drawn["rank"]) <= set(range(-1, 5))
+    with pytest.raises(ValueError, match="unknown method"):
+        nc_selection(emb, "other", bonafide_rate=1, spoof_rate=1)
+    result, dist, per_class = embedding_diagnostics(emb)
+    assert result["n"] == 10 and result["accuracy"] == pytest.approx(10 / 11)
+    assert dist["label"].tolist() == ["bonafide", "spoof"]
+    assert set(per_class) == {"bonafide", "spoof"}
+    assert result["distances"]["spoof"]["max"] == 2.0 and result["model"] == "resnet"
+
+
 # ---------------------------------------------------------------- Algorithm 2
 
 
@@ -292,7 +430,9 @@ def test_algorithm2_finds_four_separated_blobs_and_samples_near_centres() -> Non
     assert cluster_agreement(r.cluster_labels, truth)["ari"] > 0.95
     assert r.overlap_groups == [] and not r.overlap["overlapping"].any()
     counts = r.cluster_counts()
-    np.testing.assert_array_equal(counts["n_selected"], [rate_to_count(n, 0.25) for n in counts["n"]])
+    np.testing.assert_array_equal(
+        counts["n_selected"], [rate_to_count(n, 0.25) for n in counts["n"]]
+    )
     assert set(r.selected) <= set(range(480))
     t = r.table()
     for c in range(4):
@@ -334,9 +474,13 @@ def test_algorithm2_all_clusters_overlapping_falls_back_to_one_group() -> None:
 
 
 def test_overlap_helpers_and_k_edge_cases() -> None:
-    pairs = pd.DataFrame({"cluster_a": [0, 1, 3], "cluster_b": [1, 2, 4], "overlapping": [True, True, False]})
+    pairs = pd.DataFrame(
+        {"cluster_a": [0, 1, 3], "cluster_b": [1, 2, 4], "overlapping": [True, True, False]}
+    )
     assert overlap_groups(pairs, 5) == [(0, 1, 2), (3,), (4,)]
-    x = np.r_[np.zeros((50, 2)), np.full((50, 2), 10.0)] + np.random.default_rng(0).normal(size=(100, 2))
+    x = np.r_[np.zeros((50, 2)), np.full((50, 2), 10.0)] + np.random.default_rng(0).normal(
+        size=(100, 2)
+    )
     table = overlap_table(x, np.repeat([0, 1], 50))
     assert table.loc[0, "valley_ratio"] == 0.0 and not table.loc[0, "overlapping"]
     single = choose_k(x, 1, seed=0)
@@ -355,9 +499,43 @@ def test_cluster_agreement() -> None:
     assert cluster_agreement(np.array([0, 1, 0, 1]), np.array(["A", "A", "B", "B"]))["ari"] < 0.0
 
 
+def test_full_method_helpers_and_duplicate_removal() -> None:
+    known = ["A01", "A02"]
+    assert choose_k_max(np.array(["A01", "-", "A02", "A01"]), None) == (2, "attacks", known)
+    assert choose_k_max(np.array(["-", ""]), None) == (DEFAULT_K_MAX, "default", [])
+    assert choose_k_max(np.array(["A01"]), 3) == (3, "override", ["A01"])
+    assert parse_k_max(["for=3", "wf=1"]) == {"for": 3, "wf": 1}
+    for bad in ("for", "for=0", "=2", "for=x"):
+        with pytest.raises(ValueError, match="expected DATASET=K"):
+            parse_k_max([bad])
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    x, truth = _blobs(centres, 20, seed=3)
+    attacks = [["-", "A01", "A02"][t] for t in truth]
+    emb = _embeddings(x, (truth == 0).astype(int), attacks, np.ones(60, bool))
+    pairs = pd.DataFrame(
+        [("asv", "train", "u000", "asv", "train", "u001", 0.99)], columns=list(DUPLICATE_COLUMNS)
+    )
+    sample = full_method(
+        [("asv", emb)], bonafide_rate=1.0, spoof_rate=0.5, k_max={}, seed=1, pairs=pairs
+    )
+    info = sample.per_dataset["asv"]
+    assert info["algorithm2"]["k"] == 2 and info["selected"] == {"bonafide": 20, "spoof": 20}
+    assert sample.n_excluded == 1 and info["counts"] == {"bonafide": 19, "spoof": 20}
+    assert "u001" not in set(sample.selection["utt_id"])
+    summary = full_method_summary(sample, seed=1, bonafide_rate=1.0, spoof_rate=0.5, pairs_file="d")
+    assert summary["duplicates"] == {"file": "d", "pairs": 1, "excluded": 1}
+    assert summary["total"] == {"bonafide": 19, "spoof": 20, "rows": 39}
+    with pytest.raises(ValueError, match="dataset 'asv' given twice"):
+        full_method([("asv", emb)] * 2, bonafide_rate=1, spoof_rate=1, k_max={}, seed=1, pairs=None)
+    with pytest.raises(ValueError, match="--k-max for dataset"):
+        full_method(
+            [("asv", emb)], bonafide_rate=1, spoof_rate=1, k_max={"for": 2}, seed=1, pairs=None
+        )
+
+
 # ---------------------------------------------------------------- duplicates
 
-# Fingerprints (features.fingerprint) and the lag-searched scan are tested in tests/test_duplicates.py.
+# Fingerprints (features.fingerprint) and the lag-searched scan: tests/test_duplicates.py.
 
 
 def test_find_duplicates_within_one_set_and_dedup_groups() -> None:
@@ -366,7 +544,12 @@ def test_find_duplicates_within_one_set_and_dedup_groups() -> None:
     fp = np.vstack([base, base[3] + 0.01, base[3] + 0.02, base[10] - 0.01])  # rows 40, 41, 42
     fp /= np.linalg.norm(fp, axis=1, keepdims=True)
     blocked = find_duplicates(fp, threshold=0.95, block_size=8)
-    assert list(zip(blocked["i"], blocked["j"])) == [(3, 40), (3, 41), (10, 42), (40, 41)]
+    assert list(zip(blocked["i"], blocked["j"], strict=True)) == [
+        (3, 40),
+        (3, 41),
+        (10, 42),
+        (40, 41),
+    ]
     assert (blocked["i"] < blocked["j"]).all()
     whole = find_duplicates(fp, threshold=0.95, block_size=1000)
     pd.testing.assert_frame_equal(blocked, whole, check_exact=False, rtol=1e-5)

@@ -32,7 +32,14 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, s
 
 from workflow_scripts import SPOOF
 
-from .nc_sampling import check_embeddings, check_labels, check_mask, check_rate, keep_count, rank_nearest_first
+from .nc_sampling import (
+    check_embeddings,
+    check_labels,
+    check_mask,
+    check_rate,
+    keep_count,
+    rank_nearest_first,
+)
 from .random_draws import derive_seed, rng_for
 
 #: Default cap on the points used for each silhouette score (the full score
@@ -107,7 +114,9 @@ def choose_k(
         raise ValueError(f"silhouette_max_points must be >= 3, got {silhouette_max_points}")
     sub = np.arange(n)
     if n > silhouette_max_points:
-        sub = np.sort(rng_for(seed, "silhouette").choice(n, size=silhouette_max_points, replace=False))
+        sub = np.sort(
+            rng_for(seed, "silhouette").choice(n, size=silhouette_max_points, replace=False)
+        )
     scores: dict[int, float] = {}
     labels_by_k: dict[int, np.ndarray] = {}
     for k in range(k_min, upper + 1):
@@ -223,7 +232,8 @@ def _kept_by_rule(
     rate: float | None,
     distance_threshold: float | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distances of ``rows`` to their mean, their nearest-first rank, and whether the rule keeps them."""
+    """Distances of ``rows`` to their mean, their nearest-first rank, and whether the rule keeps
+    them."""
     sub = points[rows]
     d = np.sqrt(np.sum((sub - sub.mean(axis=0)) ** 2, axis=1))
     order = rank_nearest_first(d, indices[rows])
@@ -265,7 +275,8 @@ class ClusterSample:
         return self.k > 1 and len(self.groups) == 1
 
     def table(self) -> pd.DataFrame:
-        """Per sample: index, cluster, group, distance/rank to own centre, to group mean, selected."""
+        """Per sample: index, cluster, group, distance/rank to own centre and to group mean,
+        selected."""
         return self.points.copy()
 
     def cluster_counts(self) -> pd.DataFrame:
@@ -278,7 +289,13 @@ class ClusterSample:
             n_selected=("selected", "sum"),
         )
         return out.reset_index().astype(
-            {"cluster": np.int64, "group": np.int64, "n": np.int64, "n_individual": np.int64, "n_selected": np.int64}
+            {
+                "cluster": np.int64,
+                "group": np.int64,
+                "n": np.int64,
+                "n_individual": np.int64,
+                "n_selected": np.int64,
+            }
         )
 
 
@@ -301,7 +318,11 @@ def sample_clusters(
     """
     x = check_embeddings(points, "points")
     lab = np.asarray(cluster_labels, dtype=np.int64)
-    idx = np.arange(x.shape[0], dtype=np.int64) if indices is None else np.asarray(indices, dtype=np.int64)
+    idx = (
+        np.arange(x.shape[0], dtype=np.int64)
+        if indices is None
+        else np.asarray(indices, dtype=np.int64)
+    )
     n = x.shape[0]
     dist = np.zeros(n)
     rank = np.zeros(n, dtype=np.int64)
@@ -315,13 +336,17 @@ def sample_clusters(
             rows = np.flatnonzero(lab == c)
             if rows.shape[0] == 0:
                 continue
-            dist[rows], rank[rows], individual[rows] = _kept_by_rule(x, idx, rows, rate, distance_threshold)
+            dist[rows], rank[rows], individual[rows] = _kept_by_rule(
+                x, idx, rows, rate, distance_threshold
+            )
         rows = np.flatnonzero(np.isin(lab, members))
         group_of[rows] = g
         if len(members) == 1:
             gdist[rows], grank[rows], collective[rows] = dist[rows], rank[rows], individual[rows]
         elif rows.shape[0]:
-            gdist[rows], grank[rows], collective[rows] = _kept_by_rule(x, idx, rows, rate, distance_threshold)
+            gdist[rows], grank[rows], collective[rows] = _kept_by_rule(
+                x, idx, rows, rate, distance_threshold
+            )
     if np.any(group_of < 0):
         missing = sorted(set(lab[group_of < 0].tolist()))
         raise ValueError(f"cluster(s) {missing} are in no group")
@@ -376,7 +401,12 @@ def cluster_sample(
         raise ValueError(f"class {spoof_label} has no samples of interest; nothing to cluster")
     pts = x[indices]
     choice = choose_k(
-        pts, k_max, seed=seed, k_min=k_min, silhouette_max_points=silhouette_max_points, n_init=n_init
+        pts,
+        k_max,
+        seed=seed,
+        k_min=k_min,
+        silhouette_max_points=silhouette_max_points,
+        n_init=n_init,
     )
     lab = choice.cluster_labels
     k = int(lab.max()) + 1
@@ -400,11 +430,14 @@ def cluster_sample(
 
 
 def cluster_agreement(cluster_labels: np.ndarray, attack_labels: np.ndarray) -> dict[str, float]:
-    """How well clusters match the attack algorithms: adjusted Rand index and normalised mutual information."""
+    """How well clusters match the attack algorithms: adjusted Rand index and normalised mutual
+    information."""
     c = np.asarray(cluster_labels)
     a = np.asarray(attack_labels)
     if c.shape != a.shape or c.ndim != 1:
-        raise ValueError(f"cluster and attack labels must be 1-D of equal length, got {c.shape} and {a.shape}")
+        raise ValueError(
+            f"cluster and attack labels must be 1-D of equal length, got {c.shape} and {a.shape}"
+        )
     return {
         "ari": float(adjusted_rand_score(a, c)),
         "nmi": float(normalized_mutual_info_score(a, c)),

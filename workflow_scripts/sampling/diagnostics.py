@@ -2,18 +2,30 @@
 
 How collapsed the classes are tells whether nearest-to-mean sampling
 (Algorithm 1) is meaningful: in a collapsed class the distance to the mean
-ranks samples by how typical they are. Arrays in, numbers and tables out;
-plotting is the reporting layer's job.
+ranks samples by how typical they are. Arrays in, numbers and tables out
+(:func:`embedding_diagnostics` takes an embedding file's arrays); plotting is
+the reporting layer's job.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .nc_sampling import check_embeddings, check_labels, check_mask
+from workflow_scripts.io.embeddings import LABEL_NAMES, Embeddings
+
+from .nc_sampling import (
+    Metric,
+    check_embeddings,
+    check_labels,
+    check_mask,
+    class_means,
+    distances_to_means,
+    max_or_zero,
+)
 
 DEFAULT_QUANTILES: tuple[float, ...] = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
 
@@ -21,14 +33,18 @@ DEFAULT_QUANTILES: tuple[float, ...] = (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0)
 def _classes_and_means(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     classes = np.unique(y)
     if classes.shape[0] < 2:
-        raise ValueError(f"need at least two classes for a collapse measure, got {classes.tolist()}")
+        raise ValueError(
+            f"need at least two classes for a collapse measure, got {classes.tolist()}"
+        )
     means = np.stack([x[y == k].mean(axis=0) for k in classes])
     return classes, means
 
 
-def _within_centred(x: np.ndarray, y: np.ndarray, classes: np.ndarray, means: np.ndarray) -> np.ndarray:
+def _within_centred(
+    x: np.ndarray, y: np.ndarray, classes: np.ndarray, means: np.ndarray
+) -> np.ndarray:
     centred = np.empty_like(x)
-    for k, mu in zip(classes, means):
+    for k, mu in zip(classes, means, strict=True):
         rows = y == k
         centred[rows] = x[rows] - mu
     return centred
@@ -60,8 +76,11 @@ def nc1(embeddings: np.ndarray, labels: np.ndarray, interest: np.ndarray | None 
     return float(np.sum(within_along / s[rank] ** 2))
 
 
-def within_between_ratio(embeddings: np.ndarray, labels: np.ndarray, interest: np.ndarray | None = None) -> float:
-    """Mean squared distance of a sample to its class mean over mean squared distance between class means.
+def within_between_ratio(
+    embeddings: np.ndarray, labels: np.ndarray, interest: np.ndarray | None = None
+) -> float:
+    """Mean squared distance of a sample to its class mean over mean squared distance between
+    class means.
 
     A simpler, basis-free companion to :func:`nc1`: the between term is
     averaged over all pairs of classes.
@@ -132,13 +151,57 @@ def distance_summary(
     rows = []
     for k in np.unique(y).tolist():
         dk = d[y == k]
-        row: dict[str, float | int] = {"label": int(k), "n": int(dk.shape[0]), "mean": float(dk.mean())}
+        row: dict[str, float | int] = {
+            "label": int(k),
+            "n": int(dk.shape[0]),
+            "mean": float(dk.mean()),
+        }
         row["std"] = float(dk.std())
-        for q, v in zip(qs, np.quantile(dk, qs)):
+        for q, v in zip(qs, np.quantile(dk, qs), strict=True):
             row[quantile_column(q)] = float(v)
         if sel is not None:
             kept = d[(y == k) & sel]
             row["n_selected"] = int(kept.shape[0])
-            row["max_selected"] = float(kept.max()) if kept.shape[0] else 0.0
+            row["max_selected"] = max_or_zero(kept)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def embedding_diagnostics(
+    emb: Embeddings, metric: Metric = "euclidean"
+) -> tuple[dict[str, Any], pd.DataFrame, dict[str, np.ndarray]]:
+    """Collapse measures of the samples of interest, as Algorithm 1 sees them.
+
+    Returns the JSON content (:func:`collapse_metrics`, always Euclidean, plus
+    ``n_interest``/``n_total`` per class, ``accuracy`` (share of correct
+    rows), ``metric``, the file and model, and the per-class distance summary
+    under ``distances``), the :func:`distance_summary` table of distances to
+    the class mean in ``metric`` (``label`` as bonafide/spoof, bonafide
+    first) and those distances per class name (for the histogram).
+    """
+    interest = emb.interest
+    try:
+        collapse = collapse_metrics(emb.embedding, emb.label, interest)
+        means = class_means(emb.embedding, emb.label, interest)
+    except ValueError as err:
+        raise ValueError(f"{emb.path}: {err}") from None
+    x, y = emb.embedding[interest], emb.label[interest]
+    d = distances_to_means(x, y, means, metric)
+    summary = distance_summary(d, y)
+    summary["label"] = [LABEL_NAMES[int(k)] for k in summary["label"]]
+    summary = summary.sort_values("label", kind="stable").reset_index(drop=True)
+    per_class = {LABEL_NAMES[k]: d[y == k] for k in sorted(LABEL_NAMES) if np.any(y == k)}
+    result: dict[str, Any] = {
+        **collapse,
+        "n_interest": emb.counts_per_class(interest),
+        "n_total": emb.counts_per_class(),
+        "accuracy": float(interest.mean()),
+        "metric": metric,
+        "embeddings": str(emb.path),
+        "model": emb.attrs.get("model", ""),
+        "distances": {
+            row["label"]: {k: v for k, v in row.items() if k != "label"}
+            for row in summary.to_dict("records")
+        },
+    }
+    return result, summary, per_class

@@ -9,6 +9,7 @@ each group keeps one member by split rank and corpus priority. Row keys are
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,9 @@ import pandas as pd
 from .duplicates import connected_components
 
 RowKey = tuple[str, str, str]
+
+#: Columns of a selection taken from cache metadata: the row key, the class and the attack.
+ROW_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id", "label", "attack")
 
 #: Rank of a split when choosing which copy of a recording to keep (lower wins).
 #: Training pools outrank dev, dev outranks eval, so a recording that is in
@@ -34,6 +38,21 @@ def row_keys(table: pd.DataFrame) -> list[RowKey]:
             strict=True,
         )
     )
+
+
+def cache_priority(caches: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """``(dataset, split)`` of cache records in the order given: the corpus priority of
+    :func:`duplicate_exclusions` is the order of the command line."""
+    return [(c["dataset"], c["split"]) for c in caches]
+
+
+def refuse_split(caches: Iterable[Mapping[str, Any]], split: str, why: str) -> None:
+    """Raise ``ValueError`` naming the first cache of ``split``: a role (training pool,
+    validation, eval data) that must never see that split says ``why``."""
+    article = "an" if split[:1] in ("a", "e", "i", "o", "u") else "a"
+    for cache in caches:
+        if cache["split"] == split:
+            raise ValueError(f"{cache['path']} is {article} {split} split; {why}")
 
 
 def _priority_key(
@@ -81,7 +100,7 @@ def duplicate_exclusions(pairs: pd.DataFrame, priority: Sequence[tuple[str, str]
     return excluded
 
 
-#: Why a row may not validate a model (:func:`validation_exclusions`), in the order they are checked.
+#: Why a row may not validate a model (:func:`validation_exclusions`), in the order checked.
 VALIDATION_EXCLUSION_REASONS: tuple[str, ...] = ("training", "duplicate", "copy_of_training")
 
 

@@ -55,6 +55,11 @@ def check_rate(rate: float, what: str = "sampling rate") -> None:
         raise ValueError(f"{what} must be in [0, 1], got {rate!r}")
 
 
+def max_or_zero(values: np.ndarray) -> float:
+    """Largest value, 0 for none: the effective distance threshold of an empty selection."""
+    return float(values.max()) if values.size else 0.0
+
+
 def check_embeddings(embeddings: np.ndarray, name: str = "embeddings") -> np.ndarray:
     """Return ``embeddings`` as a finite float64 (n, d) array or raise ``ValueError``."""
     x = np.asarray(embeddings)
@@ -75,7 +80,11 @@ def check_labels(labels: np.ndarray, n: int, name: str = "labels") -> np.ndarray
     if y.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got {y.shape}")
     if y.dtype == bool or not np.issubdtype(y.dtype, np.integer):
-        if np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+        if (
+            np.issubdtype(y.dtype, np.floating)
+            and np.all(np.isfinite(y))
+            and np.all(y == np.round(y))
+        ):
             return y.astype(np.int64)
         raise ValueError(f"{name} must be integers (1 bonafide / 0 spoof), got dtype {y.dtype}")
     return y.astype(np.int64, copy=False)
@@ -93,7 +102,9 @@ def check_mask(mask: np.ndarray | None, n: int, name: str = "interest") -> np.nd
     return m
 
 
-def distances_to_mean(embeddings: np.ndarray, mean: np.ndarray, metric: Metric = "euclidean") -> np.ndarray:
+def distances_to_mean(
+    embeddings: np.ndarray, mean: np.ndarray, metric: Metric = "euclidean"
+) -> np.ndarray:
     """Distance of every row of ``embeddings`` to one ``mean`` vector.
 
     ``euclidean`` is ``||f - mu||`` computed from the difference (not the
@@ -157,7 +168,10 @@ def rank_nearest_first(distances: np.ndarray, indices: np.ndarray) -> np.ndarray
 
 
 def keep_count(
-    sorted_distances: np.ndarray, *, rate: float | None = None, distance_threshold: float | None = None
+    sorted_distances: np.ndarray,
+    *,
+    rate: float | None = None,
+    distance_threshold: float | None = None,
 ) -> int:
     """How many of the nearest-first samples a threshold keeps (Algorithm 1, step 4).
 
@@ -231,7 +245,9 @@ def _thresholds_per_class(
         raise ValueError(f"class(es) {both} have both a rate and a distance threshold; give one")
     unknown = sorted((set(rates) | set(thresholds)) - set(classes))
     if unknown:
-        raise ValueError(f"rule given for class(es) {unknown} that do not occur in labels {classes}")
+        raise ValueError(
+            f"rule given for class(es) {unknown} that do not occur in labels {classes}"
+        )
     rules: dict[int, tuple[float | None, float | None]] = {}
     for k in classes:
         if k in rates:

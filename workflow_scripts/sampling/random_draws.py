@@ -6,6 +6,12 @@
 * :func:`draw_per_dataset` draws N bonafide and N spoof per dataset for
   Experiment 3. A (dataset, label) with fewer than N rows gives all it has;
   the shortfall is reported in the result, never silently hidden.
+* A :class:`Pool` is the cache metadata of the datasets to draw from (a
+  dataset's pool may span several splits) with the rows excluded as
+  duplicates; :func:`draw_counts` draws a requested count per (dataset,
+  class) from it: N everywhere (:func:`uniform_counts`; Experiment 3, the
+  eval data) or the full method's counts (:func:`matched_counts`; the
+  Experiment 4 control). :func:`draw_summary` is the summary JSON content.
 
 Every random stream comes from :func:`rng_for`, which derives a child
 ``numpy.random.SeedSequence`` from the base seed and stable keys (names, not
@@ -14,19 +20,53 @@ positions), so adding a dataset or a class never changes another's draw.
 
 from __future__ import annotations
 
+import logging
+import os
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workflow_scripts.io.selections import (
+    CLASS_NAMES,
+    NamedPath,
+    class_counts,
+    read_cache_tables,
+    read_duplicate_pairs,
+)
+
+from .exclusions import (
+    ROW_COLUMNS,
+    cache_priority,
+    duplicate_exclusions,
+    excluded_mask,
+    refuse_split,
+)
 from .nc_sampling import check_labels, check_mask
+
+log = logging.getLogger(__name__)
+
+#: Columns of the per (dataset, class) count table of :func:`draw_counts`.
+COUNT_COLUMNS: tuple[str, ...] = (
+    "dataset",
+    "label",
+    "rows",
+    "excluded",
+    "requested",
+    "available",
+    "drawn",
+)
 
 
 def _key_words(keys: Iterable[object]) -> tuple[int, ...]:
     """Stable 32-bit words for keys (``hash()`` of a str changes between processes)."""
-    return tuple(zlib.crc32(repr(k if not isinstance(k, np.generic) else k.item()).encode("utf-8")) for k in keys)
+    return tuple(
+        zlib.crc32(repr(k if not isinstance(k, np.generic) else k.item()).encode("utf-8"))
+        for k in keys
+    )
 
 
 def _check_seed(seed: int) -> int:
@@ -124,7 +164,11 @@ def draw_per_dataset(
     missing = [c for c in ("dataset", "label") if c not in table.columns]
     if missing:
         raise ValueError(f"table lacks column(s) {missing}; has {list(table.columns)}")
-    if isinstance(n_per_class, bool) or not isinstance(n_per_class, (int, np.integer)) or n_per_class < 0:
+    if (
+        isinstance(n_per_class, bool)
+        or not isinstance(n_per_class, (int, np.integer))
+        or n_per_class < 0
+    ):
         raise ValueError(f"n_per_class must be a non-negative integer, got {n_per_class!r}")
     if not table.index.is_unique:
         raise ValueError("table index must be unique (it identifies the drawn rows)")
@@ -156,3 +200,193 @@ def draw_per_dataset(
     pos = np.sort(np.concatenate(positions)) if positions else np.empty(0, dtype=np.int64)
     counts = pd.DataFrame(rows, columns=["dataset", "label", "requested", "available", "drawn"])
     return PerDatasetDraw(index=table.index[pos.astype(np.int64)], counts=counts)
+
+
+# --------------------------------------------------------------------------- pools
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Metadata of all given caches, positionally indexed, and the rows excluded as duplicates.
+
+    ``caches`` holds one record (``dataset, split, path, rows``) per cache in
+    the order given; ``duplicates`` the summary's ``file, pairs, excluded``.
+    """
+
+    table: pd.DataFrame
+    excluded: np.ndarray
+    caches: list[dict[str, Any]]
+    duplicates: dict[str, Any]
+
+    @property
+    def datasets(self) -> list[str]:
+        """Datasets in the order first given (a dataset may have several caches: its pool
+        splits)."""
+        return list(dict.fromkeys(c["dataset"] for c in self.caches))
+
+    @property
+    def splits(self) -> dict[str, list[str]]:
+        """Splits of each dataset's pool, in the order given."""
+        out: dict[str, list[str]] = {}
+        for c in self.caches:
+            out.setdefault(c["dataset"], []).append(c["split"])
+        return out
+
+
+def make_pool(
+    table: pd.DataFrame,
+    caches: list[dict[str, Any]],
+    pairs: pd.DataFrame | None = None,
+    pairs_file: str | os.PathLike[str] | None = None,
+) -> Pool:
+    """A pool of cache metadata (``read_cache_tables``) whose duplicate ``pairs`` are excluded.
+
+    Exclusion priority is the order of ``caches`` (see ``duplicate_exclusions``:
+    training splits outrank evaluation splits regardless of order);
+    ``pairs_file`` only names the pairs in the summary.
+    """
+    info: dict[str, Any] = {"file": None, "pairs": 0, "excluded": 0}
+    excluded = np.zeros(len(table), dtype=bool)
+    if pairs is not None:
+        excluded = excluded_mask(table, duplicate_exclusions(pairs, cache_priority(caches)))
+        info = {
+            "file": None if pairs_file is None else str(pairs_file),
+            "pairs": int(len(pairs)),
+            "excluded": int(excluded.sum()),
+        }
+    return Pool(table=table, excluded=excluded, caches=caches, duplicates=info)
+
+
+def load_pool(specs: Sequence[NamedPath], duplicates: str | os.PathLike[str] | None = None) -> Pool:
+    """Read the caches' metadata (one cache per (dataset, split); a dataset may have several,
+    its pool) and the ``find_duplicates`` pairs, and build the :class:`Pool`."""
+    table, caches = read_cache_tables(specs)
+    pairs = read_duplicate_pairs(duplicates) if duplicates is not None else None
+    return make_pool(table, caches, pairs, duplicates)
+
+
+def draw_counts(
+    pool: Pool, requested: Mapping[tuple[str, str], int], seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Draw ``requested[(dataset, class)]`` eligible rows of each dataset and class.
+
+    Returns the selection (``ROW_COLUMNS``, pool order) and the count table
+    (``COUNT_COLUMNS``). Every (dataset, class) of the pool must have a request.
+    """
+    table = pool.table
+    exclude = set(np.flatnonzero(pool.excluded).tolist())
+    drawn: list[pd.Index] = []
+    rows: list[dict[str, Any]] = []
+    for dataset in pool.datasets:
+        part = table[table["dataset"] == dataset]
+        for label in CLASS_NAMES:
+            if (dataset, label) not in requested:
+                raise ValueError(f"no requested count for dataset {dataset!r}, class {label!r}")
+            n = int(requested[(dataset, label)])
+            result = draw_per_dataset(part, n, seed, exclude, labels=[label])
+            drawn.append(result.index)
+            row = result.counts.iloc[0].to_dict()
+            in_class = (part["label"] == label).to_numpy()
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "label": label,
+                    "rows": int(in_class.sum()),
+                    "excluded": int(pool.excluded[part.index.to_numpy()][in_class].sum()),
+                    "requested": int(row["requested"]),
+                    "available": int(row["available"]),
+                    "drawn": int(row["drawn"]),
+                }
+            )
+    positions = np.sort(np.concatenate([idx.to_numpy(dtype=np.int64) for idx in drawn]))
+    selection = table.iloc[positions][list(ROW_COLUMNS)].reset_index(drop=True)
+    return selection, pd.DataFrame(rows, columns=list(COUNT_COLUMNS))
+
+
+def uniform_counts(pool: Pool, n_per_class: int) -> dict[tuple[str, str], int]:
+    """``n_per_class`` for every dataset and class of the pool."""
+    if n_per_class < 0:
+        raise ValueError(f"n_per_class must be >= 0, got {n_per_class}")
+    return {(ds, label): int(n_per_class) for ds in pool.datasets for label in CLASS_NAMES}
+
+
+def matched_counts(
+    summary: Mapping[str, Any], datasets: Sequence[str], where: str
+) -> dict[tuple[str, str], int]:
+    """Per (dataset, class) counts a full-method summary reports (``datasets.<name>.counts``),
+    so the random control draws exactly the full method's budget; ``where`` names the file."""
+    per_dataset = summary.get("datasets") if isinstance(summary, Mapping) else None
+    if not isinstance(per_dataset, Mapping):
+        raise ValueError(f"{where}: no 'datasets' mapping; expected a sample_full_method summary")
+    counts: dict[tuple[str, str], int] = {}
+    for ds in datasets:
+        entry = per_dataset.get(ds)
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("counts"), Mapping):
+            raise ValueError(f"{where}: no counts for dataset {ds!r} (has {sorted(per_dataset)})")
+        for label in CLASS_NAMES:
+            value = entry["counts"].get(label)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(
+                    f"{where}: datasets.{ds}.counts.{label} must be a non-negative integer, "
+                    f"got {value!r}"
+                )
+            counts[(ds, label)] = value
+    extra = sorted(set(per_dataset) - set(datasets))
+    if extra:
+        raise ValueError(f"{where}: counts for dataset(s) {extra} but no cache for them was given")
+    return counts
+
+
+def split_counts(selection: pd.DataFrame) -> dict[str, dict[str, dict[str, int]]]:
+    """Selected rows per dataset, split and class (how much of a train + dev pool came from
+    dev)."""
+    return {
+        str(ds): {
+            str(sp): class_counts(rows, by_dataset=False)
+            for sp, rows in part.groupby("split", sort=True)
+        }
+        for ds, part in selection.groupby("dataset", sort=True)
+    }
+
+
+def draw_summary(
+    pool: Pool, counts: pd.DataFrame, selection: pd.DataFrame, *, seed: int, **extra: Any
+) -> dict[str, Any]:
+    """Summary JSON of a draw (``extra`` keys first: the mode) and a warning per shortfall,
+    so a short (dataset, class) is visible in the log as well as in the file."""
+    shortfall = counts[counts["drawn"] < counts["requested"]]
+    for row in shortfall.itertuples(index=False):
+        log.warning(
+            "%s %s: %d requested but only %d eligible (%d excluded as duplicates)",
+            row.dataset,
+            row.label,
+            row.requested,
+            row.available,
+            row.excluded,
+        )
+    return {
+        **extra,
+        "seed": int(seed),
+        "caches": pool.caches,
+        "pool": pool.splits,
+        "counts": counts.to_dict(orient="records"),
+        "shortfall": shortfall.to_dict(orient="records"),
+        "duplicates": pool.duplicates,
+        "per_dataset": class_counts(selection),
+        "per_split": split_counts(selection),
+        "total": {**class_counts(selection, by_dataset=False), "rows": int(len(selection))},
+    }
+
+
+def check_training_pool(pool: Pool) -> None:
+    """Refuse an eval cache in a training pool (training rows are never drawn from evaluation
+    data) and log each split other than ``train`` that joins a dataset's pool."""
+    refuse_split(pool.caches, "eval", "training rows are never drawn from evaluation data")
+    for cache in pool.caches:
+        if cache["split"] != "train":
+            log.info(
+                "%s: the %r split is part of the %s pool",
+                cache["path"],
+                cache["split"],
+                cache["dataset"],
+            )

@@ -12,3 +12,5 @@ __version__ = "0.1.0"
 BONAFIDE = 1
 SPOOF = 0
 LABELS = {"bonafide": BONAFIDE, "spoof": SPOOF}
+#: Table label of each integer label.
+LABEL_NAMES = {BONAFIDE: "bonafide", SPOOF: "spoof"}

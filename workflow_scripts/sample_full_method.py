@@ -31,12 +31,11 @@ import argparse
 import logging
 from pathlib import Path
 
-from workflow_scripts.cli import command, named_path, new_parser, non_negative_int
+from workflow_scripts.cli import command, named_path, new_parser, non_negative_int, rate
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.selections import read_duplicate_pairs, write_selection
 from workflow_scripts.sampling.full_method import full_method, full_method_summary, parse_k_max
-from workflow_scripts.sampling.nc_sampling import check_rate
 
 log = logging.getLogger("workflow_scripts.sample_full_method")
 
@@ -51,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATASET[:SPLIT]=H5",
         help="a dataset's training embeddings from its own pretrained detector (repeat)",
     )
-    parser.add_argument("--bonafide-rate", type=float, default=1.0, help="Algorithm 1 rate")
-    parser.add_argument("--spoof-rate", type=float, default=0.5, help="Algorithm 2 rate")
+    parser.add_argument("--bonafide-rate", type=rate, default=1.0, help="Algorithm 1 rate")
+    parser.add_argument("--spoof-rate", type=rate, default=0.5, help="Algorithm 2 rate")
     parser.add_argument("--k-max", action="append", default=[], metavar="DATASET=K")
     parser.add_argument("--seed", type=non_negative_int, required=True)
     parser.add_argument("--duplicates", type=Path, default=None, help="find_duplicates pair TSV")
@@ -63,8 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    check_rate(args.bonafide_rate, "--bonafide-rate")
-    check_rate(args.spoof_rate, "--spoof-rate")
     k_max = parse_k_max(args.k_max)
     inputs = [
         (spec.dataset, read_embeddings(spec.path, dataset=spec.dataset, split=spec.split))

@@ -21,31 +21,21 @@ import argparse
 import logging
 from pathlib import Path
 
-from workflow_scripts.cli import command, new_parser, non_negative_int
+from workflow_scripts.cli import command, new_parser, non_negative_int, rate
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import write_json, write_tsv
-from workflow_scripts.sampling.nc_sampling import METRICS, check_rate
+from workflow_scripts.sampling.nc_sampling import METRICS
 from workflow_scripts.sampling.nc_selection import NC_METHODS, nc_selection
 
 log = logging.getLogger("workflow_scripts.sample_nc")
-
-
-def _rate(text: str) -> float:
-    """argparse type: a sampling rate in [0, 1]."""
-    try:
-        value = float(text)
-        check_rate(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}") from None
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
     parser.add_argument("--embeddings", type=Path, required=True, help="training embeddings")
     parser.add_argument("--method", choices=NC_METHODS, required=True)
-    parser.add_argument("--bonafide-rate", type=_rate, required=True, help="bonafide share kept")
-    parser.add_argument("--spoof-rate", type=_rate, required=True, help="spoof share kept")
+    parser.add_argument("--bonafide-rate", type=rate, required=True, help="bonafide share kept")
+    parser.add_argument("--spoof-rate", type=rate, required=True, help="spoof share kept")
     parser.add_argument("--metric", choices=METRICS, default="euclidean", help="to class mean")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="nc ignores it")
     parser.add_argument("--dataset", default=None, help="if the file does not record it")

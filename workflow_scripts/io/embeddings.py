@@ -26,13 +26,12 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from workflow_scripts import BONAFIDE, SPOOF
+from workflow_scripts import LABEL_NAMES
 from workflow_scripts.io.files import atomic_path
 from workflow_scripts.io.hdf5 import attr_str, decode_strings, plain
 
 #: Datasets every embedding file must hold.
 REQUIRED_DATASETS: tuple[str, ...] = ("utt_id", "embedding", "label", "attack", "correct")
-LABEL_NAMES: dict[int, str] = {BONAFIDE: "bonafide", SPOOF: "spoof"}
 _STR = h5py.string_dtype("utf-8")
 
 

@@ -24,7 +24,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-from workflow_scripts import BONAFIDE, SPOOF
+from workflow_scripts import LABEL_NAMES
 from workflow_scripts.io.files import atomic_path, read_tsv
 from workflow_scripts.io.hdf5 import attr_str, decode_strings
 
@@ -40,7 +40,6 @@ DUPLICATE_COLUMNS: tuple[str, ...] = (
     "utt_b",
     "similarity",
 )
-LABEL_NAMES: dict[int, str] = {BONAFIDE: "bonafide", SPOOF: "spoof"}
 CLASS_NAMES: tuple[str, ...] = ("bonafide", "spoof")
 RowKey = tuple[str, str, str]
 

@@ -1,4 +1,5 @@
-"""Shared Snakemake fixtures: the tiny workflow runs once per pytest session.
+"""Shared Snakemake fixtures (the tiny workflow runs once per pytest session) and helpers that
+run the repository's commands.
 
 The full tiny run (every experiment, ~2-4 min on 2 cores) is the expensive part of the
 suite; test_workflow.py and test_report.py both read its results, so the work
@@ -12,36 +13,54 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "data" / "tiny_config.yaml"
-SNAKEMAKE = shutil.which(
-    "snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
-)
+VENV_BIN = str(Path(sys.executable).parent)
+SNAKEMAKE = shutil.which("snakemake", path=VENV_BIN + os.pathsep + os.environ["PATH"])
+
+
+def module_env(**variables: str) -> dict[str, str]:
+    """This process's environment with the repository first on PYTHONPATH, plus ``variables``."""
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path, **variables}
+
+
+def run_module(
+    module: str,
+    *args: str,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``python -m workflow_scripts.<module> *args`` in ``cwd``, output captured (``env``:
+    :func:`module_env` unless given)."""
+    cmd = [sys.executable, "-m", f"workflow_scripts.{module}", *args]
+    env = module_env() if env is None else env
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def venv_first(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with the venv's bin folder first on PATH (jobs run its python and snakemake)."""
+    return {**env, "PATH": VENV_BIN + os.pathsep + env["PATH"]}
+
+
+def workflow_args(workdir: Path, config: Path = TINY) -> list[str]:
+    """Snakemake options that run the repository's Snakefile in ``workdir`` with ``config``."""
+    snakefile = str(REPO / "Snakefile")
+    return ["--snakefile", snakefile, "--directory", str(workdir), "--configfile", str(config)]
 
 
 def snakemake(
     workdir: Path, *args: str, config: Path = TINY, check: bool = True
 ) -> subprocess.CompletedProcess:
     """Run the repository's Snakefile in ``workdir`` with the venv's python first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
-    cmd = [
-        SNAKEMAKE,
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(config),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    cmd = [SNAKEMAKE, *workflow_args(workdir, config), "--cores", "2", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=venv_first(os.environ))
     if check and proc.returncode != 0:
         raise AssertionError(
             f"snakemake failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}"

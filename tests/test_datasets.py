@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import soundfile as sf
+from conftest import run_module
 
 from workflow_scripts.datasets import (
     ADAPTERS,
@@ -26,7 +26,6 @@ from workflow_scripts.datasets import (
 from workflow_scripts.datasets.wavefake import assign_split
 from workflow_scripts.io.files import read_tsv
 
-REPO = Path(__file__).resolve().parents[1]
 SR = 16000
 
 
@@ -504,29 +503,11 @@ def test_cli_end_to_end(tmp_path: Path) -> None:
     root = make_asvspoof(tmp_path / "asv", lines)
     out, qout = tmp_path / "m" / "asv.tsv", tmp_path / "m" / "asv.quarantine.tsv"
     cfg = f'{{"format": "asvspoof2019_la", "root": "{root}"}}'
-    cmd = [
-        sys.executable,
-        "-m",
-        "workflow_scripts.make_manifest",
-        "--name",
-        "asvspoof2019",
-        "--dataset-json",
-        cfg,
-        "--out",
-        str(out),
-        "--quarantine-out",
-        str(qout),
-    ]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    args = ["--name", "asvspoof2019", "--dataset-json", cfg, "--out", str(out)]
 
     def run(policy: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*cmd, "--on-protocol-error", policy],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp_path,
-        )
+        more = ["--quarantine-out", str(qout), "--on-protocol-error", policy]
+        return run_module("make_manifest", *args, *more, cwd=tmp_path)
 
     failed = run("raise")
     assert failed.returncode == 2 and f"{PROTOCOL['dev']}:3:" in failed.stderr

@@ -24,20 +24,20 @@ from workflow_scripts.demo.corpora import (
 from workflow_scripts.demo.speech import plan_utterance, render, rng_for, sample_speaker
 from workflow_scripts.make_demo import main as make_demo_main
 
+
+def split_sizes(
+    train: tuple[int, int], dev: tuple[int, int], eval_: tuple[int, int], **more: int
+) -> dict[str, object]:
+    """Demo sizes ``{split: {"bonafide": b, "spoof": s}}`` from ``(b, s)`` per split, plus
+    ``more`` (``n_speakers``, ``ljspeech_duplicates``)."""
+    counts = {"train": train, "dev": dev, "eval": eval_}
+    return {**{k: {"bonafide": b, "spoof": s} for k, (b, s) in counts.items()}, **more}
+
+
 SEED = 1234
 DURATION = (1.0, 1.5)
-ASV_SIZES = {
-    "n_speakers": 2,
-    "train": {"bonafide": 2, "spoof": 18},
-    "dev": {"bonafide": 1, "spoof": 6},
-    "eval": {"bonafide": 2, "spoof": 13},
-}
-FOR_SIZES = {
-    "train": {"bonafide": 3, "spoof": 2},
-    "dev": {"bonafide": 1, "spoof": 1},
-    "eval": {"bonafide": 2, "spoof": 1},
-    "ljspeech_duplicates": 3,
-}
+ASV_SIZES = split_sizes((2, 18), (1, 6), (2, 13), n_speakers=2)
+FOR_SIZES = split_sizes((3, 2), (1, 1), (2, 1), ljspeech_duplicates=3)
 WF_SIZES = {"n_utterances": 4}
 ITW_SIZES = {"bonafide": 3, "spoof": 4}
 PROTOCOLS = {
@@ -155,12 +155,7 @@ def test_for_planted_copies_are_deterministic(corpora: Path, tmp_path: Path) -> 
 
 
 def test_for_2sec_variant_has_two_second_clips(tmp_path: Path) -> None:
-    sizes = {
-        "train": {"bonafide": 1, "spoof": 1},
-        "dev": {"bonafide": 1, "spoof": 0},
-        "eval": {"bonafide": 0, "spoof": 1},
-        "ljspeech_duplicates": 1,
-    }
+    sizes = split_sizes((1, 1), (1, 0), (0, 1), ljspeech_duplicates=1)
     write_demo_corpus(
         "for", tmp_path / "f2", sizes, seed=SEED, duration_s=(2.5, 3.0), variant="for-2sec"
     )
@@ -495,12 +490,7 @@ def test_failed_build_leaves_no_root(tmp_path: Path) -> None:
 
 
 def test_for_original_rates_and_custom_vocoders(tmp_path: Path) -> None:
-    sizes = {
-        "train": {"bonafide": 2, "spoof": 2},
-        "dev": {"bonafide": 0, "spoof": 0},
-        "eval": {"bonafide": 0, "spoof": 0},
-        "ljspeech_duplicates": 1,
-    }
+    sizes = split_sizes((2, 2), (0, 0), (0, 0), ljspeech_duplicates=1)
     write_demo_corpus(
         "for", tmp_path / "fo", sizes, seed=3, duration_s=DURATION, variant="for-original"
     )
@@ -511,22 +501,13 @@ def test_for_original_rates_and_custom_vocoders(tmp_path: Path) -> None:
     )
     rates = {sf.info(str(p)).samplerate for p in (tmp_path / "fo").rglob("*.wav")}
     assert rates <= {16000, 22050, 24000}
-    write_demo_corpus(
-        "wavefake",
-        tmp_path / "wf",
-        {"n_utterances": 1},
-        seed=3,
-        duration_s=DURATION,
-        vocoders=["jsut_pwg", "ljspeech_waveglow"],
-    )
+
+    def one_utterance(root: Path, vocoders: list[str]) -> None:
+        sizes = {"n_utterances": 1}
+        write_demo_corpus("wavefake", root, sizes, seed=3, duration_s=DURATION, vocoders=vocoders)
+
+    one_utterance(tmp_path / "wf", ["jsut_pwg", "ljspeech_waveglow"])
     assert (tmp_path / "wf/generated_audio/ljspeech_waveglow/LJ001-0001.wav").is_file()
     assert len(list((tmp_path / "wf/generated_audio/jsut_pwg").iterdir())) == 1
     with pytest.raises(ValueError, match="vocoders"):
-        write_demo_corpus(
-            "wavefake",
-            tmp_path / "bad",
-            {"n_utterances": 1},
-            seed=3,
-            duration_s=DURATION,
-            vocoders=["a", "a"],
-        )
+        one_utterance(tmp_path / "bad", ["a", "a"])

@@ -1,4 +1,5 @@
-"""Cross-corpus duplicates: audio fingerprints, the lag-searched scan, make_fingerprints and find_duplicates.
+"""Cross-corpus duplicates: audio fingerprints, the lag-searched scan, make_fingerprints and
+find_duplicates.
 
 Real audio files on disk: LJSpeech-like recordings from the demo speech
 generator (one speaker, as LJSpeech), copies of them as FoR would hold them
@@ -37,14 +38,23 @@ from workflow_scripts.features.fingerprint import (
     fingerprint_wave,
     trim_bounds,
 )
-from workflow_scripts.sampling.duplicates import DEFAULT_THRESHOLD, find_duplicates as match, scan_similarities
 from workflow_scripts.io.selections import DUPLICATE_COLUMNS
+from workflow_scripts.sampling.duplicates import (
+    DEFAULT_THRESHOLD,
+    scan_similarities,
+)
+from workflow_scripts.sampling.duplicates import (
+    find_duplicates as match,
+)
 
 SEED = 5
 DURATION = (2.0, 4.0)
 N_SENTENCES = 6  # LJSpeech-like originals; 0-3 get copies, 4-5 stay unrelated
 N_COPIED = 4
-VOCODERS = ("ljspeech_hifiGAN", "ljspeech_multi_band_melgan")  # the two closest to their source on the demo
+VOCODERS = (
+    "ljspeech_hifiGAN",
+    "ljspeech_multi_band_melgan",
+)  # the two closest to their source on the demo
 STR = h5py.string_dtype("utf-8")
 THRESHOLD = DEFAULT_THRESHOLD
 
@@ -61,14 +71,19 @@ def _write(path: Path, x: np.ndarray, sr: int, fmt: str = "WAV") -> Path:
     return path
 
 
-def _copy(x: np.ndarray, rng: np.random.Generator, *, rate: int, mp3_rate: int | None, cut_s: float = 0.0
-          ) -> tuple[np.ndarray, dict[str, float]]:
-    """A re-published copy of ``x`` (22.05 kHz): leading silence, gain, resampling, optional MP3 round trip."""
+def _copy(
+    x: np.ndarray, rng: np.random.Generator, *, rate: int, mp3_rate: int | None, cut_s: float = 0.0
+) -> tuple[np.ndarray, dict[str, float]]:
+    """A re-published copy of ``x`` (22.05 kHz): leading silence, gain, resampling, optional MP3
+    round trip."""
     offset = float(rng.uniform(0.0, 0.5))
     gain_db = float(rng.uniform(-6.0, 6.0))
     start, _ = trim_bounds(resample(x.astype(np.float32), LJSPEECH_SR, 16000), FingerprintParams())
     body = x[int((start / 16000 + cut_s) * LJSPEECH_SR) :] if cut_s else x
-    y, sr = np.concatenate([np.zeros(int(offset * LJSPEECH_SR)), body]) * 10 ** (gain_db / 20), LJSPEECH_SR
+    y, sr = (
+        np.concatenate([np.zeros(int(offset * LJSPEECH_SR)), body]) * 10 ** (gain_db / 20),
+        LJSPEECH_SR,
+    )
     if mp3_rate is not None:
         y, sr = mp3_round_trip(channels.resample(y, sr, mp3_rate), mp3_rate), mp3_rate
     return channels.resample(y, sr, rate), {"offset_s": offset, "gain_db": gain_db}
@@ -85,7 +100,9 @@ def audio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         if i < 2:
             for folder in VOCODERS:
                 fake = _ljspeech_fake(SEED, i, folder, DURATION)
-                paths[f"fake{i}_{folder}"] = _write(root / "wf" / folder / f"{ljspeech_id(i)}.wav", fake, LJSPEECH_SR)
+                paths[f"fake{i}_{folder}"] = _write(
+                    root / "wf" / folder / f"{ljspeech_id(i)}.wav", fake, LJSPEECH_SR
+                )
     rng = np.random.default_rng(SEED)
     copies: dict[str, tuple[int, dict[str, float]]] = {}
     for i in range(N_COPIED):
@@ -120,17 +137,23 @@ def audio(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
 def test_every_copy_matches_its_original_above_the_threshold(audio: dict[str, object]) -> None:
     prints, copies = audio["prints"], audio["copies"]
-    sims = {name: best_similarity(prints[f"orig{i}"], prints[name]) for name, (i, _) in copies.items()}
+    sims = {
+        name: best_similarity(prints[f"orig{i}"], prints[name]) for name, (i, _) in copies.items()
+    }
     assert min(sims.values()) >= 0.95, sims
     for name, (i, _) in copies.items():  # and its best match among all originals is its own
-        others = [best_similarity(prints[f"orig{k}"], prints[name]) for k in range(N_SENTENCES) if k != i]
+        others = [
+            best_similarity(prints[f"orig{k}"], prints[name]) for k in range(N_SENTENCES) if k != i
+        ]
         assert max(others) < THRESHOLD - 0.3, (name, others)
     # copies of one sentence match one another too (offsets, gains and codecs on both sides)
     for i in range(N_COPIED):
         group = [prints[n] for n, (k, _) in copies.items() if k == i]
         assert min(best_similarity(a, b) for a in group for b in group if a is not b) >= 0.95
     # the trimmed onset follows the added silence: the copies' onsets differ by it
-    trims = {n: prints[n].start_s - info["offset_s"] for n, (i, info) in copies.items() if "cut" not in n}
+    trims = {
+        n: prints[n].start_s - info["offset_s"] for n, (i, info) in copies.items() if "cut" not in n
+    }
     for i in range(N_COPIED):
         starts = [t for n, t in trims.items() if copies[n][0] == i]
         assert max(starts) - min(starts) < 0.06  # MP3 adds its encoder delay (~25-50 ms)
@@ -140,7 +163,9 @@ def test_lag_search_aligns_copies_cut_into_the_speech(audio: dict[str, object]) 
     prints = audio["prints"]
     for i in range(N_COPIED):
         a, b = prints[f"orig{i}"], prints[f"copy{i}_cut50ms"]
-        assert best_similarity(a, b) >= 0.95 and best_similarity(a, b) > float(a.main @ b.main) + 0.02
+        assert (
+            best_similarity(a, b) >= 0.95 and best_similarity(a, b) > float(a.main @ b.main) + 0.02
+        )
 
 
 def test_unrelated_recordings_stay_far_below_the_threshold(audio: dict[str, object]) -> None:
@@ -150,7 +175,9 @@ def test_unrelated_recordings_stay_far_below_the_threshold(audio: dict[str, obje
     names = sorted(sentence)
     worst = max(
         best_similarity(prints[a], prints[b])
-        for ia, a in enumerate(names) for b in names[ia + 1 :] if sentence[a] != sentence[b]
+        for ia, a in enumerate(names)
+        for b in names[ia + 1 :]
+        if sentence[a] != sentence[b]
     )
     assert worst < 0.6
 
@@ -158,8 +185,9 @@ def test_unrelated_recordings_stay_far_below_the_threshold(audio: dict[str, obje
 def test_same_sentence_fakes_are_as_close_as_copies_so_labels_and_attacks_decide(
     audio: dict[str, object],
 ) -> None:
-    """A demo vocoder re-synthesises the recording: same words, same timing; no fingerprint that
-    survives an MP3 round trip can tell its fake from a copy. The label / attack restriction does."""
+    """A demo vocoder re-synthesises the recording: same words, same timing; no fingerprint
+    that survives an MP3 round trip can tell its fake from a copy. The label / attack
+    restriction does."""
     prints = audio["prints"]
     close = []
     for i in range(2):
@@ -173,12 +201,19 @@ def test_gain_silence_and_short_files(audio: dict[str, object]) -> None:
     params = audio["params"]
     x, _ = sf.read(audio["paths"]["other0"], dtype="float32")
     a, b = fingerprint_wave(x, params), fingerprint_wave(0.05 * x, params)
-    assert float(a.main @ b.main) > 0.999 and a.note == "" and abs(np.linalg.norm(a.main) - 1) < 1e-5
+    assert (
+        float(a.main @ b.main) > 0.999 and a.note == "" and abs(np.linalg.norm(a.main) - 1) < 1e-5
+    )
     padded = fingerprint_wave(np.concatenate([np.zeros(4000, np.float32), x]), params)
-    assert padded.start_s == pytest.approx(a.start_s + 0.25, abs=1e-3) and float(a.main @ padded.main) > 0.999
+    assert (
+        padded.start_s == pytest.approx(a.start_s + 0.25, abs=1e-3)
+        and float(a.main @ padded.main) > 0.999
+    )
     silent = fingerprint_wave(np.zeros(16000, np.float32), params)
     assert not silent.main.any() and not silent.lagged.any() and silent.note.startswith("silent")
-    short = fingerprint_wave(np.concatenate([np.zeros(8000), x[8000:12000], np.zeros(8000)]), params)
+    short = fingerprint_wave(
+        np.concatenate([np.zeros(8000), x[8000:12000], np.zeros(8000)]), params
+    )
     assert not short.main.any() and short.note.startswith("too short")
     with pytest.raises(ValueError, match="lags_ms"):
         FingerprintParams(lags_ms=(-25, 25))
@@ -203,22 +238,38 @@ def test_scan_blocks_histogram_best_matches_and_comparable() -> None:
     whole = scan_similarities(fp, keep_from=0.9, block_size=1000)
     blocked = scan_similarities(fp, keep_from=0.9, block_size=7)
     pd.testing.assert_frame_equal(whole.pairs, blocked.pairs, check_exact=False, rtol=1e-5)
-    assert list(zip(whole.pairs["i"], whole.pairs["j"])) == [(3, 40)] and whole.pairs["comparable"].all()
+    assert (
+        list(zip(whole.pairs["i"], whole.pairs["j"], strict=True)) == [(3, 40)]
+        and whole.pairs["comparable"].all()
+    )
     assert whole.n_compared == 50 * 49 // 2 == whole.histogram.sum() == blocked.histogram.sum()
     np.testing.assert_array_equal(whole.histogram, blocked.histogram)
-    assert whole.histogram[-1] == 1 and whole.histogram[0] > 0  # the copy; negatives count in the first bin
+    assert (
+        whole.histogram[-1] == 1 and whole.histogram[0] > 0
+    )  # the copy; negatives count in the first bin
     np.testing.assert_allclose(whole.best_a, blocked.best_a, rtol=1e-5)
     assert whole.best_a[40] == pytest.approx(whole.pairs["similarity"].iloc[0])
     sims = fp @ fp.T
     np.fill_diagonal(sims, -np.inf)
     np.testing.assert_allclose(whole.best_a, sims.max(axis=1), rtol=1e-5)
     # a pair that is not comparable is returned flagged, and left out of histogram and best matches
-    scan = scan_similarities(fp, keep_from=0.9, comparable=lambda ra, rb: ~((ra[:, None] == 3) & (rb[None, :] == 40)),
-                             block_size=16)
-    assert list(scan.pairs["comparable"]) == [False] and scan.histogram[-1] == 0 and scan.best_a[40] < 0.9
+    scan = scan_similarities(
+        fp,
+        keep_from=0.9,
+        comparable=lambda ra, rb: ~((ra[:, None] == 3) & (rb[None, :] == 40)),
+        block_size=16,
+    )
+    assert (
+        list(scan.pairs["comparable"]) == [False]
+        and scan.histogram[-1] == 0
+        and scan.best_a[40] < 0.9
+    )
     # across two sets
     across = scan_similarities(fp[:30], fp[30:], keep_from=0.9, block_size=8)
-    assert list(zip(across.pairs["i"], across.pairs["j"])) == [(3, 10)] and across.n_compared == 30 * 20
+    assert (
+        list(zip(across.pairs["i"], across.pairs["j"], strict=True)) == [(3, 10)]
+        and across.n_compared == 30 * 20
+    )
     assert match(fp[:30], fp[30:], threshold=0.9).shape == (1, 3)
 
 
@@ -240,7 +291,9 @@ def test_scan_lag_search_reads_lagged_rows_from_hdf5(tmp_path: Path) -> None:
     assert scan_similarities(main, keep_from=0.9).pairs.empty
     with h5py.File(path, "r") as h5:
         scan = scan_similarities(main, keep_from=0.9, lagged_a=h5["lagged"], block_size=8)
-    assert list(zip(scan.pairs["i"], scan.pairs["j"])) == [(2, 12)] and bool(scan.pairs["refined"].iloc[0])
+    assert list(zip(scan.pairs["i"], scan.pairs["j"], strict=True)) == [(2, 12)] and bool(
+        scan.pairs["refined"].iloc[0]
+    )
     assert scan.pairs["similarity"].iloc[0] == pytest.approx(1.0, abs=2e-3)
     assert scan.n_refined >= 1
     high = scan_similarities(main, keep_from=0.9, lagged_a=lagged, refine_from=0.95)
@@ -256,13 +309,17 @@ def _pseudo_cache(path: Path, dataset: str, split: str, rows: list[tuple[str, st
     """A cache's row index (utt_id, label, attack) without features: all make_fingerprints reads."""
     with h5py.File(path, "w") as h5:
         h5.create_dataset("utt_id", data=np.array([r[0] for r in rows], dtype=object), dtype=STR)
-        h5.create_dataset("label", data=np.array([int(r[1] == "bonafide") for r in rows], dtype=np.int8))
+        h5.create_dataset(
+            "label", data=np.array([int(r[1] == "bonafide") for r in rows], dtype=np.int8)
+        )
         h5.create_dataset("attack", data=np.array([r[2] for r in rows], dtype=object), dtype=STR)
         h5.attrs.update({"dataset": dataset, "split": split})
 
 
 @pytest.fixture(scope="module")
-def scanned(audio: dict[str, object], tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def scanned(
+    audio: dict[str, object], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, object]:
     """make_fingerprints on a FoR-like and a WaveFake-like split, then find_duplicates over both."""
     out = tmp_path_factory.mktemp("scan")
     paths: dict[str, Path] = audio["paths"]
@@ -278,8 +335,10 @@ def scanned(audio: dict[str, object], tmp_path_factory: pytest.TempPathFactory) 
     broken = out / "broken.wav"
     broken.write_bytes(b"RIFF....WAVEnot audio")
     silent = _write(out / "silent.wav", np.zeros(16000), 16000)
-    for_rows += [("train/real/broken.wav", "bonafide", "-", str(broken)),
-                 ("train/real/silent.wav", "bonafide", "-", str(silent))]
+    for_rows += [
+        ("train/real/broken.wav", "bonafide", "-", str(broken)),
+        ("train/real/silent.wav", "bonafide", "-", str(silent)),
+    ]
     prints = {}
     for dataset, rows in (("for", for_rows), ("wavefake", wf_rows)):
         manifest = pd.DataFrame(
@@ -290,31 +349,61 @@ def scanned(audio: dict[str, object], tmp_path_factory: pytest.TempPathFactory) 
         manifest.to_csv(out / f"{dataset}.tsv", sep="\t", index=False)
         _pseudo_cache(out / f"{dataset}.h5", dataset, "train", [r[:3] for r in rows])
         prints[dataset] = out / f"{dataset}.fp.h5"
-        rc = make_fingerprints.main([
-            "--cache", str(out / f"{dataset}.h5"), "--manifest", str(out / f"{dataset}.tsv"), "--threads", "2",
-            "--out", str(prints[dataset]), "--unchecked-out", str(out / f"{dataset}.unchecked.tsv"),
-        ])
+        rc = make_fingerprints.main(
+            [
+                "--cache",
+                str(out / f"{dataset}.h5"),
+                "--manifest",
+                str(out / f"{dataset}.tsv"),
+                "--threads",
+                "2",
+                "--out",
+                str(prints[dataset]),
+                "--unchecked-out",
+                str(out / f"{dataset}.unchecked.tsv"),
+            ]
+        )
         assert rc == 0
     demo = out / "demo_duplicates.tsv"
-    demo.write_text("for_path\tljspeech_id\n" + "".join(
-        f"for-norm/training/real/{paths[n].name}\t{ljspeech_id(i)}\n" for n, (i, _) in audio["copies"].items()))
-    rc = find_duplicates.main([
-        "--fingerprints", f"wavefake:train={prints['wavefake']}", "--fingerprints", f"for={prints['for']}",
-        "--expected-demo", str(demo), "--out", str(out / "pairs.tsv"), "--summary-out", str(out / "summary.json"),
-    ])
+    demo.write_text(
+        "for_path\tljspeech_id\n"
+        + "".join(
+            f"for-norm/training/real/{paths[n].name}\t{ljspeech_id(i)}\n"
+            for n, (i, _) in audio["copies"].items()
+        )
+    )
+    rc = find_duplicates.main(
+        [
+            "--fingerprints",
+            f"wavefake:train={prints['wavefake']}",
+            "--fingerprints",
+            f"for={prints['for']}",
+            "--expected-demo",
+            str(demo),
+            "--out",
+            str(out / "pairs.tsv"),
+            "--summary-out",
+            str(out / "summary.json"),
+        ]
+    )
     assert rc == 0
     return {"out": out, "prints": prints, "rows": {"for": for_rows, "wavefake": wf_rows}}
 
 
 def test_make_fingerprints_keeps_the_cache_rows_and_lists_unchecked_ones(
-    audio: dict[str, object], scanned: dict[str, object],
+    audio: dict[str, object],
+    scanned: dict[str, object],
 ) -> None:
     out = scanned["out"]
     with h5py.File(scanned["prints"]["for"], "r") as h5:
         utt = [u.decode() for u in h5["utt_id"][()]]
         assert utt == [r[0] for r in scanned["rows"]["for"]]
         main, lagged = h5["fingerprint"][()], h5["lagged"][()]
-        assert main.shape == (len(utt), audio["params"].dim) and lagged.shape == (len(utt), 4, audio["params"].dim)
+        assert main.shape == (len(utt), audio["params"].dim) and lagged.shape == (
+            len(utt),
+            4,
+            audio["params"].dim,
+        )
         assert h5.attrs["n_unchecked"] == 2 and h5.attrs["window_s"] == 6.0
         assert list(h5.attrs["lags_ms"]) == [-40, -20, 20, 40]
         # the same vectors as fingerprint_file gives
@@ -323,7 +412,7 @@ def test_make_fingerprints_keeps_the_cache_rows_and_lists_unchecked_ones(
         assert not main[utt.index("train/real/silent.wav")].any()
     unchecked = pd.read_csv(out / "for.unchecked.tsv", sep="\t")
     assert list(unchecked.columns) == ["utt_id", "path", "stage", "reason"]
-    reasons = dict(zip(unchecked["utt_id"], unchecked["reason"]))
+    reasons = dict(zip(unchecked["utt_id"], unchecked["reason"], strict=True))
     assert set(reasons) == {"train/real/broken.wav", "train/real/silent.wav"}
     assert reasons["train/real/broken.wav"].startswith("unreadable")
     assert reasons["train/real/silent.wav"].startswith("silent")
@@ -331,57 +420,105 @@ def test_make_fingerprints_keeps_the_cache_rows_and_lists_unchecked_ones(
     # a cache row missing from the manifest is an error that names it
     bad = out / "bad.h5"
     _pseudo_cache(bad, "for", "train", [("train/real/nowhere.wav", "bonafide", "-")])
-    assert make_fingerprints.main(["--cache", str(bad), "--manifest", str(out / "for.tsv"),
-                                   "--out", str(out / "x.h5"), "--unchecked-out", str(out / "x.tsv")]) == 2
+    assert (
+        make_fingerprints.main(
+            [
+                "--cache",
+                str(bad),
+                "--manifest",
+                str(out / "for.tsv"),
+                "--out",
+                str(out / "x.h5"),
+                "--unchecked-out",
+                str(out / "x.tsv"),
+            ]
+        )
+        == 2
+    )
     assert not (out / "x.h5").exists()
 
 
 def test_find_duplicates_finds_every_copy_and_reports_the_threshold_picture(
-    audio: dict[str, object], scanned: dict[str, object],
+    audio: dict[str, object],
+    scanned: dict[str, object],
 ) -> None:
     out = scanned["out"]
     pairs = pd.read_csv(out / "pairs.tsv", sep="\t", dtype=str)
     assert list(pairs.columns) == list(DUPLICATE_COLUMNS)
     copies = audio["copies"]
-    expected = {("wavefake", f"LJSpeech/{ljspeech_id(i)}", "for", f"train/real/{audio['paths'][n].name}")
-                for n, (i, _) in copies.items()}
-    cross = {(r.dataset_a, r.utt_a, r.dataset_b, r.utt_b) for r in pairs.itertuples() if r.dataset_a != r.dataset_b}
+    expected = {
+        ("wavefake", f"LJSpeech/{ljspeech_id(i)}", "for", f"train/real/{audio['paths'][n].name}")
+        for n, (i, _) in copies.items()
+    }
+    cross = {
+        (r.dataset_a, r.utt_a, r.dataset_b, r.utt_b)
+        for r in pairs.itertuples()
+        if r.dataset_a != r.dataset_b
+    }
     assert cross == expected
     within = pairs[pairs["dataset_a"] == pairs["dataset_b"]]
-    assert (within["dataset_a"] == "for").all()  # copies of one sentence within FoR; nothing within WaveFake
+    assert (
+        within["dataset_a"] == "for"
+    ).all()  # copies of one sentence within FoR; nothing within WaveFake
     assert len(within) == N_COPIED * 4 * 3 // 2
     assert pairs["similarity"].astype(float).min() >= 0.95
     summary = json.loads((out / "summary.json").read_text())
     assert summary["expected_demo"]["found"] == summary["expected_demo"]["scanned"] == len(copies)
     assert summary["rows_unchecked"] == 2 and summary["pairs"] == len(pairs)
     hist = summary["similarity_histogram"]
-    assert len(hist["bin_edges"]) == 21 and hist["bin_edges"][0] == 0.0 and hist["bin_edges"][-1] == 1.0
+    assert (
+        len(hist["bin_edges"]) == 21
+        and hist["bin_edges"][0] == 0.0
+        and hist["bin_edges"][-1] == 1.0
+    )
     compared = sum(s["compared"] for s in summary["pairs_per_cache_pair"])
     assert sum(hist["all_compared_pairs"]) == compared
-    # every checked row has a comparable partner (bonafide: all bonafide; a fake: the other sentence's
-    # fake by the same vocoder); the two unchecked rows have none
+    # every checked row has a comparable partner (bonafide: all bonafide; a fake: the other
+    # sentence's fake by the same vocoder); the two unchecked rows have none
     n_checked = len(scanned["rows"]["for"]) + len(scanned["rows"]["wavefake"]) - 2
     assert sum(hist["best_match_per_row"]) == hist["rows_with_a_comparable_row"] == n_checked
-    assert sum(hist["all_compared_pairs"][-2:]) == len(pairs)  # duplicates all >= 0.9, nothing else there
-    assert summary["near_misses"] == [] or max(p["similarity"] for p in summary["near_misses"]) < THRESHOLD
+    assert sum(hist["all_compared_pairs"][-2:]) == len(
+        pairs
+    )  # duplicates all >= 0.9, nothing else there
+    assert (
+        summary["near_misses"] == []
+        or max(p["similarity"] for p in summary["near_misses"]) < THRESHOLD
+    )
     weakest = summary["weakest_pairs"]
     assert weakest and set(weakest[0]) == set(DUPLICATE_COLUMNS)
-    assert weakest[0]["similarity"] == pytest.approx(pairs["similarity"].astype(float).min(), abs=1e-5)
-    # fakes are not copies of their source (other label) nor of each other (other attack): only counted
+    assert weakest[0]["similarity"] == pytest.approx(
+        pairs["similarity"].astype(float).min(), abs=1e-5
+    )
+    # fakes are not copies of their source (other label) nor of each other (other attack):
+    # only counted
     stats = {(s["a"], s["b"]): s for s in summary["pairs_per_cache_pair"]}
     wf = stats[("wavefake:train", "wavefake:train")]
     assert wf["pairs"] == 0 and wf["cross_label_matches"] >= 1 and wf["cross_attack_matches"] >= 1
     assert summary["fingerprint_params"]["window_s"] == 6.0
 
 
-def _fp_file(path: Path, vectors: np.ndarray, utt: list[str], labels: list[int], attacks: list[str],
-             dataset: str | None = "wavefake", split: str | None = "train", **attrs: object) -> Path:
+def _fp_file(
+    path: Path,
+    vectors: np.ndarray,
+    utt: list[str],
+    labels: list[int],
+    attacks: list[str],
+    dataset: str | None = "wavefake",
+    split: str | None = "train",
+    **attrs: object,
+) -> Path:
     with h5py.File(path, "w") as h5:
         h5.create_dataset("fingerprint", data=vectors.astype(np.float32))
         h5.create_dataset("utt_id", data=np.array(utt, dtype=object), dtype=STR)
         h5.create_dataset("label", data=np.array(labels, dtype=np.int8))
         h5.create_dataset("attack", data=np.array(attacks, dtype=object), dtype=STR)
-        h5.attrs.update({k: v for k, v in {"dataset": dataset, "split": split, **attrs}.items() if v is not None})
+        h5.attrs.update(
+            {
+                k: v
+                for k, v in {"dataset": dataset, "split": split, **attrs}.items()
+                if v is not None
+            }
+        )
     return path
 
 
@@ -392,13 +529,29 @@ def test_spoofs_of_one_sentence_by_different_attacks_are_not_duplicates(tmp_path
     v[1] = v[0] + 0.01  # same sentence, other vocoder: not a copy
     v[2] = v[0] - 0.01  # same sentence, same vocoder: a copy
     v /= np.linalg.norm(v, axis=1, keepdims=True)
-    path = _fp_file(tmp_path / "wf.h5", v, [f"wf_{i:03d}" for i in range(8)], [0] * 8,
-                    ["melgan", "hifigan", "melgan", "melgan", "hifigan", "melgan", "-", "-"])
+    path = _fp_file(
+        tmp_path / "wf.h5",
+        v,
+        [f"wf_{i:03d}" for i in range(8)],
+        [0] * 8,
+        ["melgan", "hifigan", "melgan", "melgan", "hifigan", "melgan", "-", "-"],
+    )
     out, summary_path = tmp_path / "d.tsv", tmp_path / "d.json"
-    assert find_duplicates.main(["--fingerprints", f"wavefake:train={path}", "--out", str(out),
-                                 "--summary-out", str(summary_path)]) == 0
+    assert (
+        find_duplicates.main(
+            [
+                "--fingerprints",
+                f"wavefake:train={path}",
+                "--out",
+                str(out),
+                "--summary-out",
+                str(summary_path),
+            ]
+        )
+        == 0
+    )
     pairs = pd.read_csv(out, sep="\t", dtype=str)
-    assert set(zip(pairs["utt_a"], pairs["utt_b"])) == {("wf_000", "wf_002")}
+    assert set(zip(pairs["utt_a"], pairs["utt_b"], strict=True)) == {("wf_000", "wf_002")}
     stats = json.loads(summary_path.read_text())["pairs_per_cache_pair"][0]
     assert stats["cross_attack_matches"] == 2  # (0, 1) and (1, 2)
 
@@ -407,10 +560,26 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
     rng = np.random.default_rng(1)
     x, y = _unit_rows(rng, 6, 32), _unit_rows(rng, 6, 32)
     y[1] = x[0]
-    for_fp = _fp_file(tmp_path / "for.h5", x, [f"train/real/f{i}.wav" for i in range(6)], [1] * 6, ["-"] * 6,
-                      "for", "train", window_s=6.0)
-    wf_fp = _fp_file(tmp_path / "wf.h5", y, [f"LJSpeech/LJ00{i}-0001" for i in range(6)], [1] * 6, ["-"] * 6,
-                     "wavefake", None, window_s=6.0)  # no split attribute
+    for_fp = _fp_file(
+        tmp_path / "for.h5",
+        x,
+        [f"train/real/f{i}.wav" for i in range(6)],
+        [1] * 6,
+        ["-"] * 6,
+        "for",
+        "train",
+        window_s=6.0,
+    )
+    wf_fp = _fp_file(
+        tmp_path / "wf.h5",
+        y,
+        [f"LJSpeech/LJ00{i}-0001" for i in range(6)],
+        [1] * 6,
+        ["-"] * 6,
+        "wavefake",
+        None,
+        window_s=6.0,
+    )  # no split attribute
     demo = tmp_path / "demo_duplicates.tsv"
     demo.write_text(
         "for_path\tljspeech_id\n"
@@ -420,18 +589,41 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
     )
     out, summary = tmp_path / "d.tsv", tmp_path / "d.json"
     base = ["--fingerprints", f"for={for_fp}", "--out", str(out), "--summary-out", str(summary)]
-    assert find_duplicates.main([*base, "--fingerprints", f"wavefake:train={wf_fp}", "--expected-demo", str(demo)]) == 0
+    assert (
+        find_duplicates.main(
+            [*base, "--fingerprints", f"wavefake:train={wf_fp}", "--expected-demo", str(demo)]
+        )
+        == 0
+    )
     expected = json.loads(summary.read_text())["expected_demo"]
-    assert (expected["listed"], expected["scanned"], expected["found"], expected["missed"]) == (3, 2, 1, 1)
+    assert (expected["listed"], expected["scanned"], expected["found"], expected["missed"]) == (
+        3,
+        2,
+        1,
+        1,
+    )
     assert expected["missed_examples"] == [["train/real/f2.wav", "LJSpeech/LJ003-0001"]]
-    # A file without a split attribute needs the split on the command line; a wrong dataset name is refused;
-    # the same file twice, a log-mel cache instead of fingerprints and other fingerprint parameters are refused.
+    # A file without a split attribute needs the split on the command line; a wrong dataset name
+    # is refused; the same file twice, a log-mel cache instead of fingerprints and other
+    # fingerprint parameters are refused.
     assert find_duplicates.main([*base, "--fingerprints", f"wavefake={wf_fp}"]) == 2
-    assert find_duplicates.main(["--fingerprints", f"asv={for_fp}", "--out", str(out),
-                                 "--summary-out", str(summary)]) == 2
+    assert (
+        find_duplicates.main(
+            ["--fingerprints", f"asv={for_fp}", "--out", str(out), "--summary-out", str(summary)]
+        )
+        == 2
+    )
     assert find_duplicates.main([*base, "--fingerprints", f"for:train={for_fp}"]) == 2
-    other = _fp_file(tmp_path / "other.h5", y, [f"u{i}" for i in range(6)], [1] * 6, ["-"] * 6, "itw", "eval",
-                     window_s=8.0)
+    other = _fp_file(
+        tmp_path / "other.h5",
+        y,
+        [f"u{i}" for i in range(6)],
+        [1] * 6,
+        ["-"] * 6,
+        "itw",
+        "eval",
+        window_s=8.0,
+    )
     assert find_duplicates.main([*base, "--fingerprints", f"itw:eval={other}"]) == 2
     cache = tmp_path / "cache.h5"
     _pseudo_cache(cache, "itw", "eval", [("u0", "bonafide", "-")])

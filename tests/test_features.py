@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import subprocess
-import sys
 from pathlib import Path
 
 import h5py
@@ -16,6 +14,7 @@ import pytest
 import soundfile as sf
 import torch
 import torchaudio
+from conftest import run_module
 
 from workflow_scripts.features.audio import (
     AudioError,
@@ -40,7 +39,6 @@ from workflow_scripts.features.logmel import (
 )
 from workflow_scripts.io.files import read_tsv, write_tsv
 
-REPO = Path(__file__).resolve().parents[1]
 PARAMS = FeatureParams()
 CONFIG_FEATURES = {
     "sample_rate": 16000,
@@ -119,20 +117,23 @@ def test_feature_params_defaults_and_from_dict() -> None:
         FeatureParams.from_dict({**CONFIG_FEATURES, "win_length": 1024})
 
 
+def torchaudio_logmel(wave: np.ndarray) -> np.ndarray:
+    """The paper's log-mel of ``wave`` straight from torchaudio: what the front end must equal."""
+    mel = torchaudio.transforms.MelSpectrogram(
+        sample_rate=16000,
+        n_fft=512,
+        win_length=512,
+        hop_length=160,
+        n_mels=80,
+        center=True,
+        power=2.0,
+    )
+    return torch.log(mel(torch.from_numpy(wave)) + 1e-6).numpy()
+
+
 def test_logmel_matches_direct_torchaudio() -> None:
     wave = tone(440, 16000, 3.0, seed=3)
-    reference = torch.log(
-        torchaudio.transforms.MelSpectrogram(
-            sample_rate=16000,
-            n_fft=512,
-            win_length=512,
-            hop_length=160,
-            n_mels=80,
-            center=True,
-            power=2.0,
-        )(torch.from_numpy(wave))
-        + 1e-6
-    ).numpy()
+    reference = torchaudio_logmel(wave)
     assert reference.shape == (80, 301)
     np.testing.assert_allclose(waveform_to_logmel(wave, PARAMS), reference, rtol=1e-4, atol=1e-3)
     batch = LogMelExtractor(PARAMS)(torch.from_numpy(np.stack([wave, wave[::-1].copy()])))
@@ -146,16 +147,7 @@ def test_cached_features_equal_direct_computation(tmp_path: Path) -> None:
     path = tmp_path / "x.flac"
     sf.write(path, tone(523, 16000, 3.0, seed=7), 16000)
     decoded, _ = sf.read(path, dtype="float32")
-    reference = torch.log(
-        torchaudio.transforms.MelSpectrogram(
-            sample_rate=16000,
-            n_fft=512,
-            win_length=512,
-            hop_length=160,
-            n_mels=80,
-        )(torch.from_numpy(decoded))
-        + 1e-6
-    ).numpy()
+    reference = torchaudio_logmel(decoded)
     build_shard(manifest([path]), tmp_path / "s.h5", tmp_path / "q.tsv", PARAMS, seed=0)
     with h5py.File(tmp_path / "s.h5", "r") as h5:
         stored = h5["features"]
@@ -492,97 +484,38 @@ def test_cli_end_to_end(tmp_path: Path, good_files: list[Path]) -> None:
         [manifest(good_files[:4], split="train"), manifest(good_files[4:], split="dev")]
     )
     write_tsv(rows, tmp_path / "demo.tsv")
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    }
-    shards, quarantines = [], []
-    for shard in range(2):
-        shards.append(str(tmp_path / f"shard{shard}.h5"))
-        quarantines.append(str(tmp_path / f"shard{shard}.quarantine.tsv"))
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "workflow_scripts.make_cache",
-                "--manifest",
-                str(tmp_path / "demo.tsv"),
-                "--split",
-                "train",
-                "--shard",
-                str(shard),
-                "--n-shards",
-                "2",
-                "--features-json",
-                json.dumps(CONFIG_FEATURES),
-                "--seed",
-                "3",
-                "--threads",
-                "1",
-                "--out",
-                shards[-1],
-                "--quarantine-out",
-                quarantines[-1],
-            ],
-            check=True,
-            env=env,
+
+    def make_cache(
+        shard: int, n_shards: int, features: str, out: Path, *extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        """``make_cache`` of a shard of demo.tsv's train rows, the quarantine next to ``out``."""
+        return run_module(
+            "make_cache",
+            *("--manifest", str(tmp_path / "demo.tsv"), "--split", "train", "--seed", "3"),
+            *("--shard", str(shard), "--n-shards", str(n_shards), "--features-json", features),
+            *extra,
+            *("--out", str(out), "--quarantine-out", str(out.with_suffix(".quarantine.tsv"))),
             cwd=tmp_path,
-            capture_output=True,
-            text=True,
         )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workflow_scripts.merge_cache",
-            "--shards",
-            *shards,
-            "--quarantine",
-            *quarantines,
-            "--max-quarantine-fraction",
-            "0.05",
-            "--out",
-            str(tmp_path / "train.h5"),
-            "--quarantine-out",
-            str(tmp_path / "train.quarantine.tsv"),
-        ],
-        env=env,
+
+    shards = [tmp_path / f"shard{shard}.h5" for shard in range(2)]
+    for shard, out in enumerate(shards):
+        built = make_cache(shard, 2, json.dumps(CONFIG_FEATURES), out, "--threads", "1")
+        assert built.returncode == 0, built.stderr
+    result = run_module(
+        "merge_cache",
+        *("--shards", *map(str, shards)),
+        *("--quarantine", *(str(s.with_suffix(".quarantine.tsv")) for s in shards)),
+        *("--max-quarantine-fraction", "0.05", "--out", str(tmp_path / "train.h5")),
+        *("--quarantine-out", str(tmp_path / "train.quarantine.tsv")),
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
     )
     assert result.returncode == 0, result.stderr
     with CacheReader(tmp_path / "train.h5") as cache:
         assert list(cache.utt_ids) == ["g0", "g1", "g2", "g3"]
         assert cache.attrs["split"] == "train" and cache.attrs["dataset"] == "demo"
         assert np.isfinite(cache.load_all()).all()
-    bad = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "workflow_scripts.make_cache",
-            "--manifest",
-            str(tmp_path / "demo.tsv"),
-            "--split",
-            "train",
-            "--shard",
-            "0",
-            "--n-shards",
-            "1",
-            "--features-json",
-            '{"n_mel": 80}',
-            "--seed",
-            "3",
-            "--out",
-            str(tmp_path / "x.h5"),
-            "--quarantine-out",
-            str(tmp_path / "x.tsv"),
-        ],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
+    bad = make_cache(0, 1, '{"n_mel": 80}', tmp_path / "x.h5")
     assert bad.returncode != 0 and "unknown features key" in bad.stderr
     assert not (tmp_path / "x.h5").exists()
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import REPO, run_module
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from workflow_scripts.metrics import (
@@ -32,8 +32,6 @@ from workflow_scripts.metrics import (
     read_scores,
     roc_auc,
 )
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def trials(bonafide: list[float], spoof: list[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -464,13 +462,7 @@ def test_read_scores_errors_name_the_file(tmp_path: Path) -> None:
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workflow_scripts.evaluate", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_module("evaluate", *args, cwd=REPO, timeout=60)
 
 
 def test_cli_csv_and_tsv(tmp_path: Path) -> None:

@@ -35,7 +35,14 @@ import pandas as pd
 import pytest
 from sklearn.metrics import average_precision_score
 
-from workflow_scripts.metrics import ap_bonafide, ap_mean, ap_spoof, compute_metrics, eer_roc, paper_map
+from workflow_scripts.metrics import (
+    ap_bonafide,
+    ap_mean,
+    ap_spoof,
+    compute_metrics,
+    eer_roc,
+    paper_map,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DOCS = REPO_ROOT / "docs" / "metrics.md"
@@ -77,7 +84,9 @@ PAPER_CELLS: tuple[PaperCell, ...] = (
     PaperCell("Table 1", "ConvNeXt", "ASVspoof 2019 eval", *ASV2019_EVAL, 0.11, 0.99, True),
     PaperCell("Table 1", "ResNet", "In-the-Wild", *IN_THE_WILD, 0.57, 0.32, True),
     PaperCell("Table 1", "ConvNeXt", "In-the-Wild", *IN_THE_WILD, 0.47, 0.41, True),
-    PaperCell("Exp. 2", "tiny ResNet, NC 100/50 %", "ASVspoof 2019 eval", *ASV2019_EVAL, 0.10, 0.99, True),
+    PaperCell(
+        "Exp. 2", "tiny ResNet, NC 100/50 %", "ASVspoof 2019 eval", *ASV2019_EVAL, 0.10, 0.99, True
+    ),
     PaperCell("Exp. 2", "tiny ResNet, NC 100/50 %", "In-the-Wild", *IN_THE_WILD, 0.54, 0.48, False),
     PaperCell("Table 2", "N = 1000", "In-the-Wild", *IN_THE_WILD, 0.49, 0.37, True),
     PaperCell("Table 2", "N = 3000", "In-the-Wild", *IN_THE_WILD, 0.54, 0.26, False),
@@ -85,12 +94,26 @@ PAPER_CELLS: tuple[PaperCell, ...] = (
 )
 
 COLUMNS = (
-    "table", "setting", "eval set", "bonafide / spoof", "paper EER-ROC", "paper mAP",
-    "sim. EER-ROC", "sim. AP-spoof (= mAP)", "sim. AP-mean", "sim. AP-bonafide", "fits (±0.02)",
+    "table",
+    "setting",
+    "eval set",
+    "bonafide / spoof",
+    "paper EER-ROC",
+    "paper mAP",
+    "sim. EER-ROC",
+    "sim. AP-spoof (= mAP)",
+    "sim. AP-mean",
+    "sim. AP-bonafide",
+    "fits (±0.02)",
 )
 BOUND_COLUMNS = (
-    "table", "setting", "paper EER-ROC", "lowest EER that rounds to it", "max AP-bonafide",
-    "max AP-mean", "paper mAP",
+    "table",
+    "setting",
+    "paper EER-ROC",
+    "lowest EER that rounds to it",
+    "max AP-bonafide",
+    "max AP-mean",
+    "paper mAP",
 )
 
 
@@ -102,7 +125,9 @@ def binormal_trials(cell: PaperCell) -> tuple[np.ndarray, np.ndarray]:
     """
     d = 2.0 * NormalDist().inv_cdf(1.0 - cell.eer)
     rng = np.random.default_rng([SEED, cell.n_bonafide, cell.n_spoof, round(cell.eer * 1000)])
-    scores = np.concatenate((rng.normal(d, 1.0, cell.n_bonafide), rng.normal(0.0, 1.0, cell.n_spoof)))
+    scores = np.concatenate(
+        (rng.normal(d, 1.0, cell.n_bonafide), rng.normal(0.0, 1.0, cell.n_spoof))
+    )
     labels = np.concatenate((np.ones(cell.n_bonafide, np.int64), np.zeros(cell.n_spoof, np.int64)))
     return scores, labels
 
@@ -149,10 +174,17 @@ def bound_rows() -> list[tuple[str, ...]]:
             continue
         eer = cell.eer - 0.005
         bound = ap_bonafide_bound(eer, cell.n_bonafide, cell.n_spoof)
-        rows.append((
-            cell.table, cell.setting, f"{cell.eer:.2f}", f"{eer:.3f}", f"{bound:.3f}",
-            f"{(1.0 + bound) / 2:.3f}", f"{cell.paper_map:.2f}",
-        ))
+        rows.append(
+            (
+                cell.table,
+                cell.setting,
+                f"{cell.eer:.2f}",
+                f"{eer:.3f}",
+                f"{bound:.3f}",
+                f"{(1.0 + bound) / 2:.3f}",
+                f"{cell.paper_map:.2f}",
+            )
+        )
     return rows
 
 
@@ -161,24 +193,40 @@ def table_rows() -> list[tuple[str, ...]]:
     rows = []
     for cell in PAPER_CELLS:
         sim = simulate(cell)
-        rows.append((
-            cell.table, cell.setting, cell.eval_set, f"{cell.n_bonafide:,} / {cell.n_spoof:,}",
-            f"{cell.eer:.2f}", f"{cell.paper_map:.2f}", f"{sim['eer_roc']:.3f}", f"{sim['ap_spoof']:.3f}",
-            f"{sim['ap_mean']:.3f}", f"{sim['ap_bonafide']:.3f}", fits(cell, sim),
-        ))
+        rows.append(
+            (
+                cell.table,
+                cell.setting,
+                cell.eval_set,
+                f"{cell.n_bonafide:,} / {cell.n_spoof:,}",
+                f"{cell.eer:.2f}",
+                f"{cell.paper_map:.2f}",
+                f"{sim['eer_roc']:.3f}",
+                f"{sim['ap_spoof']:.3f}",
+                f"{sim['ap_mean']:.3f}",
+                f"{sim['ap_bonafide']:.3f}",
+                fits(cell, sim),
+            )
+        )
     return rows
 
 
 def markdown_block(name: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    """A Markdown table wrapped in its ``<!-- name:start/end -->`` markers, as in docs/metrics.md."""
-    lines = [f"<!-- {name}:start -->", "| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    """A Markdown table wrapped in its ``<!-- name:start/end -->`` markers, as in
+    docs/metrics.md."""
+    lines = [
+        f"<!-- {name}:start -->",
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     lines.append(f"<!-- {name}:end -->")
     return "\n".join(lines)
 
 
 def docs_rows(name: str, columns: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Rows of the table between the ``name`` markers in docs/metrics.md (header and rule dropped)."""
+    """Rows of the table between the ``name`` markers in docs/metrics.md (header and rule
+    dropped)."""
     text = DOCS.read_text(encoding="utf-8")
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
     match = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), text, re.S)
@@ -204,8 +252,14 @@ def test_simulation_hits_the_papers_eers(simulated: dict[PaperCell, dict[str, fl
         assert sim["eer_roc"] == pytest.approx(cell.eer, abs=0.01), cell
 
 
-@pytest.mark.parametrize("cell", [c for c in PAPER_CELLS if c.asserted], ids=lambda c: f"{c.table} {c.setting} {c.eval_set}")
-def test_spoof_positive_ap_reproduces_paper_map(cell: PaperCell, simulated: dict[PaperCell, dict[str, float]]) -> None:
+@pytest.mark.parametrize(
+    "cell",
+    [c for c in PAPER_CELLS if c.asserted],
+    ids=lambda c: f"{c.table} {c.setting} {c.eval_set}",
+)
+def test_spoof_positive_ap_reproduces_paper_map(
+    cell: PaperCell, simulated: dict[PaperCell, dict[str, float]]
+) -> None:
     sim = simulated[cell]
     assert sim["ap_spoof"] == pytest.approx(cell.paper_map, abs=TOLERANCE)
     # ...and the mean-of-APs reading cannot produce the paper's number.
@@ -226,19 +280,27 @@ def test_misfit_cells(simulated: dict[PaperCell, dict[str, float]]) -> None:
     assert abs(simulated[exp2]["ap_mean"] - exp2.paper_map) == pytest.approx(TOLERANCE, abs=0.01)
 
 
-def test_mean_reading_cannot_reach_099_in_domain(simulated: dict[PaperCell, dict[str, float]]) -> None:
+def test_mean_reading_cannot_reach_099_in_domain(
+    simulated: dict[PaperCell, dict[str, float]],
+) -> None:
     # Distribution-free: at the ConvNeXt (0.11) and Experiment 2 (0.10) EERs even
     # the best possible bonafide ranking keeps AP-mean below 0.985, which would
     # not print as 0.99. (For ResNet, 0.08, the cap 0.985 sits at the rounding
     # edge, so only the simulation speaks against the mean there.)
     in_domain = [c for c in PAPER_CELLS if c.eval_set == "ASVspoof 2019 eval"]
-    caps = {c.setting: (1.0 + ap_bonafide_bound(c.eer - 0.005, c.n_bonafide, c.n_spoof)) / 2 for c in in_domain}
+    caps = {
+        c.setting: (1.0 + ap_bonafide_bound(c.eer - 0.005, c.n_bonafide, c.n_spoof)) / 2
+        for c in in_domain
+    }
     assert caps["ConvNeXt"] < 0.985 and caps["tiny ResNet, NC 100/50 %"] < 0.985
     # The bound is a real maximum: each simulated AP-bonafide stays under the
     # bound at its own (simulated) EER, up to one trial's step.
     for cell in in_domain:
         sim = simulated[cell]
-        assert sim["ap_bonafide"] <= ap_bonafide_bound(sim["eer_roc"], cell.n_bonafide, cell.n_spoof) + 1e-3
+        assert (
+            sim["ap_bonafide"]
+            <= ap_bonafide_bound(sim["eer_roc"], cell.n_bonafide, cell.n_spoof) + 1e-3
+        )
 
 
 @pytest.mark.parametrize(
@@ -251,7 +313,9 @@ def test_docs_tables_match_computation(
 ) -> None:
     expected = rows()
     found = docs_rows(name, columns)
-    assert len(found) == len(expected), f"{DOCS} {name}: {len(found)} rows, computation gives {len(expected)}"
+    assert len(found) == len(expected), (
+        f"{DOCS} {name}: {len(found)} rows, computation gives {len(expected)}"
+    )
     for row_found, row_expected in zip(found, expected, strict=True):
         for column, got, want in zip(columns, row_found, row_expected, strict=True):
             assert got == want, (
@@ -282,13 +346,19 @@ def test_report_key_map_is_spoof_positive_ap() -> None:
     rng = np.random.default_rng(11)
     labels = np.array([1, 0] * 60)
     scores = np.round(rng.normal(labels * 0.7, 1.0), 1)
-    table = pd.DataFrame({
-        "utt_id": [f"u{i}" for i in range(labels.size)],
-        "label": np.where(labels == 1, "bonafide", "spoof"),
-        "score": scores,
-    })
+    table = pd.DataFrame(
+        {
+            "utt_id": [f"u{i}" for i in range(labels.size)],
+            "label": np.where(labels == 1, "bonafide", "spoof"),
+            "score": scores,
+        }
+    )
     result = compute_metrics(table)
-    assert result["map"] == result["ap_spoof"] == pytest.approx(average_precision_score(labels == 0, -scores))
+    assert (
+        result["map"]
+        == result["ap_spoof"]
+        == pytest.approx(average_precision_score(labels == 0, -scores))
+    )
     assert result["ap_mean"] == pytest.approx(0.5 * (result["ap_bonafide"] + result["ap_spoof"]))
     assert result["map"] != pytest.approx(result["ap_mean"])
 

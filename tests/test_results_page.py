@@ -1,4 +1,5 @@
-"""The generated results page: content, provenance, refusal of holes, and staleness of docs/demo-results.md."""
+"""The generated results page: content, provenance, refusal of holes, and staleness of
+docs/demo-results.md."""
 
 from __future__ import annotations
 
@@ -28,14 +29,21 @@ def _tables(tmp_path: Path) -> tuple[Path, Path, Path]:
 
 def test_page_holds_every_table_and_its_provenance(tmp_path: Path) -> None:
     config, t1, t2 = _tables(tmp_path)
-    text = results_page([Section("Table 1", t1), Section("Table 2", t2)], title="Demo results",
-                        command="snakemake --cores 2 all", config=config, commit="abc1234",
-                        notes=["wall time 10 min"])
+    text = results_page(
+        [Section("Table 1", t1), Section("Table 2", t2)],
+        title="Demo results",
+        command="snakemake --cores 2 all",
+        config=config,
+        commit="abc1234",
+        notes=["wall time 10 min"],
+    )
     assert text.startswith("# Demo results\n")
     assert "| EER-ROC | 0.107 |" in text and "| mAP | 0.812 |" in text
     assert "### Table 1: x" in text  # the table's own heading sits below its section
     assert text.index("## Table 1") < text.index("## Table 2")
-    assert "`snakemake --cores 2 all`" in text and "`abc1234`" in text and "- wall time 10 min" in text
+    assert (
+        "`snakemake --cores 2 all`" in text and "`abc1234`" in text and "- wall time 10 min" in text
+    )
     assert recorded_digest(text) == config_digest(config)
     config.write_text("seed: 2\n")
     assert recorded_digest(text) != config_digest(config)
@@ -45,10 +53,26 @@ def test_missing_table_fails_naming_the_file_and_writes_nothing(tmp_path: Path) 
     config, t1, _ = _tables(tmp_path)
     out = tmp_path / "page.md"
     proc = subprocess.run(
-        [sys.executable, "-m", "workflow_scripts.make_results_page", "--section", f"Table 1={t1}",
-         "--section", f"Table 9={tmp_path / 'nope.md'}", "--command", "x", "--config", str(config),
-         "--commit", "c", "--out", str(out)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "workflow_scripts.make_results_page",
+            "--section",
+            f"Table 1={t1}",
+            "--section",
+            f"Table 9={tmp_path / 'nope.md'}",
+            "--command",
+            "x",
+            "--config",
+            str(config),
+            "--commit",
+            "c",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.returncode == 2
     assert "nope.md: table not found" in proc.stderr

@@ -1,4 +1,5 @@
-"""The committed rule graph (docs/rulegraph.dot/.svg) matches the workflow, and --check notices drift."""
+"""The committed rule graph (docs/rulegraph.dot/.svg) matches the workflow, and --check notices
+drift."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from workflow_scripts import rulegraph
-from workflow_scripts.rulegraph import RuleGraph, check_committed, fresh_rulegraph, parse_rulegraph, render_svg
+from workflow_scripts.reporting.rulegraph import (
+    RuleGraph,
+    RuleGraphError,
+    check_committed,
+    fresh_rulegraph,
+    parse_rulegraph,
+    render_svg,
+    snakemake_executable,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEFILE = REPO / "Snakefile"
@@ -18,12 +27,16 @@ COMMITTED_DOT = REPO / "docs" / "rulegraph.dot"
 COMMITTED_SVG = REPO / "docs" / "rulegraph.svg"
 
 try:
-    rulegraph.snakemake_executable()
+    snakemake_executable()
     HAVE_SNAKEMAKE = True
-except rulegraph.RuleGraphError:
+except RuleGraphError:
     HAVE_SNAKEMAKE = False
-needs_snakemake = pytest.mark.skipif(not HAVE_SNAKEMAKE, reason="snakemake is not installed in this environment")
-needs_graphviz = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' is not installed (apt-get install graphviz)")
+needs_snakemake = pytest.mark.skipif(
+    not HAVE_SNAKEMAKE, reason="snakemake is not installed in this environment"
+)
+needs_graphviz = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
+)
 
 # snakemake prints node ids in its own order and edges in set order; both vary
 SHUFFLED = """digraph snakemake_dag {
@@ -67,11 +80,11 @@ def test_canonical_dot_ignores_node_numbering_and_edge_order() -> None:
 
 
 def test_parse_rejects_unexpected_text_with_its_line() -> None:
-    with pytest.raises(rulegraph.RuleGraphError, match=r"x\.dot:3: unexpected line"):
+    with pytest.raises(RuleGraphError, match=r"x\.dot:3: unexpected line"):
         parse_rulegraph('digraph g {\n\t0[label = "all"];\n\tthis is not dot\n}\n', source="x.dot")
-    with pytest.raises(rulegraph.RuleGraphError, match="unknown node"):
+    with pytest.raises(RuleGraphError, match="unknown node"):
         parse_rulegraph('digraph g {\n\t0[label = "all"];\n\t0 -> 9\n}\n')
-    with pytest.raises(rulegraph.RuleGraphError, match="no 'digraph'"):
+    with pytest.raises(RuleGraphError, match="no 'digraph'"):
         parse_rulegraph("Building DAG of jobs...\n")
 
 
@@ -84,7 +97,15 @@ def test_committed_rulegraph_is_current(fresh: RuleGraph) -> None:
         "--snakefile Snakefile --out docs/rulegraph.svg\n" + "\n".join(problems)
     )
     # the workflow's stages are all there, with the key dependencies
-    assert {"demo_corpus", "manifest", "cache_shard", "cache_merge", "pretrain", "table1", "all"} <= set(fresh.nodes)
+    assert {
+        "demo_corpus",
+        "manifest",
+        "cache_shard",
+        "cache_merge",
+        "pretrain",
+        "table_exp1",
+        "all",
+    } <= set(fresh.nodes)
     assert ("cache_shard", "cache_merge") in fresh.edges
     assert ("embed", "sample_exp2") in fresh.edges
     # the committed SVG was rendered from the same rules
@@ -93,7 +114,9 @@ def test_committed_rulegraph_is_current(fresh: RuleGraph) -> None:
 
 
 @needs_snakemake
-def test_check_cli_fails_on_a_stale_dot_and_names_the_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_cli_fails_on_a_stale_dot_and_names_the_drift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     current = parse_rulegraph(COMMITTED_DOT.read_text())
     dropped = ("cache_shard", "cache_merge")
     stale = RuleGraph(current.header, current.nodes, current.edges - {dropped})

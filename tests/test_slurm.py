@@ -15,7 +15,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +23,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import malformed_asvspoof_config
+from conftest import (
+    REPO,
+    SNAKEMAKE,
+    TINY,
+    malformed_asvspoof_config,
+    venv_first,
+    workflow_args,
+)
 from slurm_cluster import (
     MIN_JOB_AGE_S,
     ClusterUnavailable,
@@ -33,12 +39,7 @@ from slurm_cluster import (
     start_cluster,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "tests" / "data" / "tiny_config.yaml"
 PROFILES = REPO / "profiles"
-SNAKEMAKE = shutil.which(
-    "snakemake", path=str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]
-)
 GPU_RULES = {"pretrain", "train_selected", "score", "score_eval_data", "embed"}
 RUN_TIMEOUT_S = 420
 
@@ -85,26 +86,14 @@ def snakemake_command(
     workdir: Path, profile: Path, targets: list[str], config: Path = TINY
 ) -> list[str]:
     # targets first: --configfile takes several values and would swallow them
-    return [
-        SNAKEMAKE,
-        *targets,
-        "--profile",
-        str(profile),
-        "--snakefile",
-        str(REPO / "Snakefile"),
-        "--directory",
-        str(workdir),
-        "--configfile",
-        str(config),
-    ]
+    return [SNAKEMAKE, *targets, "--profile", str(profile), *workflow_args(workdir, config)]
 
 
 def start_snakemake(
     workdir: Path, profile: Path, targets: list[str], env: dict[str, str], config: Path = TINY
 ) -> tuple[subprocess.Popen, Path]:
     """Start Snakemake in ``workdir`` (jobs run `python -m workflow_scripts` from the venv)."""
-    env = dict(env)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env["PATH"]
+    env = venv_first(env)
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir.parent / f"{workdir.name}.snakemake.log"
     with open(log, "w") as out:

@@ -142,3 +142,20 @@ def test_torch_free_layers_do_not_import_torch(layer: str) -> None:
                 if root in ("torch", "torchaudio") or inner in ("training", "models", "features"):
                     offenders.append(f"{path.relative_to(REPO)} imports {module}")
     assert not offenders, offenders
+
+
+def test_architecture_page_lists_every_module() -> None:
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    package = REPO / "workflow_scripts"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
+        if "__pycache__" in rel.parts or rel.name == "__init__.py":
+            continue
+        name = f"`{rel.stem}`" if len(rel.parts) == 1 else f"`{rel.as_posix()}`"
+        if name not in page:
+            missing.append(str(rel))
+    for sub in sorted(p for p in package.iterdir() if (p / "__init__.py").is_file()):
+        if f"`{sub.name}/`" not in page:
+            missing.append(f"{sub.name}/")
+    assert not missing, f"docs/architecture.md does not mention: {missing}"

@@ -7,9 +7,7 @@ so every training run takes about a second on a CPU.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
@@ -18,6 +16,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 import torch
+from conftest import REPO, module_env, run_module
 
 from workflow_scripts import embed, predict, score
 from workflow_scripts import train as train_cli
@@ -39,7 +38,6 @@ from workflow_scripts.training.loop import (
     write_outputs,
 )
 
-REPO = Path(__file__).resolve().parents[1]
 FRONT_END = {
     "sample_rate": 8000,
     "n_mels": 16,
@@ -131,6 +129,26 @@ def trained(caches: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
     return {"result": result, "best": paths["best"], "history": paths["history"], "out": out}
 
 
+def write_table(path: Path, **columns: object) -> Path:
+    """A TSV (a selection) with these columns; scalars are repeated down the rows."""
+    pd.DataFrame(columns).to_csv(path, sep="\t", index=False)
+    return path
+
+
+def train_args(
+    caches: dict[str, Path], out: Path | str, resume: Path | str, *extra: str
+) -> list[str]:
+    """``train`` arguments: tiny_resnet on the train cache, plus ``extra``."""
+    common = ["--model", "tiny_resnet", "--train-caches", str(caches["train"]), *extra]
+    return [*common, "--out-dir", str(out), "--resume-path", str(resume)]
+
+
+def run_on_cpu(main: Callable[[list[str]], int], trained: dict[str, object], *args: object) -> int:
+    """Exit status of a checkpoint command (score, embed, predict) with the trained model on the
+    CPU (float32, so scores compare exactly; CUDA would use float16 autocast)."""
+    return main(["--checkpoint", str(trained["best"]), *map(str, args), "--device", "cpu"])
+
+
 # ---------------------------------------------------------------- data layer
 
 
@@ -139,23 +157,17 @@ def test_selection_restricts_rows_and_missing_utt_id_is_named(
 ) -> None:
     sel = tmp_path / "sel.tsv"
     chosen = ["toy_train_0003", "toy_train_0000", "toy_train_0010"]
-    pd.DataFrame({"dataset": "toy", "split": "train", "utt_id": chosen, "extra": 1}).to_csv(
-        sel, sep="\t", index=False
-    )
+    write_table(sel, dataset="toy", split="train", utt_id=chosen, extra=1)
     rows = index_caches([caches["train"], caches["dev"]], read_selection(sel))
     assert list(rows.utt_id) == sorted(chosen)  # cache order, not selection order
     assert list(rows.row) == [0, 3, 10]
     assert set(rows.dataset) == {"toy"}
 
-    pd.DataFrame({"dataset": ["toy"], "split": ["train"], "utt_id": ["nope_17"]}).to_csv(
-        sel, sep="\t", index=False
-    )
+    write_table(sel, dataset=["toy"], split=["train"], utt_id=["nope_17"])
     with pytest.raises(KeyError, match=r"nope_17.*train\.h5"):
         index_caches([caches["train"]], read_selection(sel))
     # A selected (dataset, split) without a cache is named too.
-    pd.DataFrame({"dataset": ["ghost"], "split": ["train"], "utt_id": ["g1"]}).to_csv(
-        sel, sep="\t", index=False
-    )
+    write_table(sel, dataset=["ghost"], split=["train"], utt_id=["g1"])
     with pytest.raises(KeyError, match="g1"):
         index_caches([caches["train"]], read_selection(sel))
 
@@ -163,24 +175,11 @@ def test_selection_restricts_rows_and_missing_utt_id_is_named(
 def test_train_cli_reports_missing_selected_row(
     caches: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sel = tmp_path / "sel.tsv"
-    pd.DataFrame({"dataset": ["toy"], "split": ["train"], "utt_id": ["missing_utt"]}).to_csv(
-        sel, sep="\t", index=False
+    sel = write_table(
+        tmp_path / "sel.tsv", dataset=["toy"], split=["train"], utt_id=["missing_utt"]
     )
-    status = train_cli.main(
-        [
-            "--model",
-            "tiny_resnet",
-            "--train-caches",
-            str(caches["train"]),
-            "--train-selection",
-            str(sel),
-            "--out-dir",
-            str(tmp_path / "out"),
-            "--resume-path",
-            str(tmp_path / "r.pt"),
-        ]
-    )
+    args = train_args(caches, tmp_path / "out", tmp_path / "r.pt", "--train-selection", str(sel))
+    status = train_cli.main(args)
     assert status == 2
     err = capsys.readouterr().err
     assert "missing_utt" in err and "train.h5" in err
@@ -222,10 +221,9 @@ def test_epoch_order_and_both_feature_paths_agree(caches: dict[str, Path]) -> No
 def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
     caches: dict[str, Path], tmp_path: Path
 ) -> None:
-    val_sel = tmp_path / "val.tsv"
     chosen = [f"toy_dev_{i:04d}" for i in (1, 2, 5, 6, 9)]
-    pd.DataFrame({"dataset": "toy", "split": "dev", "utt_id": chosen, "label": "x"}).to_csv(
-        val_sel, sep="\t", index=False
+    val_sel = write_table(
+        tmp_path / "val.tsv", dataset="toy", split="dev", utt_id=chosen, label="x"
     )
     data = prepare_data(
         [caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel, seed=0
@@ -235,14 +233,12 @@ def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
     assert prepare_data([caches["train"]], val_caches=[caches["dev"]]).validation == "caches"
 
     # A train + dev pool: dev rows drawn for training must not validate.
-    train_sel = tmp_path / "train.tsv"
-    pd.DataFrame(
-        {
-            "dataset": ["toy"] * 4,
-            "split": ["train", "train", "dev", "dev"],
-            "utt_id": ["toy_train_0000", "toy_train_0001", "toy_dev_0003", "toy_dev_0005"],
-        }
-    ).to_csv(train_sel, sep="\t", index=False)
+    train_sel = write_table(
+        tmp_path / "train.tsv",
+        dataset=["toy"] * 4,
+        split=["train", "train", "dev", "dev"],
+        utt_id=["toy_train_0000", "toy_train_0001", "toy_dev_0003", "toy_dev_0005"],
+    )
     with pytest.raises(
         ValueError, match=r"1 row\(s\) are both training and validation rows.*toy_dev_0005"
     ):
@@ -253,9 +249,7 @@ def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
         prepare_data(
             [caches["train"], caches["dev"]], train_sel, [caches["dev"]]
         )  # whole dev split
-    pd.DataFrame(
-        {"dataset": "toy", "split": "dev", "utt_id": ["toy_dev_0001", "toy_dev_0002"]}
-    ).to_csv(val_sel, sep="\t", index=False)
+    write_table(val_sel, dataset="toy", split="dev", utt_id=["toy_dev_0001", "toy_dev_0002"])
     data = prepare_data(
         [caches["train"], caches["dev"]], train_sel, [caches["dev"]], val_selection=val_sel
     )
@@ -266,9 +260,7 @@ def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
 
     with pytest.raises(ValueError, match="needs the validation caches"):
         prepare_data([caches["train"]], val_selection=val_sel)
-    pd.DataFrame({"dataset": ["toy"], "split": ["dev"], "utt_id": ["nope"]}).to_csv(
-        val_sel, sep="\t", index=False
-    )
+    write_table(val_sel, dataset=["toy"], split=["dev"], utt_id=["nope"])
     with pytest.raises(KeyError, match=r"nope.*dev\.h5"):
         prepare_data([caches["train"]], val_caches=[caches["dev"]], val_selection=val_sel)
 
@@ -276,39 +268,13 @@ def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
 def test_train_cli_reads_val_selection(
     caches: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = train_cli.build_parser().parse_args(
-        [
-            "--model",
-            "tiny_resnet",
-            "--train-caches",
-            str(caches["train"]),
-            "--val-caches",
-            str(caches["dev"]),
-            "--val-selection",
-            "v.tsv",
-            "--out-dir",
-            "o",
-            "--resume-path",
-            "r.pt",
-        ]
-    )
+    def val_args(selection: Path | str, out: Path | str, resume: Path | str) -> list[str]:
+        val = ("--val-caches", str(caches["dev"]), "--val-selection", str(selection))
+        return train_args(caches, out, resume, *val)
+
+    args = train_cli.build_parser().parse_args(val_args("v.tsv", "o", "r.pt"))
     assert args.val_selection == Path("v.tsv")
-    status = train_cli.main(
-        [
-            "--model",
-            "tiny_resnet",
-            "--train-caches",
-            str(caches["train"]),
-            "--val-caches",
-            str(caches["dev"]),
-            "--val-selection",
-            str(tmp_path / "missing.tsv"),
-            "--out-dir",
-            str(tmp_path / "out"),
-            "--resume-path",
-            str(tmp_path / "r.pt"),
-        ]
-    )
+    status = train_cli.main(val_args(tmp_path / "missing.tsv", tmp_path / "out", tmp_path / "r.pt"))
     assert status == 2 and "missing.tsv" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
@@ -368,13 +334,12 @@ def test_resume_with_other_config_starts_afresh(caches: dict[str, Path], tmp_pat
 
 
 def _train_args(caches: dict[str, Path], out: Path, resume: Path) -> list[str]:
-    return [
-        "--model",
-        "tiny_resnet",
+    return train_args(
+        caches,
+        out,
+        resume,
         "--model-kwargs-json",
         '{"depths": [1, 1], "widths": [4, 8]}',
-        "--train-caches",
-        str(caches["train"]),
         "--val-fraction",
         "0.25",
         "--max-epochs",
@@ -391,27 +356,18 @@ def _train_args(caches: dict[str, Path], out: Path, resume: Path) -> list[str]:
         "cpu",
         "--threads",
         "1",
-        "--out-dir",
-        str(out),
-        "--resume-path",
-        str(resume),
-    ]
+    )
 
 
 def _train_subprocess(
     caches: dict[str, Path], out: Path, resume: Path, exit_after: int | None
 ) -> int:
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-    }
+    env = module_env()
     env.pop(train_cli.EXIT_AFTER_EPOCH_ENV, None)
     if exit_after is not None:
         env[train_cli.EXIT_AFTER_EPOCH_ENV] = str(exit_after)
-    cmd = [sys.executable, "-m", "workflow_scripts.train", *_train_args(caches, out, resume)]
-    return subprocess.run(
-        cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=120
-    ).returncode
+    args = _train_args(caches, out, resume)
+    return run_module("train", *args, cwd=REPO, env=env, timeout=120).returncode
 
 
 def test_killed_then_resumed_run_equals_uninterrupted_run(
@@ -452,23 +408,8 @@ def test_score_cli_writes_documented_columns(
     trained: dict[str, object], caches: dict[str, Path], tmp_path: Path
 ) -> None:
     single, multi = tmp_path / "eval.tsv", tmp_path / "both.tsv"
-    assert (
-        score.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                "--caches",
-                str(caches["eval"]),
-                "--out",
-                str(single),
-                "--device",
-                "cpu",
-                "--batch-size",
-                "7",
-            ]
-        )
-        == 0
-    )
+    one_cache = ("--caches", caches["eval"], "--out", single, "--batch-size", 7)
+    assert run_on_cpu(score.main, trained, *one_cache) == 0
     table = pd.read_csv(
         single, sep="\t", dtype={"utt_id": str, "attack": str}, keep_default_na=False
     )
@@ -481,22 +422,8 @@ def test_score_cli_writes_documented_columns(
         > table.loc[table["label"] == "spoof", "score"].mean()
     )
 
-    assert (
-        score.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                "--caches",
-                str(caches["eval"]),
-                str(caches["other"]),
-                "--out",
-                str(multi),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    both_caches = ("--caches", caches["eval"], caches["other"])
+    assert run_on_cpu(score.main, trained, *both_caches, "--out", multi) == 0
     both = pd.read_csv(multi, sep="\t", keep_default_na=False)
     assert list(both.columns) == ["utt_id", "label", "attack", "score", "dataset"]
     assert both["dataset"].value_counts().to_dict() == {"toy": 24, "other": 16}
@@ -511,22 +438,8 @@ def test_embed_cli_writes_embeddings_and_correct_flag(
 ) -> None:
     out = tmp_path / "emb.h5"
     # The noisy cache's labels are unrelated to its features, so some rows are misclassified.
-    assert (
-        embed.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                "--caches",
-                str(caches["train"]),
-                str(caches["noisy_dev"]),
-                "--out",
-                str(out),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    both_caches = ("--caches", caches["train"], caches["noisy_dev"])
+    assert run_on_cpu(embed.main, trained, *both_caches, "--out", out) == 0
     model, _ = load_model(trained["best"])
     with h5py.File(out) as h5:
         emb, logit, label, correct = (h5[k][()] for k in ("embedding", "logit", "label", "correct"))
@@ -558,39 +471,10 @@ def test_embed_threshold_from_dev_caches_is_their_eer_det_threshold(
     from workflow_scripts.metrics.eer import eer_det
 
     out = tmp_path / "emb_dev.h5"
-    assert (
-        embed.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                "--caches",
-                str(caches["train"]),
-                "--threshold-caches",
-                str(caches["dev"]),
-                "--out",
-                str(out),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    with_threshold = ("--caches", caches["train"], "--threshold-caches", caches["dev"])
+    assert run_on_cpu(embed.main, trained, *with_threshold, "--out", out) == 0
     dev_scores = tmp_path / "dev.tsv"
-    assert (
-        score.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                "--caches",
-                str(caches["dev"]),
-                "--out",
-                str(dev_scores),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    assert run_on_cpu(score.main, trained, "--caches", caches["dev"], "--out", dev_scores) == 0
     table = pd.read_csv(dev_scores, sep="\t")
     expected = eer_det(
         table["score"].to_numpy(), (table["label"] == "bonafide").to_numpy().astype(int)
@@ -641,13 +525,7 @@ def test_predict_scores_long_short_resampled_and_bad_files(
     (audio / "notes.txt").write_text("ignored: not an audio extension")
     out = tmp_path / "pred.csv"
 
-    # CPU (float32) so window scores compare exactly; CUDA would use float16 autocast.
-    assert (
-        predict.main(
-            ["--checkpoint", str(trained["best"]), str(audio), "--out", str(out), "--device", "cpu"]
-        )
-        == 0
-    )
+    assert run_on_cpu(predict.main, trained, audio, "--out", out) == 0
     table = pd.read_csv(out, keep_default_na=False).set_index("path")
     assert list(table.columns) == ["score", "n_windows", "error"]
     names = {Path(p).name: p for p in table.index}
@@ -672,20 +550,7 @@ def test_predict_scores_long_short_resampled_and_bad_files(
     # of `first`.
     tail = tmp_path / "tail.wav"
     sf.write(tail, first[:4000], 8000)
-    assert (
-        predict.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                str(tail),
-                "--out",
-                str(tmp_path / "t.csv"),
-                "--device",
-                "cpu",
-            ]
-        )
-        == 0
-    )
+    assert run_on_cpu(predict.main, trained, tail, "--out", tmp_path / "t.csv") == 0
     tail_score = float(pd.read_csv(tmp_path / "t.csv")["score"][0])
     expected = (
         float(row("first.wav")["score"]) + float(row("second.wav")["score"]) + tail_score
@@ -693,18 +558,8 @@ def test_predict_scores_long_short_resampled_and_bad_files(
     assert float(row("long.wav")["score"]) == pytest.approx(expected, rel=1e-5, abs=1e-6)
 
     # Nothing scorable: exit status 1.
-    assert (
-        predict.main(
-            [
-                "--checkpoint",
-                str(trained["best"]),
-                str(audio / "sub" / "broken.wav"),
-                "--out",
-                str(tmp_path / "none.csv"),
-            ]
-        )
-        == 1
-    )
+    broken = audio / "sub" / "broken.wav"
+    assert run_on_cpu(predict.main, trained, broken, "--out", tmp_path / "none.csv") == 1
 
 
 def test_balanced_validation_loss_ignores_the_class_ratio() -> None:

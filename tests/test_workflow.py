@@ -112,11 +112,17 @@ def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:
     assert summary["pairs"] >= planted["found"]
 
 
+def dry_run_counts(workdir: Path, name: str, old: str, new: str) -> dict[str, int]:
+    """Jobs per rule a dry run of ``all`` plans with the tiny config edited (``old`` -> ``new``)
+    and saved in ``workdir`` as ``name``."""
+    config = workdir / name
+    config.write_text(TINY.read_text().replace(old, new))
+    return job_counts(snakemake(workdir, "all", "-n", config=config).stdout)
+
+
 def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> None:
-    base = TINY.read_text()
-    grid = full_workdir / "grid.yaml"
-    grid.write_text(base.replace("    - [1.0, 0.5]\n", "    - [1.0, 0.5]\n    - [1.0, 0.25]\n"))
-    counts = job_counts(snakemake(full_workdir, "all", "-n", config=grid).stdout)
+    point = "    - [1.0, 0.5]\n"
+    counts = dry_run_counts(full_workdir, "grid.yaml", point, point + "    - [1.0, 0.25]\n")
     # one new grid point x 3 methods x 1 seed: sample, train, 2 scores, 2 metrics each; the table
     assert counts == {
         "sample_exp2": 3,
@@ -127,9 +133,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
         "all": 1,
     }
 
-    more_n = full_workdir / "n.yaml"
-    more_n.write_text(base.replace("n_per_class: [2, 3]", "n_per_class: [2, 3, 4]"))
-    counts = job_counts(snakemake(full_workdir, "all", "-n", config=more_n).stdout)
+    counts = dry_run_counts(full_workdir, "n.yaml", "n_per_class: [2, 3]", "n_per_class: [2, 3, 4]")
     assert counts == {
         "sample_exp3": 1,
         "validation_selection": 1,

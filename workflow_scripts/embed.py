@@ -28,14 +28,14 @@ from pathlib import Path
 
 from workflow_scripts.cli import command, new_parser
 from workflow_scripts.io.embeddings import write_embeddings
-from workflow_scripts.training.inference import add_cache_scoring_arguments, embed_cache_files
+from workflow_scripts.training.inference import CacheScoringRun, embed_cache_files
 
 log = logging.getLogger("workflow_scripts.embed")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    add_cache_scoring_arguments(parser, what="embed")
+    CacheScoringRun.add_arguments(parser, what="embed")
     parser.add_argument("--out", type=Path, required=True, help="embedding HDF5")
     parser.add_argument("--threshold-caches", nargs="+", type=Path, default=None, metavar="H5",
                         help="validation caches whose EER-DET threshold decides 'correct' "
@@ -44,10 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    result = embed_cache_files(
-        args.checkpoint, args.caches, selection_path=args.selection, device=args.device,
-        threads=args.threads, batch_size=args.batch_size, threshold_caches=args.threshold_caches,
-    )
+    result = embed_cache_files(CacheScoringRun.from_args(args), args.threshold_caches)
     scored, rows, correct = result.scored, result.scored.rows, result.correct
     assert scored.embedding is not None
     write_embeddings(

@@ -20,9 +20,14 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 
-from workflow_scripts.cli import command, named_path, new_parser, non_negative_int
+from workflow_scripts.cli import (
+    add_draw_options,
+    add_named_inputs,
+    command,
+    new_parser,
+    non_negative_int,
+)
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.selections import write_selection
 from workflow_scripts.sampling.exclusions import refuse_split
@@ -38,19 +43,10 @@ log = logging.getLogger("workflow_scripts.make_eval_subset")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    parser.add_argument(
-        "--cache",
-        action="append",
-        required=True,
-        type=named_path,
-        metavar="DATASET=H5",
-        help="a dataset's evaluation cache (repeat, one per dataset)",
-    )
+    cache_help = "a dataset's evaluation cache (repeat, one per dataset)"
+    add_named_inputs(parser, "--cache", help=cache_help, metavar="DATASET=H5")
     parser.add_argument("--n-per-class", type=non_negative_int, required=True, help="M per class")
-    parser.add_argument("--seed", type=non_negative_int, required=True)
-    parser.add_argument("--duplicates", type=Path, default=None, help="find_duplicates pair TSV")
-    parser.add_argument("--out", type=Path, required=True, help="selection TSV")
-    parser.add_argument("--summary-out", type=Path, required=True, help="summary JSON")
+    add_draw_options(parser)
     return parser
 
 

@@ -2,24 +2,27 @@
 
 Usage::
 
-    python -m workflow_scripts.make_results_page \
-        --section "Table 1"=results/table1.md [--section ...] \
-        --command "snakemake --cores 2 all" --config config.yaml --commit abc1234 \
+    python -m workflow_scripts.make_results_page \\
+        --section "Table 1"=results/table1.md [--section ...] \\
+        --command "snakemake --cores 2 all" --config config.yaml --commit abc1234 \\
         [--note "text" ...] --out docs/demo-results.md
+
+A missing or empty table is an error and nothing is written, so the page
+never has a hole (:mod:`workflow_scripts.reporting.results_page`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-from workflow_scripts.io.files import atomic_path
+from workflow_scripts.cli import command, new_parser
+from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting.results_page import Section, results_page
 
 
-def _section(text: str) -> Section:
+def section(text: str) -> Section:
+    """``TITLE=PATH``: a heading and the Markdown table the workflow wrote."""
     title, sep, path = text.partition("=")
     if not sep or not title or not path:
         raise argparse.ArgumentTypeError(f"expected TITLE=PATH, got {text!r}")
@@ -27,31 +30,43 @@ def _section(text: str) -> Section:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.make_results_page",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--section", type=_section, action="append", required=True,
-                        metavar="TITLE=PATH", help="heading and the Markdown table the workflow wrote")
-    parser.add_argument("--title", default="Demo results")
-    parser.add_argument("--command", required=True, help="the command that produced the results")
-    parser.add_argument("--config", type=Path, required=True, help="configuration file of that run")
-    parser.add_argument("--commit", required=True, help="commit the run was made from")
-    parser.add_argument("--note", action="append", default=[], help="a measured fact about the run (e.g. its wall time)")
-    parser.add_argument("--out", type=Path, required=True)
+    parser = new_parser(__file__, __doc__)
+    add = parser.add_argument
+    add(
+        "--section",
+        type=section,
+        action="append",
+        required=True,
+        metavar="TITLE=PATH",
+        help="heading and the Markdown table the workflow wrote",
+    )
+    add("--title", default="Demo results")
+    add("--command", required=True, help="the command that produced the results")
+    add("--config", type=Path, required=True, help="configuration file of that run")
+    add("--commit", required=True, help="commit the run was made from")
+    add(
+        "--note",
+        action="append",
+        default=[],
+        help="a measured fact about the run (e.g. its wall time)",
+    )
+    add("--out", type=Path, required=True)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        text = results_page(args.section, title=args.title, command=args.command, config=args.config,
-                            commit=args.commit, notes=args.note)
-    except ValueError as err:
-        parser.error(str(err))
-    with atomic_path(args.out) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return 0
+def run(args: argparse.Namespace) -> None:
+    text = results_page(
+        args.section,
+        title=args.title,
+        command=args.command,
+        config=args.config,
+        commit=args.commit,
+        notes=args.note,
+    )
+    write_text(text, args.out)
 
+
+main = command(build_parser, run)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -2,11 +2,12 @@
 
 Usage::
 
-    python -m workflow_scripts.make_table_exp2 \
+    python -m workflow_scripts.make_table_exp2 \\
         --run '{"method": "nc", "bonafide_rate": 1.0, "spoof_rate": 0.5, "seed": 1,
                 "summary": "summary.json", "history": "history.csv",
-                "metrics": {"ASV eval": "eval.json", "In the wild": "itw.json"}}' [--run ...] \
-        [--reference '{"seed": 1, "summary": "nc.json", "history": "history.csv", "metrics": {...}}' ...] \
+                "metrics": {"ASV eval": "eval.json", "In the wild": "itw.json"}}' [--run ...] \\
+        [--reference '{"seed": 1, "summary": "nc.json", "history": "history.csv",
+                       "metrics": {...}}' ...] \\
         --out results/table_exp2.csv --markdown results/table_exp2.md
 
 Each ``--run``/``--reference`` value is a JSON object, or the path of a file
@@ -24,62 +25,45 @@ per-class APs), then ``train_seconds_mean``. Std uses ddof=1 over
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from workflow_scripts.io.files import atomic_path
-from workflow_scripts.reporting.exp2 import build_table, markdown_frame
-from workflow_scripts.reporting.tables import to_markdown
-
-TITLE = "Experiment 2: tiny ResNet trained on NC-sampled, random and full ASVspoof 2019 LA training data"
-
-
-def parse_spec_arg(text: str, flag: str) -> Any:
-    """A run spec from the command line: inline JSON, or a path to a JSON file."""
-    source = text
-    if not text.lstrip().startswith("{"):
-        try:
-            source = Path(text).read_text()
-        except OSError as err:
-            raise ValueError(f"{flag} {text!r} is neither a JSON object nor a readable file ({err})") from None
-    try:
-        return json.loads(source)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"{flag} {text!r} is not valid JSON ({err})") from None
+from workflow_scripts.cli import command, new_parser
+from workflow_scripts.io.files import write_text
+from workflow_scripts.reporting.exp2 import build_table, exp2_markdown, read_run_spec
+from workflow_scripts.reporting.tables import write_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workflow_scripts.make_table_exp2",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("--run", action="append", required=True, metavar="JSON", help="one trained run (repeat)")
-    parser.add_argument("--reference", action="append", default=[], metavar="JSON",
-                        help="one full-data reference run (repeat for several seeds)")
-    parser.add_argument("--out", type=Path, required=True, help="CSV output")
-    parser.add_argument("--markdown", type=Path, required=True, help="Markdown output")
+    parser = new_parser(__file__, __doc__)
+    add = parser.add_argument
+    add("--run", action="append", required=True, metavar="JSON", help="one trained run (repeat)")
+    add(
+        "--reference",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help="one full-data reference run (repeat for several seeds)",
+    )
+    add("--out", type=Path, required=True, help="CSV output")
+    add("--markdown", type=Path, required=True, help="Markdown output")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        runs = [parse_spec_arg(t, "--run") for t in args.run]
-        references = [parse_spec_arg(t, "--reference") for t in args.reference]
-        table, names = build_table(runs, references)
-    except ValueError as err:
-        print(f"make_table_exp2: error: {err}", file=sys.stderr)
-        return 2
-    with atomic_path(args.out) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.10g")  # drop float noise like 0.19999999999999998
-    note = ("\nMean ± sample std (ddof=1) over seeds; a single seed shows the value alone. "
-            "n bonafide / n spoof: training selection sizes; train time: mean total seconds of the epochs.\n")
-    with atomic_path(args.markdown) as tmp:
-        tmp.write_text(to_markdown(markdown_frame(table, names), title=TITLE) + note)
-    print(f"make_table_exp2: {len(table)} rows from {len(runs) + len(references)} runs -> {args.out}", file=sys.stderr)
-    return 0
+def run(args: argparse.Namespace) -> None:
+    runs = [read_run_spec(text, "--run") for text in args.run]
+    references = [read_run_spec(text, "--reference") for text in args.reference]
+    table, names = build_table(runs, references)
+    # %.10g drops float noise like 0.19999999999999998
+    write_csv(table, args.out, float_format="%.10g")
+    write_text(exp2_markdown(table, names), args.markdown)
+    print(
+        f"make_table_exp2: {len(table)} rows from {len(runs) + len(references)} runs -> {args.out}",
+        file=sys.stderr,
+    )
 
+
+main = command(build_parser, run)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -29,7 +29,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from workflow_scripts.cli import command, named_path, new_parser
+from workflow_scripts.cli import add_named_inputs, add_summary_outputs, command, new_parser
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.selections import (
     class_counts,
@@ -46,18 +46,11 @@ log = logging.getLogger("workflow_scripts.make_val_selection")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    parser.add_argument(
-        "--cache",
-        action="append",
-        required=True,
-        type=named_path,
-        metavar="DATASET[:SPLIT]=H5",
-        help="a validation (dev) cache (repeat; corpora in configured order)",
-    )
+    cache_help = "a validation (dev) cache (repeat; corpora in configured order)"
+    add_named_inputs(parser, "--cache", help=cache_help)
     parser.add_argument("--duplicates", type=Path, required=True, help="find_duplicates pairs")
     parser.add_argument("--training-selection", type=Path, required=True, help="training TSV")
-    parser.add_argument("--out", type=Path, required=True, help="validation selection TSV")
-    parser.add_argument("--summary-out", type=Path, required=True, help="summary JSON")
+    add_summary_outputs(parser, "validation selection TSV")
     return parser
 
 

@@ -1,210 +1,85 @@
-"""The workflow's rule graph as a committed figure (docs/rulegraph.dot and .svg).
-
-The paper's Figure 2 is a schematic of the method; ours is the workflow itself.
-``snakemake --rulegraph`` prints the graph as dot text, but its edge order varies
-between runs (it follows set iteration), so the text is canonicalised here (nodes
-sorted by rule name and renumbered, edges sorted) before it is written or compared.
-``--check`` then fails when the committed dot no longer matches the Snakefile, which
-keeps the documentation current.
+"""Render the workflow's rule graph to docs/rulegraph.{dot,svg}, or check the committed one.
 
 Usage::
 
     python -m workflow_scripts.rulegraph --snakefile Snakefile --out docs/rulegraph.svg [--check]
+
+The dot text is canonical (see :mod:`workflow_scripts.reporting.rulegraph`), so
+it changes only when a rule or a dependency does. ``--check`` writes nothing
+and exits 1, naming each difference, when the committed ``.dot`` next to
+``--out`` no longer matches the Snakefile.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import shutil
-import subprocess
 import sys
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from workflow_scripts.io.files import atomic_path
-
-_NODE = re.compile(r'^\s*(\d+)\s*\[\s*label\s*=\s*"([^"]+)"(.*)\]\s*;?\s*$')
-_EDGE = re.compile(r"^\s*(\d+)\s*->\s*(\d+)\s*;?\s*$")
-
-
-class RuleGraphError(RuntimeError):
-    """Snakemake or Graphviz failed, or their output is not what was expected."""
-
-
-@dataclass(frozen=True)
-class RuleGraph:
-    """A rule graph independent of Snakemake's node numbering and edge order."""
-
-    header: tuple[str, ...]
-    nodes: dict[str, str]  # rule name -> the rest of its attribute list (colour, style)
-    edges: frozenset[tuple[str, str]]  # (upstream rule, downstream rule)
-
-    def to_dot(self) -> str:
-        """Canonical dot text: nodes sorted by name and numbered in that order, edges sorted."""
-        ids = {name: i for i, name in enumerate(sorted(self.nodes))}
-        lines = ["digraph snakemake_dag {", *self.header]
-        lines += [f'\t{ids[name]}[label = "{name}"{self.nodes[name]}];' for name in sorted(self.nodes)]
-        lines += [f"\t{ids[a]} -> {ids[b]}" for a, b in sorted(self.edges)]
-        lines.append("}")
-        return "\n".join(lines) + "\n"
+from workflow_scripts.cli import command, new_parser
+from workflow_scripts.reporting.rulegraph import (
+    RuleGraphError,
+    check_committed,
+    fresh_rulegraph,
+    write_rulegraph,
+)
 
 
-def parse_rulegraph(dot: str, source: str = "<dot>") -> RuleGraph:
-    """Parse the dot text that ``snakemake --rulegraph`` (or :meth:`RuleGraph.to_dot`) prints."""
-    header: list[str] = []
-    ids: dict[str, str] = {}
-    nodes: dict[str, str] = {}
-    raw_edges: list[tuple[str, str]] = []
-    lines = [ln.rstrip() for ln in dot.splitlines()]
-    try:
-        start = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("digraph"))
-    except StopIteration:
-        raise RuleGraphError(f"{source}: no 'digraph' in the rule graph output") from None
-    for number, line in enumerate(lines[start + 1 :], start=start + 2):
-        stripped = line.strip()
-        if not stripped or stripped == "}":
-            continue
-        if node := _NODE.match(line):
-            node_id, name, rest = node.groups()
-            ids[node_id] = name
-            nodes[name] = rest
-        elif edge := _EDGE.match(line):
-            raw_edges.append(edge.groups())
-        elif re.match(r"^(graph|node|edge)\s*\[", stripped):
-            header.append("    " + re.sub(r"\s+", " ", stripped))
-        else:
-            raise RuleGraphError(f"{source}:{number}: unexpected line in rule graph: {stripped!r}")
-    if not nodes:
-        raise RuleGraphError(f"{source}: the rule graph has no nodes")
-    edges = set()
-    for a, b in raw_edges:
-        if a not in ids or b not in ids:
-            raise RuleGraphError(f"{source}: edge {a} -> {b} names an unknown node")
-        edges.add((ids[a], ids[b]))
-    return RuleGraph(tuple(header), nodes, frozenset(edges))
-
-
-def snakemake_executable() -> str:
-    """The snakemake next to this interpreter (the venv's), else the one on PATH."""
-    here = Path(sys.executable).parent / "snakemake"
-    if here.exists():
-        return str(here)
-    found = shutil.which("snakemake")
-    if found is None:
-        raise RuleGraphError("snakemake is not installed (neither next to python nor on PATH)")
-    return found
-
-
-def fresh_rulegraph(snakefile: Path, configfile: Path, target: str = "all") -> RuleGraph:
-    """Run ``snakemake --rulegraph`` for ``target`` in an empty directory.
-
-    An empty working directory makes the graph independent of what has already been
-    computed in the repository's results/ folder.
-    """
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    with tempfile.TemporaryDirectory(prefix="rulegraph-") as workdir:
-        cmd = [
-            snakemake_executable(),
-            "--snakefile",
-            str(snakefile.resolve()),
-            "--directory",
-            workdir,
-            "--configfile",
-            str(configfile.resolve()),
-            "--rulegraph",
-            "dot",
-            "--quiet",
-            "--",
-            target,
-        ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    if proc.returncode != 0:
-        raise RuleGraphError(f"snakemake --rulegraph failed ({proc.returncode}) for {snakefile}:\n{proc.stderr[-3000:]}")
-    return parse_rulegraph(proc.stdout, source=f"snakemake --rulegraph {snakefile}")
-
-
-def render_svg(dot: str, out: Path) -> None:
-    """Render dot text to SVG with Graphviz, atomically."""
-    dot_exe = shutil.which("dot")
-    if dot_exe is None:
-        raise RuleGraphError("Graphviz 'dot' is not installed; cannot render the SVG (apt-get install graphviz)")
-    proc = subprocess.run([dot_exe, "-Tsvg"], input=dot, capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or "<svg" not in proc.stdout:
-        raise RuleGraphError(f"dot -Tsvg failed ({proc.returncode}) for {out}: {proc.stderr.strip()}")
-    with atomic_path(out) as tmp:
-        tmp.write_text(proc.stdout)
-
-
-def check_committed(fresh: RuleGraph, committed_dot: Path) -> list[str]:
-    """Differences between the committed dot file and a fresh graph; empty when current."""
-    if not committed_dot.exists():
-        return [f"{committed_dot} does not exist"]
-    committed = parse_rulegraph(committed_dot.read_text(), source=str(committed_dot))
-    problems = []
-    for name in sorted(set(fresh.nodes) - set(committed.nodes)):
-        problems.append(f"rule {name} is missing from {committed_dot}")
-    for name in sorted(set(committed.nodes) - set(fresh.nodes)):
-        problems.append(f"rule {name} is in {committed_dot} but no longer in the workflow")
-    for a, b in sorted(fresh.edges - committed.edges):
-        problems.append(f"edge {a} -> {b} is missing from {committed_dot}")
-    for a, b in sorted(committed.edges - fresh.edges):
-        problems.append(f"edge {a} -> {b} is in {committed_dot} but no longer in the workflow")
-    if not problems and committed.to_dot() != fresh.to_dot():
-        problems.append(f"{committed_dot} differs from a fresh rule graph in node styles")
-    return problems
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Render the workflow's rule graph to docs/rulegraph.{dot,svg}.")
-    parser.add_argument("--snakefile", type=Path, default=Path("Snakefile"))
-    parser.add_argument(
+def build_parser() -> argparse.ArgumentParser:
+    parser = new_parser(__file__, __doc__)
+    add = parser.add_argument
+    add("--snakefile", type=Path, default=Path("Snakefile"))
+    add(
         "--configfile",
         type=Path,
         default=None,
         help="config for the graph (default: config.yaml next to the Snakefile)",
     )
-    parser.add_argument("--target", default="all", help="target rule (default: all)")
-    parser.add_argument("--out", type=Path, default=Path("docs/rulegraph.svg"), help="SVG output; the .dot goes next to it")
-    parser.add_argument(
+    add("--target", default="all", help="target rule (default: all)")
+    add(
+        "--out",
+        type=Path,
+        default=Path("docs/rulegraph.svg"),
+        help="SVG output; the .dot goes next to it",
+    )
+    add(
         "--check",
         action="store_true",
         help="write nothing; exit 1 when the committed .dot differs from a fresh rule graph",
     )
-    args = parser.parse_args(argv)
+    return parser
 
+
+def run(args: argparse.Namespace) -> int:
     snakefile: Path = args.snakefile
     if not snakefile.is_file():
-        print(f"error: no Snakefile at {snakefile}", file=sys.stderr)
-        return 2
+        raise ValueError(f"no Snakefile at {snakefile}")
     configfile = args.configfile or snakefile.resolve().parent / "config.yaml"
     if not configfile.is_file():
-        print(f"error: no config file at {configfile}", file=sys.stderr)
-        return 2
+        raise ValueError(f"no config file at {configfile}")
     dot_path = args.out.with_suffix(".dot")
     try:
         fresh = fresh_rulegraph(snakefile, configfile, args.target)
-        if args.check:
-            problems = check_committed(fresh, dot_path)
-            if problems:
-                print("\n".join(problems), file=sys.stderr)
-                print(f"rule graph out of date; regenerate: python -m workflow_scripts.rulegraph --snakefile {snakefile} --out {args.out}", file=sys.stderr)
-                return 1
-            print(f"{dot_path} is current ({len(fresh.nodes)} rules, {len(fresh.edges)} edges)", file=sys.stderr)
-            return 0
-        dot = fresh.to_dot()
-        with atomic_path(dot_path) as tmp:
-            tmp.write_text(dot)
-        render_svg(dot, args.out)
+        problems = check_committed(fresh, dot_path) if args.check else []
+        if not args.check:
+            write_rulegraph(fresh, args.out)
     except RuleGraphError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"wrote {dot_path} and {args.out} ({len(fresh.nodes)} rules, {len(fresh.edges)} edges)", file=sys.stderr)
+        raise ValueError(str(err)) from None
+    size = f"{len(fresh.nodes)} rules, {len(fresh.edges)} edges"
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        print(
+            "rule graph out of date; regenerate: python -m workflow_scripts.rulegraph "
+            f"--snakefile {snakefile} --out {args.out}",
+            file=sys.stderr,
+        )
+        return 1
+    done = f"{dot_path} is current" if args.check else f"wrote {dot_path} and {args.out}"
+    print(f"{done} ({size})", file=sys.stderr)
     return 0
 
 
+main = command(build_parser, run)
+
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -31,7 +31,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from workflow_scripts.cli import command, named_path, new_parser, non_negative_int, rate
+from workflow_scripts.cli import add_draw_options, add_named_inputs, command, new_parser, rate
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.selections import read_duplicate_pairs, write_selection
@@ -42,21 +42,12 @@ log = logging.getLogger("workflow_scripts.sample_full_method")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    parser.add_argument(
-        "--embeddings",
-        action="append",
-        required=True,
-        type=named_path,
-        metavar="DATASET[:SPLIT]=H5",
-        help="a dataset's training embeddings from its own pretrained detector (repeat)",
-    )
+    embeddings_help = "a dataset's training embeddings from its own pretrained detector (repeat)"
+    add_named_inputs(parser, "--embeddings", help=embeddings_help)
     parser.add_argument("--bonafide-rate", type=rate, default=1.0, help="Algorithm 1 rate")
     parser.add_argument("--spoof-rate", type=rate, default=0.5, help="Algorithm 2 rate")
     parser.add_argument("--k-max", action="append", default=[], metavar="DATASET=K")
-    parser.add_argument("--seed", type=non_negative_int, required=True)
-    parser.add_argument("--duplicates", type=Path, default=None, help="find_duplicates pair TSV")
-    parser.add_argument("--out", type=Path, required=True, help="selection TSV")
-    parser.add_argument("--summary-out", type=Path, required=True, help="summary JSON")
+    add_draw_options(parser)
     parser.add_argument("--clusters-out", type=Path, default=None, help="spoof clusters TSV")
     return parser
 

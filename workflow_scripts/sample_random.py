@@ -30,7 +30,13 @@ import argparse
 import logging
 from pathlib import Path
 
-from workflow_scripts.cli import command, named_path, new_parser, non_negative_int
+from workflow_scripts.cli import (
+    add_draw_options,
+    add_named_inputs,
+    command,
+    new_parser,
+    non_negative_int,
+)
 from workflow_scripts.io.files import read_json, write_json
 from workflow_scripts.io.selections import write_selection
 from workflow_scripts.sampling.random_draws import (
@@ -47,21 +53,12 @@ log = logging.getLogger("workflow_scripts.sample_random")
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    parser.add_argument(
-        "--cache",
-        action="append",
-        required=True,
-        type=named_path,
-        metavar="DATASET[:SPLIT]=H5",
-        help="a training-pool cache (repeat; one per dataset and split, e.g. train and dev)",
-    )
+    cache_help = "a training-pool cache (repeat; one per dataset and split, e.g. train and dev)"
+    add_named_inputs(parser, "--cache", help=cache_help)
     budget = parser.add_mutually_exclusive_group(required=True)
     budget.add_argument("--n-per-class", type=non_negative_int, help="N per dataset and class")
     budget.add_argument("--match-counts", type=Path, help="sample_full_method summary to match")
-    parser.add_argument("--seed", type=non_negative_int, required=True)
-    parser.add_argument("--duplicates", type=Path, default=None, help="find_duplicates pair TSV")
-    parser.add_argument("--out", type=Path, required=True, help="selection TSV")
-    parser.add_argument("--summary-out", type=Path, required=True, help="summary JSON")
+    add_draw_options(parser)
     return parser
 
 

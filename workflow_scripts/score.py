@@ -18,31 +18,20 @@ from pathlib import Path
 
 from workflow_scripts.cli import command, new_parser
 from workflow_scripts.io.files import write_tsv
-from workflow_scripts.training.inference import (
-    add_cache_scoring_arguments,
-    score_cache_files,
-    scores_table,
-)
+from workflow_scripts.training.inference import CacheScoringRun, score_cache_files, scores_table
 
 log = logging.getLogger("workflow_scripts.score")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
-    add_cache_scoring_arguments(parser, what="score")
+    CacheScoringRun.add_arguments(parser, what="score")
     parser.add_argument("--out", type=Path, required=True, help="score TSV")
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
-    scored, _, _, _ = score_cache_files(
-        args.checkpoint,
-        args.caches,
-        selection_path=args.selection,
-        device=args.device,
-        threads=args.threads,
-        batch_size=args.batch_size,
-    )
+    scored, _, _, _ = score_cache_files(CacheScoringRun.from_args(args))
     write_tsv(scores_table(scored, with_dataset=len(args.caches) > 1), args.out)
     log.info("scored %d rows with %s -> %s", len(scored.rows), args.checkpoint, args.out)
 

@@ -1,7 +1,7 @@
 """The one pattern every command follows (``python -m workflow_scripts.<command>``).
 
 A command module defines ``build_parser()`` (from ``new_parser(__file__, __doc__)``, with the
-shared argument types below) and ``run(args)``, and exposes
+shared argument types and options below) and ``run(args)``, and exposes
 ``main = command(build_parser, run)``. :func:`command` parses the arguments,
 sets up logging once, and turns an input error (``ValueError``, ``KeyError``,
 ``OSError``) into one line on stderr, ``<prog>: error: <message>``, with exit
@@ -111,3 +111,33 @@ def named_path(text: str) -> NamedPath:
         return parse_named_path(text, option="")
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err).strip()) from None
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def add_named_inputs(
+    parser: argparse.ArgumentParser,
+    option: str,
+    *,
+    help: str,
+    metavar: str = "DATASET[:SPLIT]=H5",
+) -> None:
+    """A required, repeatable ``DATASET[:SPLIT]=PATH`` input (``--cache``, ``--embeddings``)."""
+    parser.add_argument(
+        option, action="append", required=True, type=named_path, metavar=metavar, help=help
+    )
+
+
+def add_summary_outputs(parser: argparse.ArgumentParser, out_help: str = "selection TSV") -> None:
+    """``--out`` (a table) and ``--summary-out`` (its JSON summary), both required."""
+    parser.add_argument("--out", type=Path, required=True, help=out_help)
+    parser.add_argument("--summary-out", type=Path, required=True, help="summary JSON")
+
+
+def add_draw_options(parser: argparse.ArgumentParser) -> None:
+    """What every training-data draw ends with: ``--seed``, an optional ``--duplicates`` table
+    (rows it excludes are never drawn) and the selection and summary outputs."""
+    parser.add_argument("--seed", type=non_negative_int, required=True)
+    parser.add_argument("--duplicates", type=Path, default=None, help="find_duplicates pair TSV")
+    add_summary_outputs(parser)

@@ -171,6 +171,24 @@ def _duration(seed: int, keys: tuple[str | int, ...], duration_s: tuple[float, f
     return float(rng_for(seed, *keys, "duration").uniform(*duration_s))
 
 
+def _drawn_utterance(
+    seed: int,
+    keys: tuple[str | int, ...],
+    speaker: Speaker,
+    duration_s: tuple[float, float],
+    level_dbfs: tuple[float, float],
+    sr: int,
+    profile: str,
+    chain: Recipe | None,
+    post: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+) -> Callable[[], np.ndarray]:
+    """:func:`make_utterance`, deferred, with the duration and level drawn from the ranges
+    ``duration_s`` and ``level_dbfs`` by the utterance's own streams."""
+    level = float(rng_for(seed, *keys, "level").uniform(*level_dbfs))
+    duration = _duration(seed, keys, duration_s)
+    return partial(make_utterance, seed, keys, speaker, duration, sr, profile, chain, level, post)
+
+
 # ----------------------------------------------------------------- LJSpeech
 def ljspeech_id(index: int) -> str:
     """LJSpeech-style id of utterance ``index`` (LJ001-0001, LJ002-0001, ..., LJ050-0001,
@@ -187,18 +205,9 @@ def ljspeech_speaker(seed: int) -> Speaker:
 
 def ljspeech_utterance(seed: int, index: int, duration_s: tuple[float, float]) -> np.ndarray:
     """LJSpeech-like utterance ``index`` at 22.05 kHz, exactly as the WaveFake corpus writes it."""
-    keys = ("ljspeech", index)
-    level = float(rng_for(seed, *keys, "level").uniform(-22.0, -18.0))
-    return make_utterance(
-        seed,
-        keys,
-        ljspeech_speaker(seed),
-        _duration(seed, keys, duration_s),
-        LJSPEECH_SR,
-        "ljspeech",
-        None,
-        level,
-    )
+    keys, speaker, levels = ("ljspeech", index), ljspeech_speaker(seed), (-22.0, -18.0)
+    make = _drawn_utterance(seed, keys, speaker, duration_s, levels, LJSPEECH_SR, "ljspeech", None)
+    return make()
 
 
 def _ljspeech_fake(
@@ -266,20 +275,10 @@ def _asvspoof_jobs(
             spk = speaker_ids[int(rng.integers(n_speakers))]
             key = "bonafide" if attack == "-" else "spoof"
             lines.append(f"{spk} {file_id} - {attack} {key}")
-            keys = ("asvspoof2019_la", split, i)
-            level = float(rng_for(seed, *keys, "level").uniform(-26.0, -18.0))
+            keys, speaker, levels = ("asvspoof2019_la", split, i), speakers[spk], (-26.0, -18.0)
             chain = None if attack == "-" else ASVSPOOF_ATTACKS[attack]
-            dur = _duration(seed, keys, duration_s)
-            make = partial(
-                make_utterance,
-                seed,
-                keys,
-                speakers[spk],
-                dur,
-                ASVSPOOF_SR,
-                "vctk_studio",
-                chain,
-                level,
+            make = _drawn_utterance(
+                seed, keys, speaker, duration_s, levels, ASVSPOOF_SR, "vctk_studio", chain
             )
             jobs.append(
                 AudioJob(
@@ -516,20 +515,9 @@ def _itw_jobs(
     for i, k in enumerate(order):
         name = names[int(rng.integers(n_speakers))]
         rows.append(f"{i}.wav,{name},{labels[k]}\n")
-        keys = ("in_the_wild", i)
-        level = float(rng_for(seed, *keys, "level").uniform(-32.0, -14.0))
-        dur = _duration(seed, keys, duration_s)
-        make = partial(
-            make_utterance,
-            seed,
-            keys,
-            speakers[name],
-            dur,
-            ITW_SR,
-            "wild_source",
-            recipe_of[k],
-            level,
-            _degrade,
+        keys, speaker, levels = ("in_the_wild", i), speakers[name], (-32.0, -14.0)
+        make = _drawn_utterance(
+            seed, keys, speaker, duration_s, levels, ITW_SR, "wild_source", recipe_of[k], _degrade
         )
         jobs.append(AudioJob(f"release_in_the_wild/{i}.wav", ITW_SR, make))
     return jobs, {"release_in_the_wild/meta.csv": "".join(rows)}

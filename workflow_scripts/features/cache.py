@@ -10,6 +10,7 @@ manifest order; files that cannot be featurised go to a quarantine TSV
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections import deque
@@ -26,6 +27,8 @@ import torch
 from tqdm import tqdm
 
 from workflow_scripts import LABELS
+from workflow_scripts.datasets.manifest import MANIFEST_COLUMNS
+from workflow_scripts.datasets.manifest import QUARANTINE_COLUMNS as _QUARANTINE_COLUMNS
 from workflow_scripts.features.audio import AudioError
 from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor, prepare_wave
 from workflow_scripts.io.files import atomic_path, read_tsv, write_tsv
@@ -46,16 +49,8 @@ FEATURE_ATTRS: tuple[str, ...] = (
     "pad",
     "log_offset",
 )
-MANIFEST_COLUMNS: tuple[str, ...] = (
-    "utt_id",
-    "dataset",
-    "split",
-    "label",
-    "attack",
-    "speaker",
-    "path",
-)
-QUARANTINE_COLUMNS: list[str] = ["utt_id", "path", "stage", "reason"]
+#: The manifest's quarantine columns as a list (a tuple would index a DataFrame as one key).
+QUARANTINE_COLUMNS: list[str] = list(_QUARANTINE_COLUMNS)
 QUARANTINE_STAGE = "features"
 _STR = h5py.string_dtype("utf-8")
 _COPY_BLOCK = 256
@@ -474,9 +469,6 @@ class CacheReader:
             self._file.close()
             raise ValueError(f"{self.path}: cache lacks dataset(s) {missing}")
         self.features: h5py.Dataset = self._file["features"]
-        self._utt_ids: np.ndarray | None = None
-        self._labels: np.ndarray | None = None
-        self._attacks: np.ndarray | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle as the path only (h5py handles cannot cross processes, e.g. DataLoader
@@ -504,26 +496,20 @@ class CacheReader:
         """``(n_mels, n_frames)`` of one feature."""
         return int(self.features.shape[1]), int(self.features.shape[2])
 
-    @property
+    @functools.cached_property
     def utt_ids(self) -> np.ndarray:
         """Utterance ids (object array of ``str``), in row order."""
-        if self._utt_ids is None:
-            self._utt_ids = np.asarray(self._file["utt_id"].asstr()[()], dtype=object)
-        return self._utt_ids
+        return np.asarray(self._file["utt_id"].asstr()[()], dtype=object)
 
-    @property
+    @functools.cached_property
     def labels(self) -> np.ndarray:
         """int8 labels, 1 bonafide / 0 spoof."""
-        if self._labels is None:
-            self._labels = np.asarray(self._file["label"][()], dtype=np.int8)
-        return self._labels
+        return np.asarray(self._file["label"][()], dtype=np.int8)
 
-    @property
+    @functools.cached_property
     def attacks(self) -> np.ndarray:
         """Attack ids (object array of ``str``)."""
-        if self._attacks is None:
-            self._attacks = np.asarray(self._file["attack"].asstr()[()], dtype=object)
-        return self._attacks
+        return np.asarray(self._file["attack"].asstr()[()], dtype=object)
 
     @property
     def attrs(self) -> dict[str, Any]:

@@ -35,15 +35,19 @@ above the trim level in one copy only). A recording without any sound above
 digital silence, or with less than ``min_active_s`` of trimmed sound, gets a
 zero fingerprint (it matches nothing) and is reported.
 
-:func:`build_fingerprints` fingerprints every row of a log-mel cache (same
-order, same utt_ids) and writes an HDF5 file (layout in docs/architecture.md).
+:func:`build_fingerprints` fingerprints given rows and writes an HDF5 file
+(layout in docs/architecture.md); :func:`fingerprint_cache` does it for every
+row of a log-mel cache (same order, same utt_ids), the audio paths taken from
+the manifest. The files are read back by :mod:`workflow_scripts.io.fingerprints`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -51,11 +55,17 @@ from typing import Any
 
 import h5py
 import numpy as np
+import pandas as pd
 import torch
 import torchaudio
 
+from workflow_scripts import LABELS
 from workflow_scripts.features.audio import AudioError, load_audio
-from workflow_scripts.io.files import atomic_path
+from workflow_scripts.features.cache import QUARANTINE_COLUMNS
+from workflow_scripts.io.files import atomic_path, read_tsv
+from workflow_scripts.io.selections import read_cache_table
+
+log = logging.getLogger("workflow_scripts.features.fingerprint")
 
 #: Fingerprint file format version, stored as the ``version`` attribute.
 FINGERPRINT_VERSION = 1
@@ -70,7 +80,8 @@ class FingerprintParams:
     """Everything that determines a fingerprint (stored as file attributes)."""
 
     sample_rate: int = 16000
-    #: Seconds of trimmed speech fingerprinted (longer files are cut, shorter ones leave empty cells).
+    #: Seconds of trimmed speech fingerprinted (longer files are cut, shorter ones leave empty
+    #: cells).
     window_s: float = 6.0
     #: Speech starts/ends where the 10 ms moving power is within this many dB of its maximum.
     trim_db: float = 40.0
@@ -93,16 +104,31 @@ class FingerprintParams:
     max_lead_s: float = 20.0
 
     def __post_init__(self) -> None:
-        for name in ("sample_rate", "n_fft", "win_length", "hop_length", "n_mels", "n_bands", "cell_frames"):
+        for name in (
+            "sample_rate",
+            "n_fft",
+            "win_length",
+            "hop_length",
+            "n_mels",
+            "n_bands",
+            "cell_frames",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
                 raise ValueError(f"fingerprint {name} must be a positive integer, got {value!r}")
         if self.win_length > self.n_fft:
-            raise ValueError(f"fingerprint win_length ({self.win_length}) must not exceed n_fft ({self.n_fft})")
+            raise ValueError(
+                f"fingerprint win_length ({self.win_length}) must not exceed n_fft ({self.n_fft})"
+            )
         if not self.window_s > 0 or self.n_cells < 1:
-            raise ValueError(f"fingerprint window_s must give at least one time cell, got {self.window_s!r}")
+            raise ValueError(
+                f"fingerprint window_s must give at least one time cell, got {self.window_s!r}"
+            )
         if not 0 <= self.f_min < self.f_max <= self.sample_rate / 2:
-            raise ValueError(f"fingerprint needs 0 <= f_min < f_max <= sample_rate / 2, got {self.f_min}, {self.f_max}")
+            raise ValueError(
+                "fingerprint needs 0 <= f_min < f_max <= sample_rate / 2, "
+                f"got {self.f_min}, {self.f_max}"
+            )
         if self.n_bands > self.n_mels:
             raise ValueError(f"cannot pool {self.n_mels} mel bands into {self.n_bands} bands")
         for name in ("trim_db", "envelope_ms", "dynamic_range_db"):
@@ -114,7 +140,8 @@ class FingerprintParams:
         for lag in self.lags_ms:
             if lag == 0 or abs(lag / step_ms - round(lag / step_ms)) > 1e-9:
                 raise ValueError(
-                    f"fingerprint lags_ms must be non-zero multiples of the hop ({step_ms:g} ms), got {lag}"
+                    "fingerprint lags_ms must be non-zero multiples of the hop "
+                    f"({step_ms:g} ms), got {lag}"
                 )
         if len(set(self.lags_ms)) != len(self.lags_ms):
             raise ValueError(f"fingerprint lags_ms repeat a value: {self.lags_ms}")
@@ -137,12 +164,15 @@ class FingerprintParams:
 
     def attrs(self) -> dict[str, Any]:
         """HDF5-storable attributes (tuples become lists)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+        return {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+        }
 
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """One recording's fingerprint: ``main`` (dim,) at the trimmed onset, ``lagged`` (n_lags, dim)."""
+    """One recording's fingerprint: ``main`` (dim,) at the trimmed onset, ``lagged``
+    (n_lags, dim) at the shifted onsets."""
 
     main: np.ndarray
     lagged: np.ndarray
@@ -196,8 +226,11 @@ def trim_bounds(wave: np.ndarray, params: FingerprintParams) -> tuple[int, int]:
     return int(sound[0]), int(sound[-1]) + 1
 
 
-def _log_mel_frames(x: np.ndarray, first_sample: int, n_frames: int, params: FingerprintParams) -> np.ndarray:
-    """(n_mels, n_frames) log mel power of frames starting at ``first_sample + f * hop`` (zeros outside)."""
+def _log_mel_frames(
+    x: np.ndarray, first_sample: int, n_frames: int, params: FingerprintParams
+) -> np.ndarray:
+    """(n_mels, n_frames) log mel power of frames starting at ``first_sample + f * hop``
+    (zeros outside the wave)."""
     hop, n_fft = params.hop_length, params.n_fft
     left = max(0, -first_sample)
     need = first_sample + (n_frames - 1) * hop + n_fft
@@ -212,7 +245,8 @@ def _log_mel_frames(x: np.ndarray, first_sample: int, n_frames: int, params: Fin
 
 
 def _centre(pooled: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Remove gain, filters, loudness envelope and the speaker's long-term spectrum from (bands, cells)."""
+    """Remove gain, filters, loudness envelope and the speaker's long-term spectrum from
+    (bands, cells): what differs between copies, or is common to one speaker."""
     v = pooled[:, valid]
     band_means = v.mean(axis=1)
     v = v - band_means[:, None]
@@ -229,10 +263,14 @@ def _centre(pooled: np.ndarray, valid: np.ndarray) -> np.ndarray:
 
 def _unit(v: np.ndarray) -> np.ndarray:
     norm = float(np.linalg.norm(v))
-    return (v / norm).astype(np.float32) if norm > _ZERO_NORM else np.zeros_like(v, dtype=np.float32)
+    return (
+        (v / norm).astype(np.float32) if norm > _ZERO_NORM else np.zeros_like(v, dtype=np.float32)
+    )
 
 
-def fingerprint_wave(wave: np.ndarray, params: FingerprintParams = FingerprintParams()) -> Fingerprint:
+def fingerprint_wave(
+    wave: np.ndarray, params: FingerprintParams = FingerprintParams()
+) -> Fingerprint:
     """Fingerprint of a mono wave at ``params.sample_rate`` (see the module docstring)."""
     x = np.asarray(wave, dtype=np.float32)
     if x.ndim != 1:
@@ -247,8 +285,13 @@ def fingerprint_wave(wave: np.ndarray, params: FingerprintParams = FingerprintPa
     if stop <= start:
         return Fingerprint(zeros, lagged_zero, 0.0, 0.0, "silent: no sample above digital silence")
     if (stop - start) / sr < params.min_active_s:
-        return Fingerprint(zeros, lagged_zero, start / sr, stop / sr,
-                           f"too short: {(stop - start) / sr:.3f} s of sound < {params.min_active_s:g} s")
+        return Fingerprint(
+            zeros,
+            lagged_zero,
+            start / sr,
+            stop / sr,
+            f"too short: {(stop - start) / sr:.3f} s of sound < {params.min_active_s:g} s",
+        )
     lags = (0, *params.lag_frames)
     lo, hi = min(lags), max(lags)
     n_win = params.n_cells * cell
@@ -266,13 +309,21 @@ def fingerprint_wave(wave: np.ndarray, params: FingerprintParams = FingerprintPa
     out = []
     for lag in lags:
         first = lag - lo
-        block = bands[:, first : first + n_win].reshape(params.n_bands, params.n_cells, cell).mean(axis=2)
+        block = (
+            bands[:, first : first + n_win]
+            .reshape(params.n_bands, params.n_cells, cell)
+            .mean(axis=2)
+        )
         valid = np.arange(params.n_cells) * cell + lag < sound_frames
         out.append(_unit(_centre(block, valid).reshape(-1)) if valid.sum() >= 2 else zeros)
-    return Fingerprint(out[0], np.stack(out[1:]) if len(out) > 1 else lagged_zero, start / sr, stop / sr)
+    return Fingerprint(
+        out[0], np.stack(out[1:]) if len(out) > 1 else lagged_zero, start / sr, stop / sr
+    )
 
 
-def fingerprint_file(path: str | os.PathLike[str], params: FingerprintParams = FingerprintParams()) -> Fingerprint:
+def fingerprint_file(
+    path: str | os.PathLike[str], params: FingerprintParams = FingerprintParams()
+) -> Fingerprint:
     """Decode ``path`` (any rate, channels averaged, resampled) and fingerprint it.
 
     Raises :class:`AudioError` when the file cannot be read.
@@ -288,8 +339,13 @@ class FingerprintSummary:
     """What :func:`build_fingerprints` did: rows written, and the rows it could not fingerprint."""
 
     n_rows: int
-    #: (utt_id, path, stage, reason) of rows with a zero fingerprint (unreadable, silent, too short).
+    #: (utt_id, path, stage, reason) of rows with a zero fingerprint (unreadable, silent,
+    #: too short).
     unchecked: list[tuple[str, str, str, str]]
+
+    def unchecked_table(self) -> pd.DataFrame:
+        """The unchecked rows with the quarantine lists' columns, so they gather with them."""
+        return pd.DataFrame(self.unchecked, columns=QUARANTINE_COLUMNS)
 
 
 #: ``stage`` of the rows listed as unchecked (same columns as the quarantine lists).
@@ -313,13 +369,17 @@ def _iter_fingerprints(
 ) -> Iterator[tuple[int, list[Fingerprint]]]:
     """(first row, fingerprints) of consecutive batches, in order, ``workers`` batches at a time."""
     starts = list(range(0, len(paths), batch_size))
-    with ThreadPoolExecutor(max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+    with ThreadPoolExecutor(
+        max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)
+    ) as pool:
         pending: list[tuple[int, Any]] = []
         k = 0
         while k < len(starts) or pending:
             while k < len(starts) and len(pending) < 2 * workers:
                 s = starts[k]
-                pending.append((s, pool.submit(_fingerprint_batch, paths[s : s + batch_size], params)))
+                pending.append(
+                    (s, pool.submit(_fingerprint_batch, paths[s : s + batch_size], params))
+                )
                 k += 1
             s, future = pending.pop(0)
             yield s, future.result()
@@ -349,17 +409,27 @@ def build_fingerprints(
     """
     n = len(utt_ids)
     if not (len(paths) == len(attacks) == len(labels) == n):
-        raise ValueError(f"utt_ids ({n}), paths ({len(paths)}), labels ({len(labels)}) and attacks "
-                         f"({len(attacks)}) differ in length")
+        raise ValueError(
+            f"utt_ids ({n}), paths ({len(paths)}), labels ({len(labels)}) and attacks "
+            f"({len(attacks)}) differ in length"
+        )
     if workers < 1 or batch_size < 1:
         raise ValueError(f"workers and batch_size must be >= 1, got {workers} and {batch_size}")
     n_lags = len(params.lags_ms)
     unchecked: list[tuple[str, str, str, str]] = []
     with atomic_path(out_path) as tmp, h5py.File(tmp, "w") as h5:
-        main = h5.create_dataset("fingerprint", shape=(n, params.dim), dtype=np.float32,
-                                 chunks=(min(n, 256), params.dim) if n else None)
-        lagged = h5.create_dataset("lagged", shape=(n, n_lags, params.dim), dtype=np.float16,
-                                   chunks=(1, n_lags, params.dim) if n and n_lags else None)
+        main = h5.create_dataset(
+            "fingerprint",
+            shape=(n, params.dim),
+            dtype=np.float32,
+            chunks=(min(n, 256), params.dim) if n else None,
+        )
+        lagged = h5.create_dataset(
+            "lagged",
+            shape=(n, n_lags, params.dim),
+            dtype=np.float16,
+            chunks=(1, n_lags, params.dim) if n and n_lags else None,
+        )
         bounds = np.zeros((n, 2), dtype=np.float32)
         for start, batch in _iter_fingerprints(list(paths), params, workers, batch_size):
             stop = start + len(batch)
@@ -369,14 +439,107 @@ def build_fingerprints(
             bounds[start:stop] = [(f.start_s, f.end_s) for f in batch]
             for k, f in enumerate(batch):
                 if f.note:
-                    unchecked.append((str(utt_ids[start + k]), str(paths[start + k]), UNCHECKED_STAGE, f.note))
+                    unchecked.append(
+                        (str(utt_ids[start + k]), str(paths[start + k]), UNCHECKED_STAGE, f.note)
+                    )
             if progress is not None:
                 progress(stop, n)
-        h5.create_dataset("utt_id", data=np.array([str(u) for u in utt_ids], dtype=object), dtype=_STR)
+        h5.create_dataset(
+            "utt_id", data=np.array([str(u) for u in utt_ids], dtype=object), dtype=_STR
+        )
         h5.create_dataset("label", data=np.asarray(labels, dtype=np.int8))
-        h5.create_dataset("attack", data=np.array([str(a) for a in attacks], dtype=object), dtype=_STR)
+        h5.create_dataset(
+            "attack", data=np.array([str(a) for a in attacks], dtype=object), dtype=_STR
+        )
         h5.create_dataset("trim_s", data=bounds)
         h5.attrs.update(params.attrs())
-        h5.attrs.update({"dataset": dataset, "split": split, "dim": params.dim,
-                         "n_unchecked": len(unchecked), "version": FINGERPRINT_VERSION})
+        h5.attrs.update(
+            {
+                "dataset": dataset,
+                "split": split,
+                "dim": params.dim,
+                "n_unchecked": len(unchecked),
+                "version": FINGERPRINT_VERSION,
+            }
+        )
     return FingerprintSummary(n_rows=n, unchecked=unchecked)
+
+
+# ------------------------------------------------------------------ a cache's rows
+def cache_audio_paths(cache: pd.DataFrame, manifest: pd.DataFrame, where: str) -> list[str]:
+    """Audio path of every cache row, from the manifest rows of the cache's dataset and split.
+
+    A cache row missing from the manifest is an error naming a few, since the
+    fingerprint file must align with the cache row by row.
+    """
+    missing = [c for c in ("utt_id", "path") if c not in manifest.columns]
+    if missing:
+        raise ValueError(f"{where}: manifest lacks column(s) {missing}")
+    rows = manifest
+    for key in ("dataset", "split"):
+        if key in manifest.columns:
+            rows = rows[rows[key] == cache.attrs[key]]
+    lookup = dict(zip(rows["utt_id"].astype(str), rows["path"].astype(str), strict=True))
+    absent = [u for u in cache["utt_id"] if u not in lookup]
+    if absent:
+        raise ValueError(
+            f"{where}: {len(absent)} cache row(s) are not in the manifest for "
+            f"{cache.attrs['dataset']}:{cache.attrs['split']}, e.g. {absent[:3]}"
+        )
+    return [lookup[u] for u in cache["utt_id"]]
+
+
+class _ProgressLog:
+    """``progress(done, total)`` that logs about every 5% with the rate (long runs show life)."""
+
+    def __init__(self, total: int) -> None:
+        self.start = time.monotonic()
+        self.step = max(1, total // 20)
+        self.next = self.step
+
+    def __call__(self, done: int, total: int) -> None:
+        if done >= self.next or done == total:
+            rate = done / max(time.monotonic() - self.start, 1e-9)
+            log.info("%d/%d files (%.1f files/s)", done, total, rate)
+            while self.next <= done:
+                self.next += self.step
+
+
+def fingerprint_cache(
+    cache_path: str | os.PathLike[str],
+    manifest_path: str | os.PathLike[str],
+    out_path: str | os.PathLike[str],
+    params: FingerprintParams = FingerprintParams(),
+    *,
+    workers: int = 1,
+) -> FingerprintSummary:
+    """Fingerprint every row of a log-mel cache, in the cache's order, into ``out_path``.
+
+    The cache's utt_ids, labels and attacks are copied, so quarantined audio is
+    already left out (and listed in the cache's quarantine list); each row's
+    audio comes from the manifest (:func:`cache_audio_paths`).
+    """
+    cache = read_cache_table(cache_path)
+    paths = cache_audio_paths(cache, read_tsv(manifest_path), str(manifest_path))
+    dataset, split = cache.attrs["dataset"], cache.attrs["split"]
+    log.info(
+        "fingerprinting %d rows of %s (%s:%s), window %.3g s, %d thread(s)",
+        len(cache),
+        cache_path,
+        dataset,
+        split,
+        params.window_s,
+        workers,
+    )
+    return build_fingerprints(
+        cache["utt_id"].tolist(),
+        paths,
+        np.array([LABELS[x] for x in cache["label"]], dtype=np.int8),
+        cache["attack"].tolist(),
+        out_path,
+        params,
+        dataset=dataset,
+        split=split,
+        workers=workers,
+        progress=_ProgressLog(len(cache)),
+    )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from workflow_scripts import LABEL_NAMES
 from workflow_scripts.io.files import atomic_path
-from workflow_scripts.io.hdf5 import attr_str, decode_strings, plain
+from workflow_scripts.io.hdf5 import attr_str, decode_strings, open_hdf5, plain
 
 #: Datasets every embedding file must hold.
 REQUIRED_DATASETS: tuple[str, ...] = ("utt_id", "embedding", "label", "attack", "correct")
@@ -123,16 +123,7 @@ def read_embeddings(
     one row. ``dataset``/``split`` are fallbacks for files without them.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ValueError(f"{file}: embedding file not found")
-    try:
-        h5 = h5py.File(file, "r")
-    except OSError as err:
-        raise ValueError(f"{file}: cannot open as HDF5 ({err})") from None
-    with h5:
-        missing = [name for name in REQUIRED_DATASETS if name not in h5]
-        if missing:
-            raise ValueError(f"{file}: missing dataset(s) {missing}; found {sorted(h5.keys())}")
+    with open_hdf5(file, "embedding", REQUIRED_DATASETS) as h5:
         x = np.asarray(h5["embedding"][()])
         if x.ndim != 2:
             raise ValueError(f"{file}: 'embedding' must be 2-D (N, D), got shape {x.shape}")

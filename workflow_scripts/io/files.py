@@ -43,6 +43,17 @@ def read_tsv(path: str | os.PathLike[str]) -> pd.DataFrame:
     return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
 
 
+def read_input_tsv(path: str | os.PathLike[str], what: str) -> pd.DataFrame:
+    """:func:`read_tsv` of an input; a missing or empty file is an error naming it and ``what``
+    (``"selection file"``)."""
+    try:
+        return read_tsv(path)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: {what} not found") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: empty {what} (no header)") from None
+
+
 def write_text(text: str, path: str | os.PathLike[str]) -> None:
     """Write UTF-8 text atomically."""
     with atomic_path(path) as tmp:

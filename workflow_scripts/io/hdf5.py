@@ -1,10 +1,33 @@
-"""HDF5 strings and attribute values as plain Python values (one decoding rule everywhere)."""
+"""HDF5 inputs: opening with checks, strings and attribute values as plain Python values (one
+decoding rule everywhere)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
+
+
+def open_hdf5(path: str | os.PathLike[str], what: str, required: Sequence[str] = ()) -> h5py.File:
+    """Open an input HDF5 file for reading with the datasets ``required`` present; a missing or
+    unreadable file or a missing dataset is an error naming the file (``what``: ``"cache"``)."""
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"{file}: {what} file not found")
+    try:
+        h5 = h5py.File(file, "r")
+    except OSError as err:
+        raise ValueError(f"{file}: cannot open as HDF5 ({err})") from None
+    missing = [name for name in required if name not in h5]
+    if missing:
+        found = sorted(h5.keys())
+        h5.close()
+        raise ValueError(f"{file}: missing dataset(s) {missing}; found {found}")
+    return h5
 
 
 def decode_strings(values: np.ndarray) -> np.ndarray:

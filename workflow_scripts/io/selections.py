@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 import pandas as pd
 
 from workflow_scripts import LABEL_NAMES
-from workflow_scripts.io.files import atomic_path, read_tsv
-from workflow_scripts.io.hdf5 import attr_str, decode_strings
+from workflow_scripts.io.files import atomic_path, read_input_tsv
+from workflow_scripts.io.hdf5 import attr_str, decode_strings, open_hdf5
 
 #: First columns of every selection table, in this order.
 SELECTION_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id")
@@ -91,16 +90,7 @@ def read_cache_table(
     are used only when an attribute is missing. Errors name the file.
     """
     file = Path(path)
-    if not file.is_file():
-        raise ValueError(f"{file}: cache file not found")
-    try:
-        h5 = h5py.File(file, "r")
-    except OSError as err:
-        raise ValueError(f"{file}: cannot open as HDF5 ({err})") from None
-    with h5:
-        missing = [name for name in ("utt_id", "label", "attack") if name not in h5]
-        if missing:
-            raise ValueError(f"{file}: missing dataset(s) {missing}; found {sorted(h5.keys())}")
+    with open_hdf5(file, "cache", ("utt_id", "label", "attack")) as h5:
         utt_id = decode_strings(h5["utt_id"][()])
         label = np.asarray(h5["label"][()])
         attack = decode_strings(h5["attack"][()])
@@ -193,13 +183,7 @@ def write_selection(table: pd.DataFrame, path: str | os.PathLike[str]) -> None:
 
 def read_selection(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a selection TSV (all columns as strings); errors name the file."""
-    try:
-        table = read_tsv(path)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: selection file not found") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: empty selection file (no header)") from None
-    return check_selection(table, str(path))
+    return check_selection(read_input_tsv(path, "selection file"), str(path))
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -207,12 +191,7 @@ def read_selection(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 def read_duplicate_pairs(path: str | os.PathLike[str]) -> pd.DataFrame:
     """Read a ``find_duplicates`` pair TSV; errors name the file."""
-    try:
-        table = read_tsv(path)
-    except FileNotFoundError:
-        raise ValueError(f"{path}: duplicates file not found") from None
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{path}: empty duplicates file (no header)") from None
+    table = read_input_tsv(path, "duplicates file")
     missing = [c for c in DUPLICATE_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"{path}: lacks column(s) {missing}; expected {list(DUPLICATE_COLUMNS)}")

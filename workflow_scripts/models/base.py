@@ -27,11 +27,24 @@ class SpectrogramDetector(nn.Module):
         min_input_size: smallest ``n_mels`` / ``n_frames`` accepted (the
             backbone's total downsampling factor).
         in_channels: expected channel count of 4-D input.
+        depths, widths, num_blocks: blocks and channels per stage, and all blocks.
     """
 
     num_features: int
     min_input_size: int
     in_channels: int
+    depths: tuple[int, ...]
+    widths: tuple[int, ...]
+    num_blocks: int
+
+    def _set_stages(
+        self, depths: tuple[int, ...], widths: tuple[int, ...], in_channels: int
+    ) -> None:
+        """Record the checked stage layout and input channels a subclass builds from."""
+        self.depths = depths
+        self.widths = widths
+        self.num_blocks = sum(depths)
+        self.in_channels = in_channels
 
     def _build_head(self, num_features: int, dropout: float) -> None:
         """Create the pooled-embedding head shared by all detectors."""

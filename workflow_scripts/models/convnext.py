@@ -85,10 +85,7 @@ class ConvNeXtDetector(SpectrogramDetector):
             raise ValueError(
                 f"depths {depths} and widths {widths} must be equally long positive sequences"
             )
-        self.depths = depths
-        self.widths = widths
-        self.num_blocks = sum(depths)
-        self.in_channels = in_channels
+        self._set_stages(depths, widths, in_channels)
 
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, widths[0], 4, stride=4), nn.BatchNorm2d(widths[0])

@@ -128,10 +128,7 @@ class ResNetDetector(SpectrogramDetector):
             raise ValueError(
                 f"depths {depths} must give >= 1 block for each of the {len(widths)} widths"
             )
-        self.depths = depths
-        self.widths = widths
-        self.num_blocks = sum(depths)
-        self.in_channels = in_channels
+        self._set_stages(depths, widths, in_channels)
         stem_width = widths[0] if stem_width is None else stem_width
 
         stem: list[nn.Module] = [

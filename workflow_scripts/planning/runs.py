@@ -19,7 +19,7 @@ Path conventions: ``results/caches/{dataset}/{split}.h5`` (log-mel caches),
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from workflow_scripts.planning.config import (
@@ -43,6 +43,12 @@ EXP4_METHODS = ("full_method", "random_matched")
 
 def _paths(paths: Paths) -> list[str]:
     return [paths] if isinstance(paths, str) else list(paths)
+
+
+def repeat_option(option: str, values: Iterable[str | Sequence[str]]) -> list[str]:
+    """The words of ``option`` given once per value; a sequence value is several words after
+    one ``option`` (``--entry N LABEL PATH``)."""
+    return [word for v in values for word in (option, *([v] if isinstance(v, str) else v))]
 
 
 # --------------------------------------------------------------------------- datasets
@@ -215,12 +221,8 @@ def selected_data_args(selection: str, val_caches: Paths, val_selection: Paths) 
 
 def exp34_val_cache_args(config: Config, experiment: str) -> list[str]:
     """``--cache name:dev=path`` flags of the dev splits that validate Experiments 3 and 4."""
-    return [
-        word
-        for d in experiment_datasets(config, experiment)
-        if "dev" in dataset_splits(config, d)
-        for word in ("--cache", f"{d}:dev={cache_path(d, 'dev')}")
-    ]
+    dev = [d for d in experiment_datasets(config, experiment) if "dev" in dataset_splits(config, d)]
+    return repeat_option("--cache", (f"{d}:dev={cache_path(d, 'dev')}" for d in dev))
 
 
 # --------------------------------------------------------------------------- embeddings
@@ -271,11 +273,7 @@ def exp1_table_metrics(config: Config) -> list[str]:
 
 def exp1_table_args(config: Config) -> list[str]:
     """``--entry <row label> <model> <metrics>`` for every cell group of Table 1."""
-    return [
-        word
-        for name, model, path in exp1_table_cells(config)
-        for word in ("--entry", name, model, path)
-    ]
+    return repeat_option("--entry", exp1_table_cells(config))
 
 
 # --------------------------------------------------------------------------- Experiment 2
@@ -336,8 +334,7 @@ def exp2_table_inputs(config: Config) -> dict[str, list[str]]:
 def exp2_table_args(config: Config) -> list[str]:
     """``--run <spec JSON>`` per run, then ``--reference <spec JSON>``."""
     runs, reference = exp2_runs(config)
-    args = [word for spec in runs for word in ("--run", spec_json(spec))]
-    return [*args, "--reference", spec_json(reference)]
+    return [*repeat_option("--run", map(spec_json, runs)), "--reference", spec_json(reference)]
 
 
 # --------------------------------------------------------------------------- Experiment 3
@@ -352,11 +349,8 @@ def exp3_cache_args(config: Config, split: str) -> list[str]:
 
     The order decides which copy of a duplicate is kept.
     """
-    return [
-        word
-        for d in config["experiment3"]["datasets"]
-        for word in ("--cache", f"{d}={cache_path(d, split)}")
-    ]
+    datasets = config["experiment3"]["datasets"]
+    return repeat_option("--cache", (f"{d}={cache_path(d, split)}" for d in datasets))
 
 
 def _exp3_pool(config: Config) -> list[tuple[str, str]]:
@@ -370,9 +364,7 @@ def exp3_pool_caches(config: Config) -> list[str]:
 
 def exp3_pool_args(config: Config) -> list[str]:
     """``--cache name:split=path`` flags of the pool, corpora in configured order."""
-    return [
-        word for d, s in _exp3_pool(config) for word in ("--cache", f"{d}:{s}={cache_path(d, s)}")
-    ]
+    return repeat_option("--cache", (f"{d}:{s}={cache_path(d, s)}" for d, s in _exp3_pool(config)))
 
 
 def score_selection_args(selection: str) -> list[str]:
@@ -420,20 +412,14 @@ def exp3_table_summary_files(config: Config) -> list[str]:
 
 def exp3_table_entry_args(config: Config) -> list[str]:
     """``--entry <N> <row label> <metrics>`` for every run of Experiment 3."""
-    return [
-        word
-        for n, name, path in exp3_table_cells(config)
-        for word in ("--entry", str(n), name, path)
-    ]
+    cells = exp3_table_cells(config)
+    return repeat_option("--entry", ((str(n), name, path) for n, name, path in cells))
 
 
 def exp3_table_summary_args(config: Config) -> list[str]:
     """``--summary <N> <repetition> <sampling summary>`` for every run of Experiment 3."""
-    return [
-        word
-        for n, seed, path in exp3_table_summaries(config)
-        for word in ("--summary", str(n), str(seed), path)
-    ]
+    summaries = exp3_table_summaries(config)
+    return repeat_option("--summary", ((str(n), str(seed), path) for n, seed, path in summaries))
 
 
 # --------------------------------------------------------------------------- duplicates
@@ -455,11 +441,8 @@ def duplicate_scan_fingerprints(config: Config) -> list[str]:
 
 def duplicate_scan_args(config: Config) -> list[str]:
     """``--fingerprints dataset:split=path`` flags, in the configured corpus order."""
-    return [
-        word
-        for d, s in duplicate_scan_splits(config)
-        for word in ("--fingerprints", f"{d}:{s}={fingerprint_path(d, s)}")
-    ]
+    splits = duplicate_scan_splits(config)
+    return repeat_option("--fingerprints", (f"{d}:{s}={fingerprint_path(d, s)}" for d, s in splits))
 
 
 def expected_demo_duplicates(config: Config) -> list[str]:
@@ -472,9 +455,7 @@ def expected_demo_duplicates(config: Config) -> list[str]:
 
 def expected_demo_args(demo_dirs: Paths) -> list[str]:
     """``--expected-demo`` with the planted-duplicates list of the demo FoR corpus, if any."""
-    return [
-        word for d in _paths(demo_dirs) for word in ("--expected-demo", f"{d}/demo_duplicates.tsv")
-    ]
+    return repeat_option("--expected-demo", (f"{d}/demo_duplicates.tsv" for d in _paths(demo_dirs)))
 
 
 # --------------------------------------------------------------------------- Experiment 4
@@ -494,18 +475,14 @@ def exp4_embedding_files(config: Config) -> list[str]:
 
 def exp4_embedding_args(config: Config) -> list[str]:
     """``--embeddings dataset:train=path`` flags, corpora in configured order."""
-    return [
-        word
-        for d, path in exp4_embeddings(config)
-        for word in ("--embeddings", f"{d}:train={path}")
-    ]
+    return repeat_option(
+        "--embeddings", (f"{d}:train={path}" for d, path in exp4_embeddings(config))
+    )
 
 
 def exp4_k_max_args(config: Config) -> list[str]:
     """``--k-max dataset=k`` flags (the number of spoof clusters Algorithm 2 may try)."""
-    return [
-        word for d, k in config["experiment4"]["k_max"].items() for word in ("--k-max", f"{d}={k}")
-    ]
+    return repeat_option("--k-max", (f"{d}={k}" for d, k in config["experiment4"]["k_max"].items()))
 
 
 def exp4_runs(config: Config) -> list[RunSpec]:
@@ -532,4 +509,4 @@ def exp4_table_files(config: Config) -> list[str]:
 
 def exp4_table_args(config: Config) -> list[str]:
     """``--run <spec JSON>`` per Experiment-4 run."""
-    return [word for spec in exp4_runs(config) for word in ("--run", spec_json(spec))]
+    return repeat_option("--run", map(spec_json, exp4_runs(config)))

@@ -37,7 +37,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.reporting.tables import STALE_METRICS_HINT
+from workflow_scripts.io.files import read_json
+from workflow_scripts.reporting.tables import STALE_METRICS_HINT, to_markdown
 
 #: Metric keys of ``metrics.report.compute_metrics`` in the table, with display names.
 #: ``map`` is the paper's mAP (AP with spoof positive); ``ap_bonafide`` and
@@ -58,6 +59,16 @@ METHOD_NAMES: dict[str, str] = {
     "random_all": "random, all samples",
 }
 GROUP_KEYS: tuple[str, ...] = ("method", "bonafide_rate", "spoof_rate")
+TITLE = (
+    "Experiment 2: tiny ResNet trained on NC-sampled, random and full ASVspoof 2019 LA "
+    "training data"
+)
+#: Closes the Markdown table: what the cells and the size columns mean.
+NOTE = (
+    "\nMean ± sample std (ddof=1) over seeds; a single seed shows the value alone. "
+    "n bonafide / n spoof: training selection sizes; train time: mean total seconds of the "
+    "epochs.\n"
+)
 
 
 def slugify(name: str) -> str:
@@ -82,8 +93,28 @@ def _number(spec: Mapping[str, Any], key: str, where: str) -> float:
     return number
 
 
-def parse_run_spec(spec: Mapping[str, Any], *, reference: bool = False, where: str = "run") -> dict[str, Any]:
-    """Check a run spec and return it normalised (method, rates, seed, summary, counts, history, metrics).
+def read_run_spec(text: str, flag: str) -> Any:
+    """A run spec from the command line: inline JSON, or a path to a JSON file (Snakemake
+    passes long specs as files)."""
+    source = text
+    if not text.lstrip().startswith("{"):
+        try:
+            source = Path(text).read_text()
+        except OSError as err:
+            raise ValueError(
+                f"{flag} {text!r} is neither a JSON object nor a readable file ({err})"
+            ) from None
+    try:
+        return json.loads(source)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{flag} {text!r} is not valid JSON ({err})") from None
+
+
+def parse_run_spec(
+    spec: Mapping[str, Any], *, reference: bool = False, where: str = "run"
+) -> dict[str, Any]:
+    """Check a run spec and return it normalised (method, rates, seed, summary, counts,
+    history, metrics).
 
     For the reference, ``method`` defaults to ``full`` and the rates to 1.0.
     """
@@ -95,7 +126,9 @@ def parse_run_spec(spec: Mapping[str, Any], *, reference: bool = False, where: s
         spec.setdefault("bonafide_rate", 1.0)
         spec.setdefault("spoof_rate", 1.0)
         if spec["method"] != "full":
-            raise ValueError(f"{where}: the reference must have method 'full', got {spec['method']!r}")
+            raise ValueError(
+                f"{where}: the reference must have method 'full', got {spec['method']!r}"
+            )
     method = spec.get("method")
     if method not in METHOD_ORDER:
         raise ValueError(f"{where}: method must be one of {METHOD_ORDER}, got {method!r}")
@@ -115,11 +148,15 @@ def parse_run_spec(spec: Mapping[str, Any], *, reference: bool = False, where: s
             raise ValueError(f"{where}: {key!r} must be a file path, got {spec.get(key)!r}")
     metrics = spec.get("metrics")
     if not isinstance(metrics, Mapping) or not metrics:
-        raise ValueError(f"{where}: 'metrics' must be a non-empty object {{eval name: metrics JSON path}}")
+        raise ValueError(
+            f"{where}: 'metrics' must be a non-empty object {{eval name: metrics JSON path}}"
+        )
     counts = spec.get("counts")
     summary = spec.get("summary")
     if counts is None and not (isinstance(summary, str) and summary):
-        raise ValueError(f"{where}: give 'summary' (a JSON path) or 'counts' ({{'bonafide': n, 'spoof': n}})")
+        raise ValueError(
+            f"{where}: give 'summary' (a JSON path) or 'counts' ({{'bonafide': n, 'spoof': n}})"
+        )
     return {
         "method": method,
         **rates,
@@ -131,30 +168,25 @@ def parse_run_spec(spec: Mapping[str, Any], *, reference: bool = False, where: s
     }
 
 
-def read_json(path: str | os.PathLike[str], what: str) -> Any:
-    """Parsed JSON; a missing or malformed file is an error naming it."""
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        raise ValueError(f"{path}: {what} not found") from None
-    except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: cannot read {what} ({err})") from None
-
-
 def _class_counts(values: Any, where: str) -> tuple[int, int]:
     if not isinstance(values, Mapping):
-        raise ValueError(f"{where}: class counts must be an object with 'bonafide' and 'spoof', got {values!r}")
+        raise ValueError(
+            f"{where}: class counts must be an object with 'bonafide' and 'spoof', got {values!r}"
+        )
     out = []
     for name in ("bonafide", "spoof"):
         v = values.get(name)
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"{where}: count of {name!r} must be a non-negative integer, got {v!r}")
+            raise ValueError(
+                f"{where}: count of {name!r} must be a non-negative integer, got {v!r}"
+            )
         out.append(int(v))
     return out[0], out[1]
 
 
 def training_counts(run: Mapping[str, Any]) -> tuple[int, int]:
-    """(n_bonafide, n_spoof) trained on: the spec's ``counts``, else the summary (see module docstring).
+    """(n_bonafide, n_spoof) trained on: the spec's ``counts``, else the summary (see module
+    docstring).
 
     A selection summary whose method or rates disagree with the spec is an
     error, so a miswired file list cannot produce a plausible-looking row.
@@ -170,7 +202,9 @@ def training_counts(run: Mapping[str, Any]) -> tuple[int, int]:
             raise ValueError(f"{path}: summary has no 'n_total' for the full-data reference")
         return _class_counts(summary["n_total"], str(path))
     if summary.get("method", run["method"]) != run["method"]:
-        raise ValueError(f"{path}: summary is for method {summary['method']!r}, run says {run['method']!r}")
+        raise ValueError(
+            f"{path}: summary is for method {summary['method']!r}, run says {run['method']!r}"
+        )
     for key in ("bonafide_rate", "spoof_rate"):
         if key in summary and not math.isclose(float(summary[key]), run[key], abs_tol=1e-12):
             raise ValueError(f"{path}: summary has {key} {summary[key]}, run says {run[key]}")
@@ -186,9 +220,13 @@ def training_seconds(path: str | os.PathLike[str]) -> float:
     except FileNotFoundError:
         raise ValueError(f"{path}: training history not found") from None
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise ValueError(f"{path}: cannot read training history ({str(err).splitlines()[0]})") from None
+        raise ValueError(
+            f"{path}: cannot read training history ({str(err).splitlines()[0]})"
+        ) from None
     if "seconds" not in history.columns:
-        raise ValueError(f"{path}: training history has no 'seconds' column; has {list(history.columns)}")
+        raise ValueError(
+            f"{path}: training history has no 'seconds' column; has {list(history.columns)}"
+        )
     if len(history) == 0:
         raise ValueError(f"{path}: training history has no epochs")
     seconds = pd.to_numeric(history["seconds"], errors="coerce").to_numpy(dtype=np.float64)
@@ -211,13 +249,16 @@ def read_eval_metrics(path: str | os.PathLike[str]) -> dict[str, float]:
         v = values.get(key)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             hint = STALE_METRICS_HINT if key == "ap_mean" and v is None else ""
-            raise ValueError(f"{path}: metric {key!r} missing or not a finite number (got {v!r}){hint}")
+            raise ValueError(
+                f"{path}: metric {key!r} missing or not a finite number (got {v!r}){hint}"
+            )
         out[key] = float(v)
     return out
 
 
 def load_run(run: Mapping[str, Any]) -> dict[str, Any]:
-    """One flat record per run: group keys, seed, counts, training seconds and ``{slug}_{metric}`` values."""
+    """One flat record per run: group keys, seed, counts, training seconds and
+    ``{slug}_{metric}`` values."""
     n_bonafide, n_spoof = training_counts(run)
     record: dict[str, Any] = {
         "method": run["method"],
@@ -235,18 +276,22 @@ def load_run(run: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def eval_set_names(runs: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Eval sets in order of first appearance; every run must have all of them, slugs must be distinct."""
+    """Eval sets in order of first appearance; every run must have all of them, slugs must be
+    distinct."""
     names = list(dict.fromkeys(name for run in runs for name in run["metrics"]))
     slugs: dict[str, str] = {}
     for name in names:
         other = slugs.setdefault(slugify(name), name)
         if other != name:
-            raise ValueError(f"eval sets {other!r} and {name!r} give the same column name {slugify(name)!r}")
+            raise ValueError(
+                f"eval sets {other!r} and {name!r} give the same column name {slugify(name)!r}"
+            )
     for run in runs:
         lacking = [n for n in names if n not in run["metrics"]]
         if lacking:
             raise ValueError(
-                f"run {run['method']} {run['bonafide_rate']}/{run['spoof_rate']} seed {run['seed']} "
+                f"run {run['method']} {run['bonafide_rate']}/{run['spoof_rate']} "
+                f"seed {run['seed']} "
                 f"has no metrics for {lacking}"
             )
     return names
@@ -258,7 +303,8 @@ def _std(values: pd.Series) -> float:
 
 
 def aggregate_runs(records: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataFrame:
-    """The Experiment 2 table from one row per run (see :func:`load_run`), ordered as the module says.
+    """The Experiment 2 table from one row per run (see :func:`load_run`), ordered as the
+    module says.
 
     A repeated (setting, seed) or differing training-set sizes within one
     setting are errors: both mean the inputs were mixed up.
@@ -268,14 +314,20 @@ def aggregate_runs(records: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataF
     dup = records.duplicated([*GROUP_KEYS, "seed"])
     if dup.any():
         first = records[dup].iloc[0]
-        raise ValueError(f"run {first.method} {first.bonafide_rate}/{first.spoof_rate} seed {first.seed} given twice")
+        raise ValueError(
+            f"run {first.method} {first.bonafide_rate}/{first.spoof_rate} "
+            f"seed {first.seed} given twice"
+        )
     metric_columns = [f"{slugify(name)}_{key}" for name in eval_names for key, _ in EXP2_METRICS]
     rows = []
     for keys, group in records.groupby(list(GROUP_KEYS), sort=False):
         sizes = group[["n_bonafide", "n_spoof"]].drop_duplicates()
         if len(sizes) > 1:
-            raise ValueError(f"runs of {keys} trained on different numbers of samples: {sizes.to_dict('records')}")
-        row: dict[str, Any] = dict(zip(GROUP_KEYS, keys))
+            raise ValueError(
+                f"runs of {keys} trained on different numbers of samples: "
+                f"{sizes.to_dict('records')}"
+            )
+        row: dict[str, Any] = dict(zip(GROUP_KEYS, keys, strict=True))
         row["n_bonafide"] = int(sizes.iloc[0]["n_bonafide"])
         row["n_spoof"] = int(sizes.iloc[0]["n_spoof"])
         row["n_seeds"] = int(len(group))
@@ -286,16 +338,22 @@ def aggregate_runs(records: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataF
         rows.append(row)
     table = pd.DataFrame(rows)
     rank = table["method"].map({m: i for i, m in enumerate(METHOD_ORDER)})
-    order = np.lexsort((-table["spoof_rate"].to_numpy(), -table["bonafide_rate"].to_numpy(), rank.to_numpy()))
+    order = np.lexsort(
+        (-table["spoof_rate"].to_numpy(), -table["bonafide_rate"].to_numpy(), rank.to_numpy())
+    )
     return table.iloc[order].reset_index(drop=True)
 
 
 def build_table(
     specs: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]] = ()
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Parse, load and aggregate run specs (and reference specs); returns the table and the eval-set names."""
+    """Parse, load and aggregate run specs (and reference specs); returns the table and the
+    eval-set names."""
     runs = [parse_run_spec(s, where=f"--run #{i + 1}") for i, s in enumerate(specs)]
-    runs += [parse_run_spec(s, reference=True, where=f"--reference #{i + 1}") for i, s in enumerate(references)]
+    runs += [
+        parse_run_spec(s, reference=True, where=f"--reference #{i + 1}")
+        for i, s in enumerate(references)
+    ]
     names = eval_set_names(runs)
     records = pd.DataFrame([load_run(run) for run in runs])
     return aggregate_runs(records, names), names
@@ -307,19 +365,29 @@ def _mean_std(mean: float, std: float, n: int) -> str:
 
 def markdown_frame(table: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataFrame:
     """Readable version of the table: one ``mean ± std`` cell per eval set and metric."""
-    out = pd.DataFrame({
-        "training data": [METHOD_NAMES[m] for m in table["method"]],
-        "bonafide rate": [f"{v:g}" for v in table["bonafide_rate"]],
-        "spoof rate": [f"{v:g}" for v in table["spoof_rate"]],
-        "n bonafide": table["n_bonafide"].astype(int).astype(str),
-        "n spoof": table["n_spoof"].astype(int).astype(str),
-        "seeds": table["n_seeds"].astype(int).astype(str),
-    })
+    out = pd.DataFrame(
+        {
+            "training data": [METHOD_NAMES[m] for m in table["method"]],
+            "bonafide rate": [f"{v:g}" for v in table["bonafide_rate"]],
+            "spoof rate": [f"{v:g}" for v in table["spoof_rate"]],
+            "n bonafide": table["n_bonafide"].astype(int).astype(str),
+            "n spoof": table["n_spoof"].astype(int).astype(str),
+            "seeds": table["n_seeds"].astype(int).astype(str),
+        }
+    )
     for name in eval_names:
         for key, label in EXP2_METRICS:
             column = f"{slugify(name)}_{key}"
             out[f"{name} {label}"] = [
-                _mean_std(m, s, n) for m, s, n in zip(table[f"{column}_mean"], table[f"{column}_std"], table["n_seeds"])
+                _mean_std(m, s, n)
+                for m, s, n in zip(
+                    table[f"{column}_mean"], table[f"{column}_std"], table["n_seeds"], strict=True
+                )
             ]
     out["train time (s)"] = [f"{v:.0f}" for v in table["train_seconds_mean"]]
     return out
+
+
+def exp2_markdown(table: pd.DataFrame, eval_names: Sequence[str]) -> str:
+    """The Markdown page of the table: title, ``mean ± std`` cells, and what they mean."""
+    return to_markdown(markdown_frame(table, eval_names), title=TITLE) + NOTE

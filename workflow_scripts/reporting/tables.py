@@ -1,10 +1,21 @@
-"""Result tables laid out like the paper's, from per-run metric dictionaries."""
+"""Result tables laid out like the paper's, from per-run metric dictionaries.
+
+Shared by the experiment tables: the metric rows (:data:`TABLE_METRICS`),
+one checked metric value (:func:`metric_value`), mean and spread over seeds
+(:func:`mean_std`), the paper's grid (:func:`metric_grid`), Markdown
+(:func:`to_markdown`) and the atomic CSV writer (:func:`write_csv`).
+"""
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
+
+from workflow_scripts.io.files import atomic_path
 
 #: Metric keys of ``metrics.report.compute_metrics`` and their row labels in the tables.
 #: The paper's rows (EER-ROC, mAP = AP with spoof positive) come first, then the
@@ -25,6 +36,30 @@ STALE_METRICS_HINT = (
     "; this metrics file predates 'map' = AP with spoof positive (its 'map' is the old "
     "mean of two APs): re-run workflow_scripts.evaluate on its scores"
 )
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof=1; 0 for a single value, never NaN)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size == 0:
+        raise ValueError("no values to average")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"non-finite value among {arr.tolist()}")
+    return float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0
+
+
+def metric_value(values: Mapping[str, object], key: str, where: str) -> float:
+    """One finite metric from a metrics dict; the error names ``where`` (the file or run)."""
+    if key not in values:
+        hint = STALE_METRICS_HINT if key == "ap_mean" else ""
+        raise ValueError(f"{where}: no metric {key!r} (has {sorted(values)}){hint}")
+    try:
+        value = float(values[key])  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: metric {key!r} is not a number: {values[key]!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{where}: metric {key!r} is not finite")
+    return value
 
 
 def metric_grid(
@@ -79,3 +114,11 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value == value else "nan"
     return str(value)
+
+
+def write_csv(
+    table: pd.DataFrame, path: str | os.PathLike[str], *, float_format: str | None = None
+) -> None:
+    """Write a result table as CSV atomically (no index), so a table that exists is complete."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False, float_format=float_format)

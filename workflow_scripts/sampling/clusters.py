@@ -32,6 +32,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score, s
 
 from workflow_scripts import SPOOF
 
+from .duplicates import connected_components
 from .nc_sampling import (
     check_embeddings,
     check_labels,
@@ -207,22 +208,10 @@ def overlap_groups(pairs: pd.DataFrame, k: int) -> list[tuple[int, ...]]:
     Every cluster is in exactly one group; a cluster that overlaps nothing is
     a group of one. Groups are sorted tuples, ordered by their first cluster.
     """
-    parent = list(range(k))
-
-    def root(c: int) -> int:
-        while parent[c] != c:
-            parent[c] = parent[parent[c]]
-            c = parent[c]
-        return c
-
-    for a, b in pairs.loc[pairs["overlapping"], ["cluster_a", "cluster_b"]].itertuples(index=False):
-        ra, rb = root(int(a)), root(int(b))
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members: dict[int, list[int]] = {}
-    for c in range(k):
-        members.setdefault(root(c), []).append(c)
-    return sorted((tuple(m) for m in members.values()), key=lambda g: g[0])
+    overlapping = pairs.loc[pairs["overlapping"], ["cluster_a", "cluster_b"]]
+    edges = [(int(a), int(b)) for a, b in overlapping.itertuples(index=False)]
+    # a self-edge per cluster makes one that overlaps nothing a group of one
+    return [tuple(g) for g in connected_components([*((c, c) for c in range(k)), *edges])]
 
 
 def _kept_by_rule(

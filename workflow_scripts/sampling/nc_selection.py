@@ -22,6 +22,7 @@ import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
 from workflow_scripts.io.embeddings import LABEL_NAMES, Embeddings
+from workflow_scripts.io.selections import SELECTION_COLUMNS
 
 from .nc_sampling import Metric, distances_to_means, max_or_zero, nc_sample
 from .random_draws import random_draw
@@ -30,9 +31,7 @@ NC_METHODS: tuple[str, ...] = ("nc", "random_interest", "random_all")
 #: Columns of the selection TSV: the row key (what ``train --train-selection`` reads), then
 #: the distance to the class mean and the rank among the class's samples of interest.
 NC_SELECTION_COLUMNS: tuple[str, ...] = (
-    "dataset",
-    "split",
-    "utt_id",
+    *SELECTION_COLUMNS,
     "label",
     "attack",
     "correct",

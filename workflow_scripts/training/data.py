@@ -19,27 +19,17 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.features.cache import CacheReader
+from workflow_scripts.features.cache import FEATURE_ATTRS, CacheReader
 from workflow_scripts.io.hdf5 import plain
 from workflow_scripts.io.selections import SELECTION_COLUMNS
 from workflow_scripts.io.selections import read_selection as read_selection_table
 
-#: Columns a selection table must have (extra columns are ignored).
-
 #: Cache attributes that describe one cache file rather than the front end.
 PER_FILE_ATTRS: frozenset[str] = frozenset({"dataset", "split", "n_quarantined", "version"})
 
-#: Cache attributes that must agree between every cache a model sees.
-FRONT_END_ATTRS: tuple[str, ...] = (
-    "sample_rate",
-    "n_mels",
-    "n_fft",
-    "win_length",
-    "hop_length",
-    "duration_s",
-    "n_frames",
-    "log_offset",
-)
+#: Cache attributes that must agree between every cache a model sees: the feature attributes
+#: but ``trim`` and ``pad``, which choose the clip of a file, not the features' shape or scale.
+FRONT_END_ATTRS: tuple[str, ...] = tuple(a for a in FEATURE_ATTRS if a not in ("trim", "pad"))
 
 #: Default in-memory budget for the selected features (float16 bytes).
 DEFAULT_MAX_MEMORY_MB: float = 4096.0

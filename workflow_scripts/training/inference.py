@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -166,46 +166,57 @@ def score_rows(
     return ScoredRows(rows=rows, score=score, embedding=embedding)
 
 
-def add_cache_scoring_arguments(parser: argparse.ArgumentParser, *, what: str) -> None:
-    """The options shared by the commands that run a checkpoint over cache rows (score, embed)."""
-    parser.add_argument("--checkpoint", type=Path, required=True)
-    parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
-    parser.add_argument(
-        "--selection",
-        type=Path,
-        default=None,
-        help=f"TSV (dataset, split, utt_id) of rows to {what}",
-    )
-    parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--threads", type=int, default=None)
+@dataclass(frozen=True)
+class CacheScoringRun:
+    """A checkpoint run over cache rows, as the commands that do one (score, embed) take it:
+    :meth:`add_arguments` declares an option per field, :meth:`from_args` reads them back."""
+
+    checkpoint: str | os.PathLike[str]
+    caches: Sequence[str | os.PathLike[str]]
+    selection: str | os.PathLike[str] | None = None
+    device: str = "auto"
+    threads: int | None = None
+    batch_size: int = 128
+
+    @staticmethod
+    def add_arguments(parser: argparse.ArgumentParser, *, what: str) -> None:
+        """The options of a command that runs a checkpoint over cache rows to ``what`` them."""
+        parser.add_argument("--checkpoint", type=Path, required=True)
+        parser.add_argument("--caches", nargs="+", type=Path, required=True, metavar="H5")
+        parser.add_argument(
+            "--selection",
+            type=Path,
+            default=None,
+            help=f"TSV (dataset, split, utt_id) of rows to {what}",
+        )
+        parser.add_argument("--device", choices=DEVICE_CHOICES, default="auto")
+        parser.add_argument("--batch-size", type=int, default=128)
+        parser.add_argument("--threads", type=int, default=None)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> CacheScoringRun:
+        """The run named by the options :meth:`add_arguments` declared, once parsed."""
+        return cls(**{field.name: getattr(args, field.name) for field in fields(cls)})
 
 
 def score_cache_files(
-    checkpoint_path: str | os.PathLike[str],
-    caches: Sequence[str | os.PathLike[str]],
-    *,
-    selection_path: str | os.PathLike[str] | None = None,
-    device: str = "auto",
-    threads: int | None = None,
-    batch_size: int = 128,
-    with_embeddings: bool = False,
+    run: CacheScoringRun, *, with_embeddings: bool = False
 ) -> tuple[ScoredRows, dict[str, Any], torch.nn.Module, torch.device]:
     """Load a checkpoint and score (optionally embed) the selected rows of some caches.
 
     Returns the scored rows, the checkpoint dict, the model and the device, so a
     caller can score further rows (e.g. a calibration set) with the same model.
     """
-    configure_threads(threads)
-    dev = resolve_device(device)
-    model, checkpoint = load_model(checkpoint_path, dev)
-    selection = read_selection(selection_path) if selection_path is not None else None
-    rows = index_caches(caches, selection, selection_name=str(selection_path))
+    configure_threads(run.threads)
+    dev = resolve_device(run.device)
+    model, checkpoint = load_model(run.checkpoint, dev)
+    selection = read_selection(run.selection) if run.selection is not None else None
+    rows = index_caches(run.caches, selection, selection_name=str(run.selection))
     scored = score_rows(
         model,
         rows,
         dev,
-        batch_size,
+        run.batch_size,
         with_embeddings=with_embeddings,
         expected_features=checkpoint["config"]["features"],
     )
@@ -366,14 +377,7 @@ class EmbeddedRows:
 
 
 def embed_cache_files(
-    checkpoint_path: str | os.PathLike[str],
-    caches: Sequence[str | os.PathLike[str]],
-    *,
-    selection_path: str | os.PathLike[str] | None = None,
-    device: str = "auto",
-    threads: int | None = None,
-    batch_size: int = 128,
-    threshold_caches: Sequence[str | os.PathLike[str]] | None = None,
+    run: CacheScoringRun, threshold_caches: Sequence[str | os.PathLike[str]] | None = None
 ) -> EmbeddedRows:
     """Penultimate embeddings and logits of cache rows, and the decision threshold.
 
@@ -381,22 +385,14 @@ def embed_cache_files(
     threshold of the detector on those (validation) caches: a detector
     trained on a 1:9 bonafide:spoof set is biased towards spoof at logit 0.
     """
-    scored, checkpoint, model, resolved = score_cache_files(
-        checkpoint_path,
-        caches,
-        selection_path=selection_path,
-        device=device,
-        threads=threads,
-        batch_size=batch_size,
-        with_embeddings=True,
-    )
+    scored, checkpoint, model, resolved = score_cache_files(run, with_embeddings=True)
     threshold, source = DECISION_THRESHOLD, "logit 0"
     if threshold_caches:
         dev = score_rows(
             model,
             index_caches(threshold_caches),
             resolved,
-            batch_size,
+            run.batch_size,
             expected_features=checkpoint["config"]["features"],
         )
         threshold = float(eer_det(dev.score, (dev.rows.label == 1).astype(np.int64))[1])

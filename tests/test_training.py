@@ -20,15 +20,8 @@ from conftest import REPO, module_env, run_module
 
 from workflow_scripts import embed, predict, score
 from workflow_scripts import train as train_cli
+from workflow_scripts.training import data as training_data
 from workflow_scripts.training.checkpoint import CHECKPOINT_KEYS, load_model
-from workflow_scripts.training.data import (
-    batch_positions,
-    epoch_order,
-    index_caches,
-    open_features,
-    read_selection,
-    stratified_holdout,
-)
 from workflow_scripts.training.inference import split_windows
 from workflow_scripts.training.loop import (
     HISTORY_COLUMNS,
@@ -158,18 +151,20 @@ def test_selection_restricts_rows_and_missing_utt_id_is_named(
     sel = tmp_path / "sel.tsv"
     chosen = ["toy_train_0003", "toy_train_0000", "toy_train_0010"]
     write_table(sel, dataset="toy", split="train", utt_id=chosen, extra=1)
-    rows = index_caches([caches["train"], caches["dev"]], read_selection(sel))
+    rows = training_data.index_caches(
+        [caches["train"], caches["dev"]], training_data.read_selection(sel)
+    )
     assert list(rows.utt_id) == sorted(chosen)  # cache order, not selection order
     assert list(rows.row) == [0, 3, 10]
     assert set(rows.dataset) == {"toy"}
 
     write_table(sel, dataset=["toy"], split=["train"], utt_id=["nope_17"])
     with pytest.raises(KeyError, match=r"nope_17.*train\.h5"):
-        index_caches([caches["train"]], read_selection(sel))
+        training_data.index_caches([caches["train"]], training_data.read_selection(sel))
     # A selected (dataset, split) without a cache is named too.
     write_table(sel, dataset=["ghost"], split=["train"], utt_id=["g1"])
     with pytest.raises(KeyError, match="g1"):
-        index_caches([caches["train"]], read_selection(sel))
+        training_data.index_caches([caches["train"]], training_data.read_selection(sel))
 
 
 def test_train_cli_reports_missing_selected_row(
@@ -188,9 +183,9 @@ def test_train_cli_reports_missing_selected_row(
 
 def test_stratified_holdout_is_deterministic_and_stratified() -> None:
     labels = np.array([1] * 30 + [0] * 170)
-    train_a, val_a = stratified_holdout(labels, 0.1, seed=7)
-    train_b, val_b = stratified_holdout(labels, 0.1, seed=7)
-    _, val_c = stratified_holdout(labels, 0.1, seed=8)
+    train_a, val_a = training_data.stratified_holdout(labels, 0.1, seed=7)
+    train_b, val_b = training_data.stratified_holdout(labels, 0.1, seed=7)
+    _, val_c = training_data.stratified_holdout(labels, 0.1, seed=8)
     assert np.array_equal(val_a, val_b) and np.array_equal(train_a, train_b)
     assert not np.array_equal(val_a, val_c)
     assert (labels[val_a] == 1).sum() == 3 and (labels[val_a] == 0).sum() == 17
@@ -198,17 +193,24 @@ def test_stratified_holdout_is_deterministic_and_stratified() -> None:
 
 
 def test_epoch_order_and_both_feature_paths_agree(caches: dict[str, Path]) -> None:
-    assert np.array_equal(epoch_order(50, 3, 2), epoch_order(50, 3, 2))
-    assert not np.array_equal(epoch_order(50, 3, 2), epoch_order(50, 3, 3))
-    assert sorted(epoch_order(50, 3, 2)) == list(range(50))
-    batches = batch_positions(np.arange(33), 16)  # 16 + 17: the lone last row is merged
+    assert np.array_equal(training_data.epoch_order(50, 3, 2), training_data.epoch_order(50, 3, 2))
+    assert not np.array_equal(
+        training_data.epoch_order(50, 3, 2), training_data.epoch_order(50, 3, 3)
+    )
+    assert sorted(training_data.epoch_order(50, 3, 2)) == list(range(50))
+    batches = training_data.batch_positions(
+        np.arange(33), 16
+    )  # 16 + 17: the lone last row is merged
     assert [b.size for b in batches] == [16, 17]
 
-    rows = index_caches([caches["train"], caches["dev"]])
-    memory, per_batch = open_features(rows), open_features(rows, max_memory_mb=0)
+    rows = training_data.index_caches([caches["train"], caches["dev"]])
+    memory, per_batch = (
+        training_data.open_features(rows),
+        training_data.open_features(rows, max_memory_mb=0),
+    )
     try:
         assert memory.in_memory and not per_batch.in_memory
-        positions = epoch_order(len(rows), 0, 1)[:20]
+        positions = training_data.epoch_order(len(rows), 0, 1)[:20]
         assert np.array_equal(memory.read(positions), per_batch.read(positions))
         with h5py.File(caches["dev"]) as h5:
             dev_row = h5["features"][5].astype(np.float32)

@@ -31,12 +31,7 @@ from workflow_scripts.cli import command, named_path, new_parser
 from workflow_scripts.demo.planted_duplicates import planted_pairs_report
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.fingerprints import open_fingerprint_sets, write_duplicate_pairs
-from workflow_scripts.sampling.duplicates import (
-    DEFAULT_NEAR_MISS_FROM,
-    DEFAULT_THRESHOLD,
-    scan_files,
-    scan_summary,
-)
+from workflow_scripts.sampling import duplicates
 
 log = logging.getLogger("workflow_scripts.find_duplicates")
 
@@ -46,12 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--fingerprints", type=named_path, action="append", required=True, metavar="NAME:SPLIT=H5")
     add(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="copy: cosine similarity >= this"
+        "--threshold", type=float, default=duplicates.DEFAULT_THRESHOLD,
+        help="copy: cosine similarity >= this"
     )
     add(
         "--near-miss-from",
         type=float,
-        default=DEFAULT_NEAR_MISS_FROM,
+        default=duplicates.DEFAULT_NEAR_MISS_FROM,
         help="start of the near-miss band",
     )
     add("--expected-demo", type=Path, default=None, help="demo_duplicates.tsv to check")
@@ -68,8 +64,10 @@ def run(args: argparse.Namespace) -> None:
         raise ValueError(f"--threshold must be a cosine similarity in [-1, 1], got {threshold}")
     with contextlib.ExitStack() as stack:
         sets = open_fingerprint_sets(args.fingerprints, stack)
-        found = scan_files(sets, threshold=threshold, near_miss_from=near_miss_from)
-        summary = scan_summary(sets, *found, threshold=threshold, near_miss_from=near_miss_from)
+        found = duplicates.scan_files(sets, threshold=threshold, near_miss_from=near_miss_from)
+        summary = duplicates.scan_summary(
+            sets, *found, threshold=threshold, near_miss_from=near_miss_from
+        )
         pairs = found[0]
         if args.expected_demo is not None:
             metas = [s.meta for s in sets]

@@ -13,11 +13,11 @@ complete, so an interrupted run never leaves a complete-looking corpus.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from workflow_scripts.cli import command, new_parser
 from workflow_scripts.demo.corpora import FOR_VARIANTS, FORMATS, write_demo_corpus
+from workflow_scripts.io.files import parse_json_object
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,10 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    try:
-        sizes = json.loads(args.sizes_json)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"--sizes-json is not valid JSON: {err}") from None
+    sizes = parse_json_object(args.sizes_json, "--sizes-json")
     write_demo_corpus(
         args.format, args.out, sizes, seed=args.seed, duration_s=tuple(args.duration),
         variant=args.variant, vocoders=args.vocoders, progress=args.progress,

@@ -30,13 +30,8 @@ from workflow_scripts.cli import (
 )
 from workflow_scripts.io.files import write_json
 from workflow_scripts.io.selections import write_selection
+from workflow_scripts.sampling import random_draws
 from workflow_scripts.sampling.exclusions import refuse_split
-from workflow_scripts.sampling.random_draws import (
-    draw_counts,
-    draw_summary,
-    load_pool,
-    uniform_counts,
-)
 
 log = logging.getLogger("workflow_scripts.make_eval_subset")
 
@@ -51,12 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    pool = load_pool(args.cache, args.duplicates)
+    pool = random_draws.load_pool(args.cache, args.duplicates)
     refuse_split(pool.caches, "train", "the eval subset takes evaluation caches")
-    selection, counts = draw_counts(pool, uniform_counts(pool, args.n_per_class), args.seed)
+    requested = random_draws.uniform_counts(pool, args.n_per_class)
+    selection, counts = random_draws.draw_counts(pool, requested, args.seed)
     write_selection(selection, args.out)
     mode = {"mode": "eval_subset", "n_per_class": args.n_per_class}
-    write_json(draw_summary(pool, counts, selection, seed=args.seed, **mode), args.summary_out)
+    summary = random_draws.draw_summary(pool, counts, selection, seed=args.seed, **mode)
+    write_json(summary, args.summary_out)
     log.info(
         "eval subset: %d rows from %d caches -> %s", len(selection), len(pool.caches), args.out
     )

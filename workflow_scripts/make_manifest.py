@@ -16,13 +16,12 @@ count of bonafide/spoof per split goes to the log.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 
 from workflow_scripts.cli import command, new_parser
 from workflow_scripts.datasets import build_manifest
 from workflow_scripts.datasets.manifest import ON_ERROR_CHOICES, split_summary
-from workflow_scripts.io.files import write_tsv
+from workflow_scripts.io.files import parse_json_object, write_tsv
 
 log = logging.getLogger("workflow_scripts.make_manifest")
 
@@ -40,9 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    result = build_manifest(
-        args.name, json.loads(args.dataset_json), on_error=args.on_protocol_error
-    )
+    dataset = parse_json_object(args.dataset_json, "--dataset-json")
+    result = build_manifest(args.name, dataset, on_error=args.on_protocol_error)
     write_tsv(result.table, args.out)
     write_tsv(result.quarantine, args.quarantine_out)
     for line in split_summary(args.name, result.table):

@@ -27,13 +27,7 @@ from pathlib import Path
 
 from workflow_scripts.cli import command, new_parser
 from workflow_scripts.io.files import write_text
-from workflow_scripts.reporting.exp4 import (
-    exp4_markdown,
-    exp4_summary,
-    exp4_table,
-    plot_exp4,
-    read_run,
-)
+from workflow_scripts.reporting import exp4
 from workflow_scripts.reporting.tables import write_csv
 
 
@@ -48,12 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    runs = [read_run(text) for text in args.run]
-    table = exp4_table(runs)
-    summary = exp4_summary(runs)
+    runs = [exp4.read_run(text) for text in args.run]
+    table = exp4.exp4_table(runs)
+    summary = exp4.exp4_summary(runs)
     write_csv(table, args.out)
-    write_text(exp4_markdown(table), args.markdown)
-    plot_exp4(summary, args.figure)
+    write_text(exp4.exp4_markdown(table), args.markdown)
+    exp4.plot_exp4(summary, args.figure)
     print(table.to_string(index=False), file=sys.stderr)
 
 

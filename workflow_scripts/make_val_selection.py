@@ -30,14 +30,8 @@ import logging
 from pathlib import Path
 
 from workflow_scripts.cli import add_named_inputs, add_summary_outputs, command, new_parser
+from workflow_scripts.io import selections
 from workflow_scripts.io.files import write_json
-from workflow_scripts.io.selections import (
-    class_counts,
-    read_cache_tables,
-    read_duplicate_pairs,
-    read_selection,
-    write_selection,
-)
 from workflow_scripts.sampling.exclusions import cache_priority, refuse_split
 from workflow_scripts.sampling.validation import excluded_totals, validation_selection
 
@@ -55,19 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    table, caches = read_cache_tables(args.cache)
+    table, caches = selections.read_cache_tables(args.cache)
     refuse_split(caches, "eval", "never validate (select a model) on evaluation data")
-    pairs = read_duplicate_pairs(args.duplicates)
-    training = read_selection(args.training_selection)
+    pairs = selections.read_duplicate_pairs(args.duplicates)
+    training = selections.read_selection(args.training_selection)
     selection, counts = validation_selection(table, pairs, cache_priority(caches), training)
-    write_selection(selection, args.out)
+    selections.write_selection(selection, args.out)
     summary = {
         "caches": caches,
         "duplicates": {"file": str(args.duplicates), "pairs": len(pairs)},
         "training_selection": {"file": str(args.training_selection), "rows": len(training)},
         "counts": counts.to_dict(orient="records"),
-        "per_dataset": class_counts(selection),
-        "total": {**class_counts(selection, by_dataset=False), "rows": len(selection)},
+        "per_dataset": selections.class_counts(selection),
+        "total": {**selections.class_counts(selection, by_dataset=False), "rows": len(selection)},
     }
     write_json(summary, args.summary_out)
     dropped = excluded_totals(counts)

@@ -17,12 +17,7 @@ import sys
 from pathlib import Path
 
 from workflow_scripts.cli import command, new_parser
-from workflow_scripts.reporting.rulegraph import (
-    RuleGraphError,
-    check_committed,
-    fresh_rulegraph,
-    write_rulegraph,
-)
+from workflow_scripts.reporting import rulegraph
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"no config file at {configfile}")
     dot_path = args.out.with_suffix(".dot")
     try:
-        fresh = fresh_rulegraph(snakefile, configfile, args.target)
-        problems = check_committed(fresh, dot_path) if args.check else []
+        fresh = rulegraph.fresh_rulegraph(snakefile, configfile, args.target)
+        problems = rulegraph.check_committed(fresh, dot_path) if args.check else []
         if not args.check:
-            write_rulegraph(fresh, args.out)
-    except RuleGraphError as err:
+            rulegraph.write_rulegraph(fresh, args.out)
+    except rulegraph.RuleGraphError as err:
         raise ValueError(str(err)) from None
     size = f"{len(fresh.nodes)} rules, {len(fresh.edges)} edges"
     if problems:

@@ -39,14 +39,7 @@ from workflow_scripts.cli import (
 )
 from workflow_scripts.io.files import read_json, write_json
 from workflow_scripts.io.selections import write_selection
-from workflow_scripts.sampling.random_draws import (
-    check_training_pool,
-    draw_counts,
-    draw_summary,
-    load_pool,
-    matched_counts,
-    uniform_counts,
-)
+from workflow_scripts.sampling import random_draws
 
 log = logging.getLogger("workflow_scripts.sample_random")
 
@@ -63,18 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    pool = load_pool(args.cache, args.duplicates)
-    check_training_pool(pool)
+    pool = random_draws.load_pool(args.cache, args.duplicates)
+    random_draws.check_training_pool(pool)
     if args.match_counts is not None:
         summary = read_json(args.match_counts, "match-counts summary")
-        requested = matched_counts(summary, pool.datasets, str(args.match_counts))
+        requested = random_draws.matched_counts(summary, pool.datasets, str(args.match_counts))
         mode = {"mode": "match_counts", "n_per_class": None, "match_counts": str(args.match_counts)}
     else:
-        requested = uniform_counts(pool, args.n_per_class)
+        requested = random_draws.uniform_counts(pool, args.n_per_class)
         mode = {"mode": "n_per_class", "n_per_class": args.n_per_class, "match_counts": None}
-    selection, counts = draw_counts(pool, requested, args.seed)
+    selection, counts = random_draws.draw_counts(pool, requested, args.seed)
     write_selection(selection, args.out)
-    write_json(draw_summary(pool, counts, selection, seed=args.seed, **mode), args.summary_out)
+    summary = random_draws.draw_summary(pool, counts, selection, seed=args.seed, **mode)
+    write_json(summary, args.summary_out)
     log.info("selected %d rows from %d caches -> %s", len(selection), len(pool.caches), args.out)
 
 

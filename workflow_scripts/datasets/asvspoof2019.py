@@ -19,19 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .manifest import (
-    NO_VALUE,
-    ManifestRow,
-    ProblemLog,
-    dataset_context,
-    file_names,
-    locate_top_folder,
-    read_text_lines,
-    require_dir,
-    require_file,
-    require_root,
-    take_options,
-)
+from . import manifest
 
 FORMAT = "asvspoof2019_la"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
@@ -67,11 +55,11 @@ def line_problem(fields: list[str]) -> str | None:
             f"(SPEAKER_ID FILE_ID - ATTACK_ID KEY), got {len(fields)}"
         )
     _, _, dash, attack, key = fields
-    if dash != NO_VALUE:
+    if dash != manifest.NO_VALUE:
         return f"field 3 must be '-', got {dash!r}"
     if key not in KEYS:
         return f"KEY (field 5) must be 'bonafide' or 'spoof', got {key!r}"
-    if key == "bonafide" and attack != NO_VALUE:
+    if key == "bonafide" and attack != manifest.NO_VALUE:
         return f"bonafide line must have ATTACK_ID '-', got {attack!r}"
     if key == "spoof" and not ATTACK_ID.fullmatch(attack):
         return f"spoof line must have ATTACK_ID A01..A19, got {attack!r}"
@@ -79,28 +67,30 @@ def line_problem(fields: list[str]) -> str | None:
 
 
 def read_asvspoof2019_la(
-    name: str, cfg: Mapping[str, Any], problems: ProblemLog
-) -> list[ManifestRow]:
+    name: str, cfg: Mapping[str, Any], problems: manifest.ProblemLog
+) -> list[manifest.ManifestRow]:
     """Manifest rows of all three splits, validated line by line.
 
     Existence is checked against one ``os.scandir`` listing per split rather
     than a stat per line: the train protocol alone has 25,380 lines.
     """
-    context = dataset_context(name, FORMAT)
-    options = take_options(cfg, OPTION_DEFAULTS, context=context)
-    root = require_root(options["root"], context=context)
-    la_dir = locate_top_folder(root, TOP_DIR, [PROTOCOL_DIR], context=context)
-    protocol_dir = require_dir(la_dir / PROTOCOL_DIR, context=context, what="protocol")
+    context = manifest.dataset_context(name, FORMAT)
+    options = manifest.take_options(cfg, OPTION_DEFAULTS, context=context)
+    root = manifest.require_root(options["root"], context=context)
+    la_dir = manifest.locate_top_folder(root, TOP_DIR, [PROTOCOL_DIR], context=context)
+    protocol_dir = manifest.require_dir(la_dir / PROTOCOL_DIR, context=context, what="protocol")
 
-    rows: list[ManifestRow] = []
+    rows: list[manifest.ManifestRow] = []
     first_seen: dict[str, str] = {}  # FILE_ID -> "protocol:line" where it was first listed
     for split in SPLITS:
-        protocol = require_file(
+        protocol = manifest.require_file(
             protocol_dir / PROTOCOL_FILES[split], context=context, what=f"{split} protocol file"
         )
-        flac_dir = require_dir(audio_dir(la_dir, split), context=context, what=f"{split} audio")
-        present = file_names(flac_dir)
-        for line_no, line in enumerate(read_text_lines(protocol), start=1):
+        flac_dir = manifest.require_dir(
+            audio_dir(la_dir, split), context=context, what=f"{split} audio"
+        )
+        present = manifest.file_names(flac_dir)
+        for line_no, line in enumerate(manifest.read_text_lines(protocol), start=1):
             fields = line.split()
             if not fields:
                 continue  # blank lines (e.g. a trailing one) carry nothing
@@ -117,5 +107,7 @@ def read_asvspoof2019_la(
                 continue
             first_seen[file_id] = f"{protocol.name}:{line_no}"
             speaker, _, _, attack, key = fields
-            rows.append(ManifestRow(file_id, name, split, key, attack, speaker, audio_path))
+            rows.append(
+                manifest.ManifestRow(file_id, name, split, key, attack, speaker, audio_path)
+            )
     return rows

@@ -25,16 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .manifest import (
-    NO_VALUE,
-    DatasetConfigError,
-    ManifestRow,
-    ProblemLog,
-    dataset_context,
-    require_dir,
-    require_root,
-    take_options,
-)
+from . import manifest
 
 FORMAT = "for"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
@@ -64,7 +55,7 @@ def canonical_variant(variant: Any, *, context: str) -> str:
         if variant in spellings:
             return canonical
     allowed = sorted({s for spellings in VARIANT_FOLDERS.values() for s in spellings})
-    raise DatasetConfigError(
+    raise manifest.DatasetConfigError(
         f"{context}: option 'variant' must be one of {allowed}, got {variant!r}"
     )
 
@@ -79,12 +70,12 @@ def variant_dir(root: Path, variant: str, *, context: str) -> Path:
     spellings = VARIANT_FOLDERS[variant]
     found = [root / s for s in spellings if (root / s).is_dir()]
     if len(found) > 1:
-        raise DatasetConfigError(
+        raise manifest.DatasetConfigError(
             f"{context}: both {found[0]} and {found[1]} exist; keep only one spelling"
         )
     is_variant_itself = (root / MARKER_FOLDER).is_dir()
     if found and is_variant_itself:
-        raise DatasetConfigError(
+        raise manifest.DatasetConfigError(
             f"{context}: root {root} matches both accepted layouts (it contains {found[0].name}/ "
             f"and is itself a variant folder with {MARKER_FOLDER}/); "
             "point root at the folder you mean"
@@ -96,7 +87,7 @@ def variant_dir(root: Path, variant: str, *, context: str) -> Path:
             (v for v, names in VARIANT_FOLDERS.items() if v != variant and root.name in names), None
         )
         if other is not None:
-            raise DatasetConfigError(
+            raise manifest.DatasetConfigError(
                 f"{context}: root {root} is the {other} folder but option 'variant' is {variant!r}"
             )
         return root
@@ -129,25 +120,27 @@ def audio_files(folder: Path) -> tuple[list[str], int]:
     return sorted(names), skipped
 
 
-def read_fakeorreal(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> list[ManifestRow]:
+def read_fakeorreal(
+    name: str, cfg: Mapping[str, Any], problems: manifest.ProblemLog
+) -> list[manifest.ManifestRow]:
     """Manifest rows of the three splits of one FoR variant.
 
     ``problems`` is unused: the folder listing itself cannot be malformed,
     and decoding problems are found later by the feature stage.
     """
     del problems
-    context = dataset_context(name, FORMAT)
-    options = take_options(cfg, OPTION_DEFAULTS, context=context)
+    context = manifest.dataset_context(name, FORMAT)
+    options = manifest.take_options(cfg, OPTION_DEFAULTS, context=context)
     variant = canonical_variant(options["variant"], context=context)
-    root = require_root(options["root"], context=context)
+    root = manifest.require_root(options["root"], context=context)
     base = variant_dir(root, variant, context=context)
 
-    rows: list[ManifestRow] = []
+    rows: list[manifest.ManifestRow] = []
     skipped_total = 0
     for split_folder, split in SPLIT_FOLDERS.items():
-        split_rows: list[ManifestRow] = []
+        split_rows: list[manifest.ManifestRow] = []
         for label_folder, label in LABEL_FOLDERS.items():
-            folder = require_dir(
+            folder = manifest.require_dir(
                 base / split_folder / label_folder,
                 context=context,
                 what=f"{split_folder}/{label_folder}",
@@ -158,13 +151,13 @@ def read_fakeorreal(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> 
                 log.warning("%s: no audio files in %s", context, folder)
             for file_name in names:
                 split_rows.append(
-                    ManifestRow(
+                    manifest.ManifestRow(
                         f"{split}/{label_folder}/{file_name}",
                         name,
                         split,
                         label,
-                        NO_VALUE,
-                        NO_VALUE,
+                        manifest.NO_VALUE,
+                        manifest.NO_VALUE,
                         str(folder / file_name),
                     )
                 )

@@ -21,18 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .manifest import (
-    NO_VALUE,
-    ManifestRow,
-    ProblemLog,
-    ProtocolError,
-    dataset_context,
-    file_names,
-    locate_top_folder,
-    require_file,
-    require_root,
-    take_options,
-)
+from . import manifest
 
 FORMAT = "in_the_wild"
 SPLITS: tuple[str, ...] = ("eval",)
@@ -60,22 +49,26 @@ def row_problem(fields: list[str]) -> str | None:
     return None
 
 
-def read_in_the_wild(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> list[ManifestRow]:
+def read_in_the_wild(
+    name: str, cfg: Mapping[str, Any], problems: manifest.ProblemLog
+) -> list[manifest.ManifestRow]:
     """Manifest rows (all ``eval``) from ``meta.csv``, validated row by row."""
-    context = dataset_context(name, FORMAT)
-    options = take_options(cfg, OPTION_DEFAULTS, context=context)
-    root = require_root(options["root"], context=context)
-    release = locate_top_folder(root, RELEASE_DIR, [META_FILE], context=context)
-    meta = require_file(release / META_FILE, context=context, what="meta file")
-    present = file_names(release)
+    context = manifest.dataset_context(name, FORMAT)
+    options = manifest.take_options(cfg, OPTION_DEFAULTS, context=context)
+    root = manifest.require_root(options["root"], context=context)
+    release = manifest.locate_top_folder(root, RELEASE_DIR, [META_FILE], context=context)
+    meta = manifest.require_file(release / META_FILE, context=context, what="meta file")
+    present = manifest.file_names(release)
 
-    rows: list[ManifestRow] = []
+    rows: list[manifest.ManifestRow] = []
     first_seen: dict[str, int] = {}  # utt_id -> csv line where it was first listed
     with open(meta, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or [h.strip() for h in header] != HEADER:
-            raise ProtocolError(meta, 1, f"header must be {','.join(HEADER)}, got {header!r}")
+            raise manifest.ProtocolError(
+                meta, 1, f"header must be {','.join(HEADER)}, got {header!r}"
+            )
         for fields in reader:
             line_no = reader.line_num
             if not fields or all(not f.strip() for f in fields):
@@ -96,7 +89,9 @@ def read_in_the_wild(name: str, cfg: Mapping[str, Any], problems: ProblemLog) ->
                 problems.report(meta, line_no, problem, utt_id=utt_id, path=path)
                 continue
             first_seen[utt_id] = line_no
-            speaker = fields[1].strip() or NO_VALUE
+            speaker = fields[1].strip() or manifest.NO_VALUE
             label = LABEL_MAP[fields[2].strip()]
-            rows.append(ManifestRow(utt_id, name, "eval", label, NO_VALUE, speaker, path))
+            rows.append(
+                manifest.ManifestRow(utt_id, name, "eval", label, manifest.NO_VALUE, speaker, path)
+            )
     return rows

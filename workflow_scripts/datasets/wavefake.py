@@ -31,28 +31,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .manifest import (
-    NO_VALUE,
-    DatasetConfigError,
-    ManifestRow,
-    ProblemLog,
-    dataset_context,
-    locate_top_folder,
-    require_dir,
-    require_root,
-    take_options,
-)
+from . import manifest
 
 FORMAT = "wavefake"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: The seven LJSpeech vocoder folders of the WaveFake release.
 LJSPEECH_VOCODERS: tuple[str, ...] = (
-    "ljspeech_melgan",
-    "ljspeech_melgan_large",
-    "ljspeech_multi_band_melgan",
-    "ljspeech_full_band_melgan",
-    "ljspeech_hifiGAN",
-    "ljspeech_parallel_wavegan",
+    "ljspeech_melgan", "ljspeech_melgan_large", "ljspeech_multi_band_melgan",
+    "ljspeech_full_band_melgan", "ljspeech_hifiGAN", "ljspeech_parallel_wavegan",
     "ljspeech_waveglow",
 )
 DEFAULT_SPLIT_FRACTIONS: dict[str, float] = {"train": 0.7, "dev": 0.1, "eval": 0.2}
@@ -78,7 +64,7 @@ log = logging.getLogger(__name__)
 def check_split_fractions(fractions: Any, *, context: str) -> dict[str, float]:
     """Validated ``{train, dev, eval}`` fractions (non-negative, sum to 1)."""
     if not isinstance(fractions, Mapping) or set(fractions) != set(SPLITS):
-        raise DatasetConfigError(
+        raise manifest.DatasetConfigError(
             f"{context}: split_fractions must have exactly the keys {list(SPLITS)}, "
             f"got {fractions!r}"
         )
@@ -87,13 +73,13 @@ def check_split_fractions(fractions: Any, *, context: str) -> dict[str, float]:
         value = fractions[split]
         is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         if not is_number or not math.isfinite(value) or value < 0:
-            raise DatasetConfigError(
+            raise manifest.DatasetConfigError(
                 f"{context}: split_fractions.{split} must be a number >= 0, got {value!r}"
             )
         checked[split] = float(value)
     total = sum(checked.values())
     if abs(total - 1.0) > FRACTION_TOLERANCE:
-        raise DatasetConfigError(f"{context}: split_fractions must sum to 1, got {total}")
+        raise manifest.DatasetConfigError(f"{context}: split_fractions must sum to 1, got {total}")
     return checked
 
 
@@ -118,16 +104,16 @@ def assign_split(lj_id: str, fractions: Mapping[str, float]) -> str:
 def check_vocoders(vocoders: Any, *, context: str) -> list[str]:
     """Validated, non-empty list of distinct vocoder folder names."""
     if isinstance(vocoders, str) or not isinstance(vocoders, Iterable):
-        raise DatasetConfigError(
+        raise manifest.DatasetConfigError(
             f"{context}: vocoders must be a list of folder names, got {vocoders!r}"
         )
     names = list(vocoders)
     if not names or not all(isinstance(v, str) and v and "/" not in v for v in names):
-        raise DatasetConfigError(
+        raise manifest.DatasetConfigError(
             f"{context}: vocoders must be a non-empty list of folder names, got {names!r}"
         )
     if len(set(names)) != len(names):
-        raise DatasetConfigError(f"{context}: vocoders lists a folder twice: {names!r}")
+        raise manifest.DatasetConfigError(f"{context}: vocoders lists a folder twice: {names!r}")
     return names
 
 
@@ -143,28 +129,30 @@ def wav_names(folder: Path) -> list[str]:
 
 def locate_ljspeech(lj_root: Path, *, context: str) -> Path:
     """The ``LJSpeech-1.1`` folder: ``lj_root`` contains it or is it (it holds ``wavs/``)."""
-    return locate_top_folder(
+    return manifest.locate_top_folder(
         lj_root, LJSPEECH_DIR, [WAVS_DIR], context=context, key="ljspeech_root"
     )
 
 
-def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> list[ManifestRow]:
+def read_wavefake(
+    name: str, cfg: Mapping[str, Any], problems: manifest.ProblemLog
+) -> list[manifest.ManifestRow]:
     """Manifest rows for the selected vocoders plus all LJSpeech reals.
 
     A file whose name holds no LJSpeech id, or a second file for the same
     (vocoder, id), is a problem reported to ``problems`` (there is no
     protocol, so the message names the file instead of a line).
     """
-    context = dataset_context(name, FORMAT)
-    options = take_options(cfg, OPTION_DEFAULTS, context=context)
+    context = manifest.dataset_context(name, FORMAT)
+    options = manifest.take_options(cfg, OPTION_DEFAULTS, context=context)
     fractions = check_split_fractions(options["split_fractions"], context=context)
     vocoders = check_vocoders(options["vocoders"], context=context)
-    root = require_root(options["root"], context=context)
-    fake_base = locate_top_folder(
+    root = manifest.require_root(options["root"], context=context)
+    fake_base = manifest.locate_top_folder(
         root, FAKE_DIR, vocoders, context=context, marker_name="<vocoder>"
     )
     for vocoder in vocoders:  # check all before reading any, to name the missing one
-        require_dir(fake_base / vocoder, context=context, what=f"vocoder {vocoder!r}")
+        manifest.require_dir(fake_base / vocoder, context=context, what=f"vocoder {vocoder!r}")
     if options["ljspeech_root"] is None:
         try:
             lj_base = locate_ljspeech(fake_base.parent, context=context)
@@ -174,11 +162,13 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
                 "set it to where LJSpeech is unpacked)"
             ) from None
     else:
-        lj_root = require_root(options["ljspeech_root"], context=context, key="ljspeech_root")
+        lj_root = manifest.require_root(
+            options["ljspeech_root"], context=context, key="ljspeech_root"
+        )
         lj_base = locate_ljspeech(lj_root, context=context)
-    real_dir = require_dir(lj_base / WAVS_DIR, context=context, what="LJSpeech wavs")
+    real_dir = manifest.require_dir(lj_base / WAVS_DIR, context=context, what="LJSpeech wavs")
 
-    rows: list[ManifestRow] = []
+    rows: list[manifest.ManifestRow] = []
     real_ids: set[str] = set()
     for file_name in wav_names(real_dir):
         path = str(real_dir / file_name)
@@ -192,7 +182,9 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
         real_ids.add(lj_id)
         split = assign_split(lj_id, fractions)
         rows.append(
-            ManifestRow(f"{REAL_PREFIX}/{lj_id}", name, split, "bonafide", NO_VALUE, SPEAKER, path)
+            manifest.ManifestRow(
+                f"{REAL_PREFIX}/{lj_id}", name, split, "bonafide", manifest.NO_VALUE, SPEAKER, path
+            )
         )
 
     fake_ids_without_real: set[str] = set()
@@ -227,7 +219,7 @@ def read_wavefake(name: str, cfg: Mapping[str, Any], problems: ProblemLog) -> li
             if lj_id not in real_ids:
                 fake_ids_without_real.add(lj_id)
             split = assign_split(lj_id, fractions)
-            rows.append(ManifestRow(utt_id, name, split, "spoof", vocoder, SPEAKER, path))
+            rows.append(manifest.ManifestRow(utt_id, name, split, "spoof", vocoder, SPEAKER, path))
     if fake_ids_without_real:
         log.warning(
             "%s: %d LJSpeech ids have fakes but no real file in %s (fakes kept)",

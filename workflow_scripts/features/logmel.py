@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from workflow_scripts.features.audio import (
     fix_length,
     load_audio,
 )
+from workflow_scripts.io.files import parse_json_object
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,8 @@ class FeatureParams:
     @classmethod
     def from_json(cls, text: str) -> FeatureParams:
         """Build from the ``features:`` section as JSON text (``--features-json``)."""
+        values = parse_json_object(text, "--features-json")
         try:
-            values = json.loads(text)
-            if not isinstance(values, dict):
-                raise ValueError(f"expected a JSON object, got {text!r}")
             return cls.from_dict(values)
         except (ValueError, TypeError) as err:
             raise ValueError(f"bad --features-json: {err}") from None

@@ -86,6 +86,17 @@ def write_json(data: Any, path: str | os.PathLike[str]) -> None:
     write_text(json.dumps(json_ready(data), indent=2, allow_nan=False) + "\n", path)
 
 
+def parse_json_object(text: str, flag: str) -> dict[str, Any]:
+    """A JSON object given on the command line (``flag`` names it in errors)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{flag} is not valid JSON ({err}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{flag} must be a JSON object, got {text!r}")
+    return value
+
+
 def read_json(path: str | os.PathLike[str], what: str = "JSON file") -> Any:
     """Read a JSON file; a missing or malformed file gives an error naming it."""
     try:

@@ -31,13 +31,7 @@ from workflow_scripts.io.hdf5 import attr_str, decode_strings, open_hdf5
 SELECTION_COLUMNS: tuple[str, ...] = ("dataset", "split", "utt_id")
 #: Columns of the duplicate-pair table written by ``find_duplicates``.
 DUPLICATE_COLUMNS: tuple[str, ...] = (
-    "dataset_a",
-    "split_a",
-    "utt_a",
-    "dataset_b",
-    "split_b",
-    "utt_b",
-    "similarity",
+    "dataset_a", "split_a", "utt_a", "dataset_b", "split_b", "utt_b", "similarity"
 )
 CLASS_NAMES: tuple[str, ...] = ("bonafide", "spoof")
 RowKey = tuple[str, str, str]

@@ -13,7 +13,6 @@ run it is 0 and ``n_runs`` says so (never NaN).
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.io.files import read_json
+from workflow_scripts.io.files import parse_json_object, read_json
 from workflow_scripts.io.selections import CLASS_NAMES
 from workflow_scripts.reporting.plotting import figure, save_figure
 from workflow_scripts.reporting.tables import TABLE_METRICS, mean_std, metric_value, to_markdown
@@ -85,12 +84,7 @@ def train_counts(path: str | os.PathLike[str]) -> dict[str, int]:
 
 def read_run(text: str) -> Exp4Run:
     """One ``--run`` JSON string -> :class:`Exp4Run` with its files read."""
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"--run {text!r}: not valid JSON ({err})") from None
-    if not isinstance(spec, dict):
-        raise ValueError(f"--run {text!r}: must be a JSON object")
+    spec = parse_json_object(text, "--run")
     missing = [k for k in RUN_KEYS if k not in spec]
     if missing:
         raise ValueError(f"--run {text!r}: missing key(s) {missing}")

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -248,20 +249,13 @@ def figure1_table(
     *,
     points: str = "interest",
     class_mean: str = "centroid",
-    max_points: int = 5000,
-    perplexity: float = 30.0,
     seed: int = 0,
-    threads: int = 1,
+    **tsne_options: Any,
 ) -> tuple[pd.DataFrame, str, float]:
-    """Figure 1's coordinate table (:func:`tsne_table`), its caption and the perplexity used."""
+    """Figure 1's coordinate table (:func:`tsne_table`; ``tsne_options``: ``max_points``,
+    ``perplexity``, ``threads``), its caption and the perplexity used."""
     table, used = tsne_table(
-        emb,
-        points=points,
-        class_mean=class_mean,
-        max_points=max_points,
-        perplexity=perplexity,
-        seed=seed,
-        threads=threads,
+        emb, points=points, class_mean=class_mean, seed=seed, **tsne_options
     )
     n_pool = int(emb.interest.sum()) if points == "interest" else len(emb)
     caption = caption_text(

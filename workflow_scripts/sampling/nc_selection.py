@@ -31,12 +31,7 @@ NC_METHODS: tuple[str, ...] = ("nc", "random_interest", "random_all")
 #: Columns of the selection TSV: the row key (what ``train --train-selection`` reads), then
 #: the distance to the class mean and the rank among the class's samples of interest.
 NC_SELECTION_COLUMNS: tuple[str, ...] = (
-    *SELECTION_COLUMNS,
-    "label",
-    "attack",
-    "correct",
-    "distance",
-    "rank",
+    *SELECTION_COLUMNS, "label", "attack", "correct", "distance", "rank"
 )
 
 

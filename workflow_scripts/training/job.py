@@ -6,13 +6,13 @@ curve figure is drawn by the command (the reporting layer comes later).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from workflow_scripts.io.files import parse_json_object
 from workflow_scripts.training.loop import (
     TrainParams,
     TrainResult,
@@ -27,17 +27,6 @@ EXIT_AFTER_EPOCH_ENV = "NC_TRAIN_EXIT_AFTER_EPOCH"
 SIMULATED_KILL_STATUS = 75
 #: Files a run writes into its output folder.
 OUTPUT_NAMES: tuple[str, ...] = ("best.pt", "history.csv", "curve.png")
-
-
-def parse_model_kwargs(text: str) -> dict[str, Any]:
-    """Model constructor overrides from ``--model-kwargs-json`` (a JSON object)."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise ValueError(f"--model-kwargs-json is not valid JSON: {err}") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"--model-kwargs-json must be a JSON object, got {text!r}")
-    return value
 
 
 def check_resume_path(resume_path: Path, out_dir: Path) -> None:
@@ -80,7 +69,7 @@ def run_training_job(
     Bad input (flags, caches, selections, unknown model options) raises ValueError.
     """
     check_resume_path(resume_path, out_dir)
-    kwargs = parse_model_kwargs(model_kwargs_json)
+    kwargs = parse_json_object(model_kwargs_json, "--model-kwargs-json")
     data = prepare_data(
         train_caches,
         train_selection,

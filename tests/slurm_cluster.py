@@ -75,7 +75,9 @@ def node_line() -> tuple[str, str]:
     Only RealMemory and, on a one-CPU machine, the CPU topology are raised; the config has
     ``SlurmdParameters=config_overrides`` so slurmd does not drain the node for that.
     """
-    out = subprocess.run([_program("slurmd"), "-C"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [_program("slurmd"), "-C"], capture_output=True, text=True, check=True
+    ).stdout
     first = out.splitlines()[0]
     fields = dict(item.split("=", 1) for item in first.split())
     name = fields.pop("NodeName")
@@ -93,7 +95,9 @@ def node_line() -> tuple[str, str]:
     return name, " ".join(f"{k}={v}" for k, v in fields.items())
 
 
-def slurm_conf_text(root: Path, node: str, hardware: str, ctld_port: int, slurmd_port: int, munge_socket: Path) -> str:
+def slurm_conf_text(
+    root: Path, node: str, hardware: str, ctld_port: int, slurmd_port: int, munge_socket: Path
+) -> str:
     """slurm.conf for a one-node cluster whose every path lives under ``root``."""
     return f"""\
 # Test cluster written by tests/slurm_cluster.py; everything lives in {root}
@@ -161,31 +165,51 @@ class SlurmCluster:
         env["PATH"] = str(self.root / "bin") + os.pathsep + env.get("PATH", "")
         return env
 
-    def client(self, *args: str, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
+    def client(
+        self, *args: str, check: bool = True, timeout: float = 30
+    ) -> subprocess.CompletedProcess:
         """Run a SLURM client command (squeue, scontrol, ...) against this cluster."""
         return subprocess.run(
-            [_program(args[0]), *args[1:]], capture_output=True, text=True, env=self.env, check=check, timeout=timeout
+            [_program(args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=check,
+            timeout=timeout,
         )
 
     def show_job(self, job_id: str) -> dict[str, str]:
-        """``scontrol show job`` as {field: value} (works for finished jobs while MinJobAge lasts)."""
+        """``scontrol show job`` as {field: value}.
+
+        Works for finished jobs while MinJobAge lasts.
+        """
         out = self.client("scontrol", "show", "job", "--oneliner", str(job_id)).stdout
         return dict(m.groups() for m in re.finditer(r"(\S+?)=(\S*)", out))
 
     def node_state(self) -> str:
-        out = self.client("sinfo", "--noheader", "--nodes", self.node, "--format", "%T", check=False).stdout
+        out = self.client(
+            "sinfo", "--noheader", "--nodes", self.node, "--format", "%T", check=False
+        ).stdout
         return out.strip().lower()
 
     def logs(self) -> str:
         """Tail of every daemon log, for failure messages."""
         parts = []
         for log in sorted((self.root / "log").glob("*.log")):
-            parts.append(f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-25:]))
+            parts.append(
+                f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-25:])
+            )
         return "\n".join(parts)
 
     def stop(self) -> None:
-        """Cancel what is left in the queue, then stop the daemons by PID (slurmd first, munged last)."""
-        if self.processes.get("slurmctld") is not None and self.processes["slurmctld"].poll() is None:
+        """Cancel what is left in the queue, then stop the daemons by PID.
+
+        slurmd first, munged last.
+        """
+        if (
+            self.processes.get("slurmctld") is not None
+            and self.processes["slurmctld"].poll() is None
+        ):
             # every job on this private cluster is ours; none should be left after a passing test
             self.client("scancel", "--partition", self.partition, check=False, timeout=15)
         for name in reversed(DAEMONS):
@@ -210,7 +234,9 @@ def write_srun_shim(cluster: SlurmCluster) -> Path:
     cluster's config lives only in the temp dir and must not be written to /etc.
     """
     shim = cluster.bin / "srun"
-    shim.write_text(f'#!/bin/sh\nSLURM_CONF={cluster.conf}\nexport SLURM_CONF\nexec {_program("srun")} "$@"\n')
+    shim.write_text(
+        f'#!/bin/sh\nSLURM_CONF={cluster.conf}\nexport SLURM_CONF\nexec {_program("srun")} "$@"\n'
+    )
     shim.chmod(0o755)
     return shim
 
@@ -249,7 +275,8 @@ def _wait_for(what: str, cluster: SlurmCluster, ready, timeout: float) -> None:
         for name, proc in cluster.processes.items():
             if proc.poll() is not None:
                 raise ClusterStartError(
-                    f"{name} exited with {proc.returncode} while waiting for {what}\n{cluster.logs()}"
+                    f"{name} exited with {proc.returncode} while waiting for {what}\n"
+                    f"{cluster.logs()}"
                 )
         if ready():
             return
@@ -265,7 +292,9 @@ def start_cluster(root: Path | None = None, timeout: float = 60) -> SlurmCluster
     """
     missing = missing_programs()
     if missing:
-        raise ClusterUnavailable(f"not installed: {', '.join(missing)} (run scripts/install_system_deps.sh as root)")
+        raise ClusterUnavailable(
+            f"not installed: {', '.join(missing)} (run scripts/install_system_deps.sh as root)"
+        )
     if os.geteuid() != 0:
         raise ClusterUnavailable("munged/slurmd must be started as root")
     # a short path: the munge socket path must fit a unix socket address (108 bytes)
@@ -280,7 +309,9 @@ def start_cluster(root: Path | None = None, timeout: float = 60) -> SlurmCluster
     key.write_bytes(os.urandom(1024))
     os.chmod(key, 0o400)
     cluster = SlurmCluster(root=root, node=node)
-    cluster.conf.write_text(slurm_conf_text(root, node, hardware, free_port(), free_port(), munge_socket))
+    cluster.conf.write_text(
+        slurm_conf_text(root, node, hardware, free_port(), free_port(), munge_socket)
+    )
     (root / "etc" / "gres.conf").write_text("Name=gpu File=/dev/null\n")
     write_srun_shim(cluster)
     try:
@@ -302,7 +333,9 @@ def start_cluster(root: Path | None = None, timeout: float = 60) -> SlurmCluster
         _wait_for(
             "slurmctld",
             cluster,
-            lambda: cluster.client("scontrol", "ping", check=False, timeout=10).stdout.count("UP") > 0,
+            lambda: (
+                cluster.client("scontrol", "ping", check=False, timeout=10).stdout.count("UP") > 0
+            ),
             timeout,
         )
         _spawn(cluster, "slurmd", ["-D", "-f", str(cluster.conf)])

@@ -522,6 +522,19 @@ def _fp_file(
     return path
 
 
+def _bonafide_fp_file(
+    path: Path,
+    vectors: np.ndarray,
+    utt: list[str],
+    dataset: str,
+    split: str | None,
+    window_s: float = 6.0,
+) -> Path:
+    """A fingerprint file of bona fide rows (label 1, no attack)."""
+    n = len(utt)
+    return _fp_file(path, vectors, utt, [1] * n, ["-"] * n, dataset, split, window_s=window_s)
+
+
 def test_spoofs_of_one_sentence_by_different_attacks_are_not_duplicates(tmp_path: Path) -> None:
     """WaveFake vocodes each LJSpeech sentence with every vocoder: same content, different fakes."""
     rng = np.random.default_rng(5)
@@ -560,25 +573,11 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
     rng = np.random.default_rng(1)
     x, y = _unit_rows(rng, 6, 32), _unit_rows(rng, 6, 32)
     y[1] = x[0]
-    for_fp = _fp_file(
-        tmp_path / "for.h5",
-        x,
-        [f"train/real/f{i}.wav" for i in range(6)],
-        [1] * 6,
-        ["-"] * 6,
-        "for",
-        "train",
-        window_s=6.0,
+    for_fp = _bonafide_fp_file(
+        tmp_path / "for.h5", x, [f"train/real/f{i}.wav" for i in range(6)], "for", "train"
     )
-    wf_fp = _fp_file(
-        tmp_path / "wf.h5",
-        y,
-        [f"LJSpeech/LJ00{i}-0001" for i in range(6)],
-        [1] * 6,
-        ["-"] * 6,
-        "wavefake",
-        None,
-        window_s=6.0,
+    wf_fp = _bonafide_fp_file(
+        tmp_path / "wf.h5", y, [f"LJSpeech/LJ00{i}-0001" for i in range(6)], "wavefake", None
     )  # no split attribute
     demo = tmp_path / "demo_duplicates.tsv"
     demo.write_text(
@@ -614,15 +613,8 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
         == 2
     )
     assert find_duplicates.main([*base, "--fingerprints", f"for:train={for_fp}"]) == 2
-    other = _fp_file(
-        tmp_path / "other.h5",
-        y,
-        [f"u{i}" for i in range(6)],
-        [1] * 6,
-        ["-"] * 6,
-        "itw",
-        "eval",
-        window_s=8.0,
+    other = _bonafide_fp_file(
+        tmp_path / "other.h5", y, [f"u{i}" for i in range(6)], "itw", "eval", window_s=8.0
     )
     assert find_duplicates.main([*base, "--fingerprints", f"itw:eval={other}"]) == 2
     cache = tmp_path / "cache.h5"

@@ -48,7 +48,9 @@ def write_embedding_file(
     n = n_bonafide + n_spoof
     centre = np.zeros(dim)
     centre[0] = 4.0
-    x = np.concatenate([rng.normal(centre, 1.0, (n_bonafide, dim)), rng.normal(-centre, 1.0, (n_spoof, dim))])
+    x = np.concatenate(
+        [rng.normal(centre, 1.0, (n_bonafide, dim)), rng.normal(-centre, 1.0, (n_spoof, dim))]
+    )
     label = np.array([1] * n_bonafide + [0] * n_spoof, dtype=np.int8)
     attack = np.array(["-"] * n_bonafide + [f"A0{1 + i % 3}" for i in range(n_spoof)], dtype=object)
     correct = (np.arange(n) % incorrect_every) != 3
@@ -61,25 +63,50 @@ def write_embedding_file(
         h5.create_dataset("logit", data=(x[:, 0] * 2).astype(np.float32))
         h5.create_dataset("correct", data=correct)
         if origin == "rows":
-            h5.create_dataset("dataset", data=np.array(["asvspoof2019"] * n, dtype=object), dtype=STR)
+            h5.create_dataset(
+                "dataset", data=np.array(["asvspoof2019"] * n, dtype=object), dtype=STR
+            )
             h5.create_dataset("split", data=np.array(["train"] * n, dtype=object), dtype=STR)
         elif origin == "attrs":
             h5.attrs["dataset"] = "asvspoof2019"
             h5.attrs["split"] = "train"
         h5.attrs.update({"model": "resnet", "checkpoint": "best.pt", "decision_threshold": 0.0})
-    return {"x": x.astype(np.float32).astype(np.float64), "label": label.astype(np.int64), "correct": correct,
-            "utt": utt, "attack": attack}
+    return {
+        "x": x.astype(np.float32).astype(np.float64),
+        "label": label.astype(np.int64),
+        "correct": correct,
+        "utt": utt,
+        "attack": attack,
+    }
 
 
 def round_half_up(rate: float, n: int) -> int:
     return int(math.floor(rate * n + 0.5))
 
 
-def run_sample(emb: Path, out: Path, method: str, b: float, s: float, seed: int = 0, extra=()) -> dict:
+def run_sample(
+    emb: Path, out: Path, method: str, b: float, s: float, seed: int = 0, extra=()
+) -> dict:
     summary = out.with_suffix(".json")
-    rc = sample_nc.main(["--embeddings", str(emb), "--method", method, "--bonafide-rate", str(b),
-                         "--spoof-rate", str(s), "--seed", str(seed), "--out", str(out),
-                         "--summary-out", str(summary), *extra])
+    rc = sample_nc.main(
+        [
+            "--embeddings",
+            str(emb),
+            "--method",
+            method,
+            "--bonafide-rate",
+            str(b),
+            "--spoof-rate",
+            str(s),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+            "--summary-out",
+            str(summary),
+            *extra,
+        ]
+    )
     assert rc == 0
     return json.loads(summary.read_text())
 
@@ -115,12 +142,17 @@ def test_nc_keeps_nearest_samples_of_interest_at_the_rates(emb_file, tmp_path: P
     assert n_int["spoof"] % 2 == 1  # 0.5 of an odd count: the round-half-up rule is exercised
     assert summary["n_interest"] == n_int
     assert summary["n_total"] == {"bonafide": 30, "spoof": 90}
-    assert summary["counts"] == {"bonafide": n_int["bonafide"], "spoof": round_half_up(0.5, n_int["spoof"])}
+    assert summary["counts"] == {
+        "bonafide": n_int["bonafide"],
+        "spoof": round_half_up(0.5, n_int["spoof"]),
+    }
     assert (sel["label"] == "bonafide").sum() == summary["counts"]["bonafide"]
     # ranks of the spoof rows are 0..count-1, the largest kept distance is in the summary
     spoof = sel[sel["label"] == "spoof"]
     assert sorted(spoof["rank"].astype(int)) == list(range(summary["counts"]["spoof"]))
-    assert spoof["distance"].astype(float).max() == pytest.approx(summary["max_selected_distance"]["spoof"])
+    assert spoof["distance"].astype(float).max() == pytest.approx(
+        summary["max_selected_distance"]["spoof"]
+    )
 
 
 def test_random_controls_have_nc_counts_and_their_pools(emb_file, tmp_path: Path) -> None:
@@ -136,13 +168,20 @@ def test_random_controls_have_nc_counts_and_their_pools(emb_file, tmp_path: Path
     assert ra_rows.loc[ra_rows["correct"] == "False", "rank"].eq("-1").all()
     for rows in (ri_rows, ra_rows):
         assert rows["utt_id"].tolist() == sorted(rows["utt_id"])
-        assert rows["label"].value_counts().to_dict() == {k: v for k, v in nc["counts"].items() if v}
+        assert rows["label"].value_counts().to_dict() == {
+            k: v for k, v in nc["counts"].items() if v
+        }
 
 
 def test_selection_is_deterministic_and_seeded(emb_file, tmp_path: Path) -> None:
     path, _ = emb_file
-    for name, method, seed in [("a", "random_interest", 1), ("b", "random_interest", 1),
-                               ("c", "random_interest", 2), ("n1", "nc", 1), ("n2", "nc", 2)]:
+    for name, method, seed in [
+        ("a", "random_interest", 1),
+        ("b", "random_interest", 1),
+        ("c", "random_interest", 2),
+        ("n1", "nc", 1),
+        ("n2", "nc", 2),
+    ]:
         run_sample(path, tmp_path / f"{name}.tsv", method, 0.5, 0.5, seed=seed)
     read = lambda name: (tmp_path / f"{name}.tsv").read_bytes()  # noqa: E731
     assert read("a") == read("b")
@@ -155,14 +194,20 @@ def test_cosine_metric_and_origin_fallbacks(tmp_path: Path) -> None:
     bare = tmp_path / "bare.h5"
     write_embedding_file(bare, origin="none")
     out = tmp_path / "sel.tsv"
+    nc_args = ["--embeddings", str(bare), "--method", "nc", "--spoof-rate", "0.5"]
+    nc_args += ["--out", str(out)]
     with pytest.raises(SystemExit):  # argparse rejects a rate outside [0, 1]
-        sample_nc.main(["--embeddings", str(bare), "--method", "nc", "--bonafide-rate", "1.5",
-                        "--spoof-rate", "0.5", "--out", str(out)])
-    assert sample_nc.main(["--embeddings", str(bare), "--method", "nc", "--bonafide-rate", "1",
-                           "--spoof-rate", "0.5", "--out", str(out)]) == 2  # origin unknown
+        sample_nc.main([*nc_args, "--bonafide-rate", "1.5"])
+    assert sample_nc.main([*nc_args, "--bonafide-rate", "1"]) == 2  # origin unknown
     assert not out.exists()
-    summary = run_sample(bare, out, "nc", 1.0, 0.5, extra=["--dataset", "asvspoof2019", "--split", "train",
-                                                           "--metric", "cosine"])
+    summary = run_sample(
+        bare,
+        out,
+        "nc",
+        1.0,
+        0.5,
+        extra=["--dataset", "asvspoof2019", "--split", "train", "--metric", "cosine"],
+    )
     assert summary["metric"] == "cosine" and set(read_tsv(out)["split"]) == {"train"}
     attrs = tmp_path / "attrs.h5"
     write_embedding_file(attrs, origin="attrs")
@@ -175,8 +220,20 @@ def test_bad_embedding_file_is_named(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.h5"
     with h5py.File(bad, "w") as h5:
         h5.create_dataset("embedding", data=np.zeros((3, 2), dtype=np.float32))
-    rc = sample_nc.main(["--embeddings", str(bad), "--method", "nc", "--bonafide-rate", "1",
-                         "--spoof-rate", "1", "--out", str(tmp_path / "s.tsv")])
+    rc = sample_nc.main(
+        [
+            "--embeddings",
+            str(bad),
+            "--method",
+            "nc",
+            "--bonafide-rate",
+            "1",
+            "--spoof-rate",
+            "1",
+            "--out",
+            str(tmp_path / "s.tsv"),
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert "bad.h5" in err and "missing dataset" in err
@@ -186,9 +243,27 @@ def test_sample_nc_runs_as_module(emb_file, tmp_path: Path) -> None:
     path, _ = emb_file
     out = tmp_path / "sub.tsv"
     proc = subprocess.run(
-        [sys.executable, "-m", "workflow_scripts.sample_nc", "--embeddings", str(path), "--method", "random_all",
-         "--bonafide-rate", "1.0", "--spoof-rate", "0.5", "--seed", "3", "--out", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "workflow_scripts.sample_nc",
+            "--embeddings",
+            str(path),
+            "--method",
+            "random_all",
+            "--bonafide-rate",
+            "1.0",
+            "--spoof-rate",
+            "0.5",
+            "--seed",
+            "3",
+            "--out",
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert len(read_tsv(out)) > 0 and not list(tmp_path.glob(".*tmp*"))
@@ -200,17 +275,40 @@ def test_sample_nc_runs_as_module(emb_file, tmp_path: Path) -> None:
 def test_nc_diagnostics_outputs(emb_file, tmp_path: Path) -> None:
     path, data = emb_file
     out_json, out_tsv, png = tmp_path / "nc.json", tmp_path / "d.tsv", tmp_path / "d.png"
-    assert nc_diagnostics.main(["--embeddings", str(path), "--out-json", str(out_json), "--out-tsv", str(out_tsv),
-                                "--plot", str(png)]) == 0
+    assert (
+        nc_diagnostics.main(
+            [
+                "--embeddings",
+                str(path),
+                "--out-json",
+                str(out_json),
+                "--out-tsv",
+                str(out_tsv),
+                "--plot",
+                str(png),
+            ]
+        )
+        == 0
+    )
     result = json.loads(out_json.read_text())
-    for key in ("nc1", "within_between_ratio", "mean_class_mean_distance", "n", "n_interest", "n_total",
-                "accuracy", "distances"):
+    for key in (
+        "nc1",
+        "within_between_ratio",
+        "mean_class_mean_distance",
+        "n",
+        "n_interest",
+        "n_total",
+        "accuracy",
+        "distances",
+    ):
         assert key in result
     x, y, ok = data["x"][data["correct"]], data["label"][data["correct"]], data["correct"]
     assert result["n"] == int(ok.sum())
     means = {k: x[y == k].mean(axis=0) for k in (0, 1)}
     within = np.mean([np.sum((x[i] - means[y[i]]) ** 2) for i in range(len(y))])
-    assert result["within_between_ratio"] == pytest.approx(within / np.sum((means[1] - means[0]) ** 2))
+    assert result["within_between_ratio"] == pytest.approx(
+        within / np.sum((means[1] - means[0]) ** 2)
+    )
     assert 0 < result["nc1"] < 1  # well-separated classes are collapsed
     table = read_tsv(out_tsv)
     assert table["label"].tolist() == ["bonafide", "spoof"]
@@ -238,8 +336,22 @@ def test_figure1_subsample_and_outputs(tmp_path: Path) -> None:
     path = tmp_path / "emb.h5"
     data = write_embedding_file(path, n_bonafide=40, n_spoof=120)
     png, pdf = tmp_path / "fig" / "figure1_tsne.png", tmp_path / "fig" / "figure1_tsne.pdf"
-    argv = ["--embeddings", str(path), "--out-png", str(png), "--out-pdf", str(pdf), "--max-points", "30",
-            "--seed", "7", "--color-by", "attack", "--perplexity", "30"]
+    argv = [
+        "--embeddings",
+        str(path),
+        "--out-png",
+        str(png),
+        "--out-pdf",
+        str(pdf),
+        "--max-points",
+        "30",
+        "--seed",
+        "7",
+        "--color-by",
+        "attack",
+        "--perplexity",
+        "30",
+    ]
     assert make_figure1.main(argv) == 0
     coords = read_tsv(png.with_suffix(".tsv"))
     assert len(coords) == 30 + 2
@@ -251,14 +363,21 @@ def test_figure1_subsample_and_outputs(tmp_path: Path) -> None:
     means = coords[coords["point"] == "class_mean"].set_index("label")[["x", "y"]].astype(float)
     assert sorted(means.index) == ["bonafide", "spoof"]
     for name, group in samples.groupby("label"):  # default star: the class's centre in the map
-        np.testing.assert_allclose(means.loc[name].to_numpy(), group[["x", "y"]].astype(float).mean().to_numpy())
+        np.testing.assert_allclose(
+            means.loc[name].to_numpy(), group[["x", "y"]].astype(float).mean().to_numpy()
+        )
     assert np.isfinite(coords[["x", "y"]].astype(float).to_numpy()).all()
     assert png.read_bytes()[:4] == b"\x89PNG" and pdf.read_bytes()[:4] == b"%PDF"
     first = png.with_suffix(".tsv").read_bytes()
     assert make_figure1.main(argv) == 0
     assert png.with_suffix(".tsv").read_bytes() == first  # seeded t-SNE is reproducible
     # all points, every row (incorrect ones too); eq. 1 means embedded with the points
-    assert make_figure1.main([*argv[:6], "--max-points", "0", "--points", "all", "--class-mean", "embedded"]) == 0
+    assert (
+        make_figure1.main(
+            [*argv[:6], "--max-points", "0", "--points", "all", "--class-mean", "embedded"]
+        )
+        == 0
+    )
     coords = read_tsv(png.with_suffix(".tsv"))
     assert len(coords) == 160 + 2 and (coords["correct"] == "False").any()
 
@@ -266,24 +385,64 @@ def test_figure1_subsample_and_outputs(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- table
 
 
-def _write_run(tmp: Path, name: str, *, eer_asv: float, eer_itw: float, seconds: list[float],
-               counts: dict | None = None, method: str = "nc", rates=(1.0, 0.5), n_total=None) -> dict:
-    """Hand-made run files; EER-DET = EER-ROC + 0.01, mAP = 1 - EER-ROC, AP-bonafide = 0.7 - EER-ROC."""
+def _write_run(
+    tmp: Path,
+    name: str,
+    *,
+    eer_asv: float,
+    eer_itw: float,
+    seconds: list[float],
+    counts: dict | None = None,
+    method: str = "nc",
+    rates=(1.0, 0.5),
+    n_total=None,
+) -> dict:
+    """Hand-made run files.
+
+    EER-DET = EER-ROC + 0.01, mAP = 1 - EER-ROC, AP-bonafide = 0.7 - EER-ROC.
+    """
     run_dir = tmp / name
     run_dir.mkdir()
     metrics = {}
     for eval_name, eer in (("ASV eval", eer_asv), ("In the wild", eer_itw)):
         p = run_dir / f"{slugify(eval_name)}.json"
-        p.write_text(json.dumps({"eer_roc": eer, "eer_det": eer + 0.01, "map": 1 - eer, "auc": 0.5,
-                                 "ap_spoof": 1 - eer, "ap_bonafide": 0.7 - eer, "ap_mean": 0.85 - eer}))
+        p.write_text(
+            json.dumps(
+                {
+                    "eer_roc": eer,
+                    "eer_det": eer + 0.01,
+                    "map": 1 - eer,
+                    "auc": 0.5,
+                    "ap_spoof": 1 - eer,
+                    "ap_bonafide": 0.7 - eer,
+                    "ap_mean": 0.85 - eer,
+                }
+            )
+        )
         metrics[eval_name] = str(p)
     history = run_dir / "history.csv"
-    pd.DataFrame({"epoch": range(1, len(seconds) + 1), "train_loss": 0.5, "val_loss": 0.5, "val_eer": 0.1,
-                  "seconds": seconds, "lr": 1e-3}).to_csv(history, index=False)
+    pd.DataFrame(
+        {
+            "epoch": range(1, len(seconds) + 1),
+            "train_loss": 0.5,
+            "val_loss": 0.5,
+            "val_eer": 0.1,
+            "seconds": seconds,
+            "lr": 1e-3,
+        }
+    ).to_csv(history, index=False)
     summary = run_dir / "summary.json"
-    summary.write_text(json.dumps({"method": method, "bonafide_rate": rates[0], "spoof_rate": rates[1],
-                                   "counts": counts or {"bonafide": 0, "spoof": 0},
-                                   "n_total": n_total or {"bonafide": 2580, "spoof": 22800}}))
+    summary.write_text(
+        json.dumps(
+            {
+                "method": method,
+                "bonafide_rate": rates[0],
+                "spoof_rate": rates[1],
+                "counts": counts or {"bonafide": 0, "spoof": 0},
+                "n_total": n_total or {"bonafide": 2580, "spoof": 22800},
+            }
+        )
+    )
     return {"summary": str(summary), "history": str(history), "metrics": metrics}
 
 
@@ -291,26 +450,90 @@ def test_table_exp2_aggregates_and_orders(tmp_path: Path) -> None:
     nc_counts = {"bonafide": 2500, "spoof": 11000}
     runs = []
     for seed, (a, w) in enumerate([(0.10, 0.50), (0.20, 0.56), (0.30, 0.53)], start=1):
-        runs.append({"method": "nc", "bonafide_rate": 1.0, "spoof_rate": 0.5, "seed": seed,
-                     **_write_run(tmp_path, f"nc{seed}", eer_asv=a, eer_itw=w, seconds=[10, 20], counts=nc_counts)})
-    runs.append({"method": "random_all", "bonafide_rate": "1.0", "spoof_rate": "0.5", "seed": "1",  # wildcards
-                 **_write_run(tmp_path, "ra1", eer_asv=0.4, eer_itw=0.6, seconds=[5], counts=nc_counts,
-                              method="random_all")})
-    runs.append({"method": "nc", "bonafide_rate": 1.0, "spoof_rate": 0.25, "seed": 1,
-                 **_write_run(tmp_path, "nc_q", eer_asv=0.15, eer_itw=0.55, seconds=[7, 8],
-                              counts={"bonafide": 2500, "spoof": 5500}, rates=(1.0, 0.25))})
-    runs.append({"method": "random_interest", "bonafide_rate": 1.0, "spoof_rate": 0.5, "seed": 1,
-                 **_write_run(tmp_path, "ri1", eer_asv=0.2, eer_itw=0.6, seconds=[4], counts=nc_counts,
-                              method="random_interest")})
-    refs = [{"seed": s, **_write_run(tmp_path, f"ref{s}", eer_asv=e, eer_itw=0.57, seconds=[100, 100])}
-            for s, e in ((1, 0.08), (2, 0.12))]
+        runs.append(
+            {
+                "method": "nc",
+                "bonafide_rate": 1.0,
+                "spoof_rate": 0.5,
+                "seed": seed,
+                **_write_run(
+                    tmp_path, f"nc{seed}", eer_asv=a, eer_itw=w, seconds=[10, 20], counts=nc_counts
+                ),
+            }
+        )
+    runs.append(
+        {
+            "method": "random_all",
+            "bonafide_rate": "1.0",
+            "spoof_rate": "0.5",
+            "seed": "1",  # wildcards
+            **_write_run(
+                tmp_path,
+                "ra1",
+                eer_asv=0.4,
+                eer_itw=0.6,
+                seconds=[5],
+                counts=nc_counts,
+                method="random_all",
+            ),
+        }
+    )
+    runs.append(
+        {
+            "method": "nc",
+            "bonafide_rate": 1.0,
+            "spoof_rate": 0.25,
+            "seed": 1,
+            **_write_run(
+                tmp_path,
+                "nc_q",
+                eer_asv=0.15,
+                eer_itw=0.55,
+                seconds=[7, 8],
+                counts={"bonafide": 2500, "spoof": 5500},
+                rates=(1.0, 0.25),
+            ),
+        }
+    )
+    runs.append(
+        {
+            "method": "random_interest",
+            "bonafide_rate": 1.0,
+            "spoof_rate": 0.5,
+            "seed": 1,
+            **_write_run(
+                tmp_path,
+                "ri1",
+                eer_asv=0.2,
+                eer_itw=0.6,
+                seconds=[4],
+                counts=nc_counts,
+                method="random_interest",
+            ),
+        }
+    )
+    refs = [
+        {"seed": s, **_write_run(tmp_path, f"ref{s}", eer_asv=e, eer_itw=0.57, seconds=[100, 100])}
+        for s, e in ((1, 0.08), (2, 0.12))
+    ]
     out, md = tmp_path / "results" / "table_exp2.csv", tmp_path / "results" / "table_exp2.md"
-    argv = [*sum((["--run", json.dumps(r)] for r in runs[::-1]), []),
-            *sum((["--reference", json.dumps(r)] for r in refs), []), "--out", str(out), "--markdown", str(md)]
+    argv = [
+        *sum((["--run", json.dumps(r)] for r in runs[::-1]), []),
+        *sum((["--reference", json.dumps(r)] for r in refs), []),
+        "--out",
+        str(out),
+        "--markdown",
+        str(md),
+    ]
     assert make_table_exp2.main(argv) == 0
     table = pd.read_csv(out)
-    assert list(zip(table["method"], table["spoof_rate"])) == [
-        ("full", 1.0), ("nc", 0.5), ("nc", 0.25), ("random_interest", 0.5), ("random_all", 0.5)]
+    assert list(zip(table["method"], table["spoof_rate"], strict=True)) == [
+        ("full", 1.0),
+        ("nc", 0.5),
+        ("nc", 0.25),
+        ("random_interest", 0.5),
+        ("random_all", 0.5),
+    ]
     nc = table.iloc[1]
     assert nc["n_seeds"] == 3 and nc["n_bonafide"] == 2500 and nc["n_spoof"] == 11000
     assert nc["asv_eval_eer_roc_mean"] == pytest.approx(0.2)
@@ -332,18 +555,32 @@ def test_table_exp2_aggregates_and_orders(tmp_path: Path) -> None:
     assert not table.isna().any().any()
     text = md.read_text()
     assert "0.200 ± 0.100" in text and "In the wild EER-ROC" in text
-    assert "ASV eval mAP" in text and "ASV eval AP-bonafide" in text and "In the wild AP-mean" in text
+    assert (
+        "ASV eval mAP" in text and "ASV eval AP-bonafide" in text and "In the wild AP-mean" in text
+    )
 
 
 def test_table_exp2_refuses_inconsistent_inputs(tmp_path: Path, capsys) -> None:
     counts = {"bonafide": 10, "spoof": 20}
-    good = {"method": "nc", "bonafide_rate": 1.0, "spoof_rate": 0.5, "seed": 1,
-            **_write_run(tmp_path, "a", eer_asv=0.1, eer_itw=0.5, seconds=[1], counts=counts)}
+    good = {
+        "method": "nc",
+        "bonafide_rate": 1.0,
+        "spoof_rate": 0.5,
+        "seed": 1,
+        **_write_run(tmp_path, "a", eer_asv=0.1, eer_itw=0.5, seconds=[1], counts=counts),
+    }
     out, md = tmp_path / "t.csv", tmp_path / "t.md"
 
     def rc(*runs: dict) -> int:
-        return make_table_exp2.main([*sum((["--run", json.dumps(r)] for r in runs), []),
-                                     "--out", str(out), "--markdown", str(md)])
+        return make_table_exp2.main(
+            [
+                *sum((["--run", json.dumps(r)] for r in runs), []),
+                "--out",
+                str(out),
+                "--markdown",
+                str(md),
+            ]
+        )
 
     assert rc(good, good) == 2 and "given twice" in capsys.readouterr().err
     wrong_rate = {**good, "seed": 2, "spoof_rate": 0.25}

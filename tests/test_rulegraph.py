@@ -38,31 +38,32 @@ needs_graphviz = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz 'dot' is not installed (apt-get install graphviz)"
 )
 
+
+def _snakemake_dot(lines: list[str], node_gap: str = " ") -> str:
+    """Rule-graph text as snakemake prints it: its header, then one line per node or edge."""
+    header = [
+        "digraph snakemake_dag {",
+        "    graph[bgcolor=white, margin=0];",
+        f"    node[shape=box, style=rounded, fontname=sans,{node_gap}fontsize=10, penwidth=2];",
+        "    edge[penwidth=2, color=grey];",
+    ]
+    return "\n".join([*header, *(f"\t{line}" for line in lines), "}"]) + "\n"
+
+
+def _node(node_id: int, label: str, hue: str) -> str:
+    return f'{node_id}[label = "{label}", color = "{hue} 0.6 0.85", style="rounded"];'
+
+
 # snakemake prints node ids in its own order and edges in set order; both vary
-SHUFFLED = """digraph snakemake_dag {
-    graph[bgcolor=white, margin=0];
-    node[shape=box, style=rounded, fontname=sans,                 fontsize=10, penwidth=2];
-    edge[penwidth=2, color=grey];
-\t0[label = "all", color = "0.00 0.6 0.85", style="rounded"];
-\t1[label = "merge", color = "0.30 0.6 0.85", style="rounded"];
-\t2[label = "shard", color = "0.60 0.6 0.85", style="rounded"];
-\t2 -> 1
-\t1 -> 0
-\t2 -> 0
-}
-"""
-RENUMBERED = """digraph snakemake_dag {
-    graph[bgcolor=white, margin=0];
-    node[shape=box, style=rounded, fontname=sans, fontsize=10, penwidth=2];
-    edge[penwidth=2, color=grey];
-\t7[label = "shard", color = "0.60 0.6 0.85", style="rounded"];
-\t3[label = "all", color = "0.00 0.6 0.85", style="rounded"];
-\t5[label = "merge", color = "0.30 0.6 0.85", style="rounded"];
-\t7 -> 3
-\t7 -> 5
-\t5 -> 3
-}
-"""
+SHUFFLED = _snakemake_dot(
+    [_node(0, "all", "0.00"), _node(1, "merge", "0.30"), _node(2, "shard", "0.60")]
+    + ["2 -> 1", "1 -> 0", "2 -> 0"],
+    node_gap=" " * 17,
+)
+RENUMBERED = _snakemake_dot(
+    [_node(7, "shard", "0.60"), _node(3, "all", "0.00"), _node(5, "merge", "0.30")]
+    + ["7 -> 3", "7 -> 5", "5 -> 3"]
+)
 
 
 @pytest.fixture(scope="module")

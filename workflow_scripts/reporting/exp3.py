@@ -142,14 +142,7 @@ def table2_markdown(table: Table2, counts: pd.DataFrame | None = None) -> str:
 
 #: Columns of ``results/table2_counts.csv`` (one row per N, repetition, dataset and class).
 TABLE2_COUNT_COLUMNS: tuple[str, ...] = (
-    "n_per_class",
-    "seed",
-    "dataset",
-    "class",
-    "requested",
-    "available",
-    "drawn",
-    "shortfall",
+    "n_per_class", "seed", "dataset", "class", "requested", "available", "drawn", "shortfall"
 )
 #: ``eval_set`` label of Table 2's realised-count rows (``metric`` is "<dataset> <class>").
 TRAINING_ROWS = "training rows"

@@ -21,28 +21,16 @@ go to the PNG's path with suffix ``.tsv`` (``reporting.figures.COORD_COLUMNS``).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import command, new_parser, non_negative_int
+from workflow_scripts.cli import command, new_parser, non_negative_int, positive_float
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import write_tsv
 from workflow_scripts.reporting.figures import figure1_table, plot_tsne
 
 #: Options handed to :func:`figure1_table` as they are on the command line.
 TSNE_OPTIONS = ("points", "class_mean", "max_points", "perplexity", "seed", "threads")
-
-
-def positive_float(text: str) -> float:
-    """The t-SNE perplexity: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -94,26 +94,25 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
-    """A finite number above 0 (e.g. a t-SNE perplexity)."""
+def _float_where(text: str, accept: Callable[[float], bool], expected: str) -> float:
+    """A finite float that ``accept`` allows; else an argparse error saying what was expected."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    if not (math.isfinite(value) and accept(value)):
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}")
     return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number above 0 (e.g. a t-SNE perplexity)."""
+    return _float_where(text, lambda v: v > 0, "a positive number")
 
 
 def rate(text: str) -> float:
     """A sampling rate: the share of a class kept, in [0, 1]."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1], got {text!r}")
-    return value
+    return _float_where(text, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
 
 
 def named_path(text: str) -> NamedPath:

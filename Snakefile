@@ -5,6 +5,7 @@ Stages, in pipeline order, live in rules/*.smk; see README.md for the DAG in wor
 
 import os
 
+from snakemake.logging import logger
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -19,6 +20,20 @@ if INHERITED_PYTHONPATH[:1] != [workflow.basedir]:
     os.environ.update(
         PYTHONPATH=os.pathsep.join([workflow.basedir, *INHERITED_PYTHONPATH])
     )
+
+
+# A local run never starts more job threads at once than this machine has CPUs: with
+# --cores above that, torch jobs would share CPUs and all of them would slow down.
+# (A cluster run sets --jobs, hence _nodes, and is left alone.)
+if workflow.global_resources["_nodes"].value is None:
+    USABLE_CPUS = len(os.sched_getaffinity(0))
+    REQUESTED_CORES = workflow.global_resources["_cores"].value
+    if REQUESTED_CORES is not None and REQUESTED_CORES > USABLE_CPUS:
+        logger.warning(
+            f"--cores {REQUESTED_CORES} is more than the {USABLE_CPUS} CPUs available here:"
+            f" running at most {USABLE_CPUS} job threads at once (docs/performance.md)"
+        )
+        workflow.global_resources["_cores"] = USABLE_CPUS
 
 
 configfile: "config.yaml"

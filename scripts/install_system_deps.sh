@@ -4,9 +4,25 @@
 #   graphviz           -> DAG/rulegraph rendering in the report test
 #   chromium           -> HTML report rendering in the report test
 # Idempotent and quiet: packages already installed are not fetched again.
-# Never fails the caller: without root or apt-get it says why and exits 0, and the tests
-# that need these programs skip with their own reason.
+# Outside CI it never fails the caller: without root or apt-get it says why and exits 0,
+# and the tests that need these programs skip with their own reason. In CI (CI=true, set
+# by .ci/run) a package that cannot be installed fails the run (exit 1): a CI whose SLURM,
+# Chromium or Graphviz tests silently skipped would stay green without them.
 set -uo pipefail
+
+case "${CI:-}" in
+  1 | true | TRUE | True | yes) strict=1 ;;
+  *) strict=0 ;;
+esac
+# give_up MESSAGE: say why nothing (more) is installed; fatal in CI only
+give_up() {
+  if [ "$strict" -eq 1 ]; then
+    echo "install_system_deps: $1 (CI=true: failing)" >&2
+    exit 1
+  fi
+  echo "install_system_deps: $1 (tests that need them will skip)" >&2
+  exit 0
+}
 
 PACKAGES=(slurm-wlm munge graphviz chromium)
 
@@ -16,16 +32,21 @@ for pkg in "${PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+# check_programs: every program the tests start is on PATH, else give up
+check_programs() {
+  for program in slurmctld slurmd munged dot chromium; do
+    command -v "$program" >/dev/null 2>&1 || give_up "'$program' is not on PATH"
+  done
+}
 if [ "${#missing[@]}" -eq 0 ]; then
+  check_programs
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install_system_deps: apt-get not available; not installing ${missing[*]} (tests that need them will skip)" >&2
-  exit 0
+  give_up "apt-get not available; not installing ${missing[*]}"
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install_system_deps: not root; not installing ${missing[*]} (tests that need them will skip)" >&2
-  exit 0
+  give_up "not root; not installing ${missing[*]}"
 fi
 
 echo "install_system_deps: installing ${missing[*]}" >&2
@@ -40,12 +61,16 @@ if [ ! -e "$policy" ]; then
 fi
 if apt-get update -qq >"$log" 2>&1 \
   && apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >>"$log" 2>&1; then
-  status=0
+  failed=0
 else
-  echo "install_system_deps: apt-get failed (tests that need ${missing[*]} will skip); last lines:" >&2
+  echo "install_system_deps: apt-get failed; last lines:" >&2
   tail -n 20 "$log" >&2
-  status=0
+  failed=1
 fi
 [ "$made_policy" -eq 1 ] && rm -f "$policy"
 rm -f "$log"
-exit "$status"
+if [ "$failed" -eq 1 ]; then
+  give_up "could not install ${missing[*]}"
+fi
+check_programs
+exit 0

@@ -226,7 +226,12 @@ def snakefile_pythonpath(workdir: Path) -> str:
     args += ["--configfile", str(REPO / "tests" / "data" / "tiny_config.yaml"), "--list-rules"]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=workdir, capture_output=True, text=True, env=env
+        [sys.executable, "-c", code, *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("PYTHONPATH=")]
     assert lines, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -520,6 +520,7 @@ def test_cli_end_to_end(tmp_path: Path, good_files: list[Path]) -> None:
     assert not (tmp_path / "x.h5").exists()
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_extraction_matches_cpu(tmp_path: Path, good_files: list[Path]) -> None:
     waves = torch.from_numpy(np.stack([tone(200 + 100 * i, 16000, 3.0, seed=i) for i in range(4)]))

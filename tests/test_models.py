@@ -294,6 +294,7 @@ def test_invalid_hyperparameters() -> None:
         create_model("convnext", depths=(2, 2), widths=(8, 16, 32))
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("name", MODEL_NAMES)
 def test_cuda_matches_cpu(name: str) -> None:

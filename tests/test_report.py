@@ -135,8 +135,7 @@ def test_report_is_one_self_contained_html_file(report_html: Path) -> None:
 
 
 def test_report_shows_the_workflow_description(report_html: Path) -> None:
-    if 'report: "report/workflow.rst"' not in (REPO / "Snakefile").read_text():
-        pytest.skip('the Snakefile does not declare report: "report/workflow.rst" yet')
+    assert 'report: "report/workflow.rst"' in (REPO / "Snakefile").read_text()
     text = embedded_json(report_html.read_text(), "workflow-desc", "workflow_desc")
     assert "Neural-collapse based sampling" in text
     assert "3 methods" in text  # rendered from the tiny config (Jinja)
@@ -146,6 +145,7 @@ def test_report_shows_the_workflow_description(report_html: Path) -> None:
     )  # category links work in the React report
 
 
+@pytest.mark.chromium
 @needs_chromium
 def test_report_renders_tables_and_images_in_chromium(report_html: Path, tmp_path: Path) -> None:
     page = tmp_path / "report_probe.html"

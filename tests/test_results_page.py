@@ -1,11 +1,14 @@
-"""The generated results page: content, provenance, refusal of holes, and staleness of
-docs/demo-results.md."""
+"""The generated results pages: content, provenance, refusal of holes, and staleness of
+docs/demo-results.md (its config) and docs/tiny-results.md (every number)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from workflow_scripts.reporting.results_page import (
     Section,
@@ -85,4 +88,33 @@ def test_committed_demo_results_match_todays_default_config() -> None:
     assert recorded_digest(page) == config_digest(ROOT / "config.yaml"), (
         "docs/demo-results.md was generated with another config.yaml: rerun the demo and "
         "regenerate it (command in docs/demo-results.md)"
+    )
+
+
+#: The page of the tiny config's tables, regenerated from the suite's own run.
+TINY_PAGE = ROOT / "docs" / "tiny-results.md"
+TINY_SECTIONS = {"Table 1 (Experiment 1)": "table1.md", "Table 2 (Experiment 3)": "table2.md"}
+#: Set to 1 to rewrite docs/tiny-results.md from this run (after a change that moves numbers).
+UPDATE_ENV = "NC_UPDATE_TINY_RESULTS"
+
+
+@pytest.mark.slow
+def test_committed_tiny_results_equal_this_runs_tables(
+    full_workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Any change that moves a number of the tiny config's Tables 1 and 2 fails here until
+    docs/tiny-results.md is regenerated, so documented numbers cannot go stale unseen."""
+    monkeypatch.chdir(ROOT)  # the page names the config by its path in the repository
+    text = results_page(
+        [Section(title, full_workdir / "results" / name) for title, name in TINY_SECTIONS.items()],
+        title="Tiny-config results",
+        command="snakemake --cores 2 all --configfile tests/data/tiny_config.yaml",
+        config=Path("tests/data/tiny_config.yaml"),
+        commit=None,
+    )
+    if os.environ.get(UPDATE_ENV) == "1":
+        TINY_PAGE.write_text(text, encoding="utf-8")
+    assert TINY_PAGE.read_text(encoding="utf-8") == text, (
+        f"docs/tiny-results.md differs from this run's tables: if the change is meant to move "
+        f"numbers, rerun this test with {UPDATE_ENV}=1 and commit the page"
     )

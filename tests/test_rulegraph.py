@@ -136,6 +136,7 @@ def test_check_cli_fails_on_a_stale_dot_and_names_the_drift(
     assert "does not exist" in capsys.readouterr().err
 
 
+@pytest.mark.graphviz
 @needs_graphviz
 def test_render_svg_draws_every_rule(tmp_path: Path) -> None:
     graph = parse_rulegraph(COMMITTED_DOT.read_text())

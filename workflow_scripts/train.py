@@ -25,7 +25,9 @@ from workflow_scripts.training.data import DEFAULT_MAX_MEMORY_MB
 from workflow_scripts.training.device import DEVICE_CHOICES
 from workflow_scripts.training.job import (  # noqa: F401 (the kill hook's names, for tests)
     EXIT_AFTER_EPOCH_ENV,
+    KILL_GROUP_AFTER_OUTPUTS_ENV,
     SIMULATED_KILL_STATUS,
+    kill_group_if_asked,
     run_training_job,
 )
 from workflow_scripts.training.loop import VAL_LOSSES, TrainParams, discard_resume
@@ -77,6 +79,7 @@ def run(args: argparse.Namespace) -> None:
 
     plot_training_curves(result.history, args.out_dir / "curve.png", result.best_epoch,
                          title=f"{args.model} (best epoch {result.best_epoch})")
+    kill_group_if_asked()
     discard_resume(args.resume_path)
 
 

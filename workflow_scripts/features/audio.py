@@ -100,13 +100,16 @@ def load_audio(
     rest of the extraction. A file whose full duration is under
     ``min_duration_s`` is rejected as too short before anything is decoded.
 
-    Raises :class:`AudioError` when the file is missing or cannot be decoded
-    (the decoder's message is kept), has no samples, or holds NaN/Inf samples
-    (checked before mixing and resampling so they cannot spread or hide).
+    Raises :class:`AudioError` when the file is missing, has 0 bytes (said as
+    such: libsndfile would call it a format it does not recognise) or cannot be
+    decoded (the decoder's message is kept), has no samples, or holds NaN/Inf
+    samples (checked before mixing and resampling so they cannot spread or hide).
     """
     if not os.path.isfile(path):
         raise AudioError("unreadable: file not found")
     try:
+        if os.path.getsize(path) == 0:
+            raise AudioError("unreadable: empty file (0 bytes)")
         with sf.SoundFile(path) as handle:
             sr = handle.samplerate
             total = handle.frames

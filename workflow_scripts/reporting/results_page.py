@@ -55,10 +55,13 @@ def results_page(
     title: str,
     command: str,
     config: str | os.PathLike[str],
-    commit: str,
+    commit: str | None,
     notes: Sequence[str] = (),
 ) -> str:
     """Markdown page with every section's table, and the provenance of the run.
+
+    ``commit`` None: a page that the test suite regenerates and compares on every
+    commit (docs/tiny-results.md), so naming one commit would only go stale.
 
     Raises ``ValueError`` naming the file when a section's table is missing or
     empty, so a page is never written with a hole in it.
@@ -72,9 +75,15 @@ def results_page(
         f"<!-- config-sha256: {config_digest(config)} -->",
         "",
         f"Generated from one run of `{command}` with `{Path(config).as_posix()}` "
-        f"at commit `{commit}`. After any change that moves a number, rerun that command "
-        "from a clean clone and regenerate this page with "
-        "`python -m workflow_scripts.make_results_page` (see its `--help`).",
+        + (
+            f"at commit `{commit}`. After any change that moves a number, rerun that command "
+            "from a clean clone and regenerate this page with "
+            "`python -m workflow_scripts.make_results_page` (see its `--help`)."
+            if commit is not None
+            else "at the current commit: the test suite regenerates this page from its own "
+            "run and fails when a number moved (`tests/test_results_page.py` says how to "
+            "regenerate it)."
+        ),
         "",
     ]
     lines += [f"- {note}" for note in notes]

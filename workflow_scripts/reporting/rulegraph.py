@@ -96,8 +96,11 @@ def snakemake_executable() -> str:
     return found
 
 
-def fresh_rulegraph(snakefile: Path, configfile: Path, target: str = "all") -> RuleGraph:
-    """Run ``snakemake --rulegraph`` for ``target`` in an empty directory.
+def fresh_rulegraph(
+    snakefile: Path, configfile: Path, target: str = "all", timeout_s: float = 300.0
+) -> RuleGraph:
+    """Run ``snakemake --rulegraph`` for ``target`` in an empty directory (a hang is an
+    error after ``timeout_s``).
 
     An empty working directory makes the graph independent of what has already been
     computed in the repository's results/ folder.
@@ -119,7 +122,14 @@ def fresh_rulegraph(snakefile: Path, configfile: Path, target: str = "all") -> R
             "--",
             target,
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, env=env, check=False, timeout=timeout_s
+            )
+        except subprocess.TimeoutExpired as err:
+            raise RuleGraphError(
+                f"snakemake --rulegraph did not finish within {timeout_s:g} s for {snakefile}"
+            ) from err
     if proc.returncode != 0:
         raise RuleGraphError(
             f"snakemake --rulegraph failed ({proc.returncode}) for {snakefile}:\n"

@@ -7,6 +7,7 @@ curve figure is drawn by the command (the reporting layer comes later).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,6 +26,9 @@ from workflow_scripts.training.loop import (
 EXIT_AFTER_EPOCH_ENV = "NC_TRAIN_EXIT_AFTER_EPOCH"
 #: Exit status of that simulated kill.
 SIMULATED_KILL_STATUS = 75
+#: Test hook: SIGKILL the job's whole process group (the Snakemake that started it included)
+#: once every output exists, as a kill at that moment would: the outputs stay marked incomplete.
+KILL_GROUP_AFTER_OUTPUTS_ENV = "NC_TRAIN_KILL_GROUP_AFTER_OUTPUTS"
 #: Files a run writes into its output folder.
 OUTPUT_NAMES: tuple[str, ...] = ("best.pt", "history.csv", "curve.png")
 
@@ -47,6 +51,13 @@ def kill_hook_from_env() -> Callable[[dict[str, Any]], None] | None:
             os._exit(SIMULATED_KILL_STATUS)
 
     return hook
+
+
+def kill_group_if_asked() -> None:
+    """Apply the :data:`KILL_GROUP_AFTER_OUTPUTS_ENV` test hook, if set."""
+    if os.environ.get(KILL_GROUP_AFTER_OUTPUTS_ENV):
+        sys.stderr.flush()
+        os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
 def run_training_job(

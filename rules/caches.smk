@@ -13,7 +13,7 @@ rule cache_shard:
         "results/benchmarks/caches/{dataset}/{split}/shard{shard}.tsv"
     conda:
         "../envs/torch.yaml"
-    threads: 2
+    threads: config["caches"]["threads"]
     resources:
         mem_mb=4000,
         runtime=120,

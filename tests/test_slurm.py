@@ -53,6 +53,8 @@ TEST_OVERRIDES = {
     "max-status-checks-per-second": 10,
     "slurm-keep-successful-logs": True,
     "latency-wait": 5,
+    # the tiny config runs 1-thread shards; 2 here shows a thread count other than 1 reach SLURM
+    "set-threads": {"cache_shard": 2},
     "retries": 0,
     "jobs": 8,
 }

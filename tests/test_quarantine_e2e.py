@@ -171,6 +171,7 @@ def write_config(tmp_path: Path, root: Path, max_fraction: float) -> Path:
     assert config["datasets"][DATASET]["format"] == "asvspoof2019_la"
     config["datasets"][DATASET]["root"] = str(root)
     config["caches"]["max_quarantine_fraction"] = max_fraction
+    config["caches"]["n_shards"] = 2  # shards, then their merge, as on a real corpus
     config.setdefault("features", {}).update(min_duration_s=0.25, silence_dbfs=-60.0)
     path = tmp_path / f"quarantine_{max_fraction:g}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))

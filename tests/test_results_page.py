@@ -4,8 +4,10 @@ docs/demo-results.md (its config) and docs/tiny-results.md (every number)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -98,12 +100,31 @@ TINY_SECTIONS = {"Table 1 (Experiment 1)": "table1.md", "Table 2 (Experiment 3)"
 UPDATE_ENV = "NC_UPDATE_TINY_RESULTS"
 
 
+def cpu_kernels_note() -> str:
+    """Which CPU kernels torch picked: float results are reproducible only with the same ones."""
+    import torch
+
+    capability = torch.backends.cpu.get_cpu_capability()
+    return f"CPU kernels: torch {torch.__version__}, CPU capability {capability}."
+
+
+def without_numbers(text: str) -> str:
+    """The page's layout: numbers and the CPU-kernels note masked."""
+    text = re.sub(r"^- CPU kernels: .*$", "- CPU kernels", text, flags=re.MULTILINE)
+    return re.sub(r"\b\d+(\.\d+)?\b", "#", text)
+
+
 @pytest.mark.slow
 def test_committed_tiny_results_equal_this_runs_tables(
     full_workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Any change that moves a number of the tiny config's Tables 1 and 2 fails here until
-    docs/tiny-results.md is regenerated, so documented numbers cannot go stale unseen."""
+    docs/tiny-results.md is regenerated, so documented numbers cannot go stale unseen.
+
+    The numbers are compared exactly on a CPU whose torch kernels are those the page names
+    (CI's and the developers' machines); another instruction set rounds floats differently
+    in training, so there only the tables' layout is compared, and a warning says why.
+    """
     monkeypatch.chdir(ROOT)  # the page names the config by its path in the repository
     text = results_page(
         [Section(title, full_workdir / "results" / name) for title, name in TINY_SECTIONS.items()],
@@ -111,10 +132,44 @@ def test_committed_tiny_results_equal_this_runs_tables(
         command="snakemake --cores 2 all --configfile tests/data/tiny_config.yaml",
         config=Path("tests/data/tiny_config.yaml"),
         commit=None,
+        notes=[cpu_kernels_note()],
     )
     if os.environ.get(UPDATE_ENV) == "1":
         TINY_PAGE.write_text(text, encoding="utf-8")
-    assert TINY_PAGE.read_text(encoding="utf-8") == text, (
+    committed = TINY_PAGE.read_text(encoding="utf-8")
+    if cpu_kernels_note() not in committed:
+        assert without_numbers(committed) == without_numbers(text)
+        warnings.warn(
+            f"docs/tiny-results.md was generated with other CPU kernels than "
+            f"{cpu_kernels_note()!r}: only its layout was compared",
+            stacklevel=1,
+        )
+        return
+    assert committed == text, (
         f"docs/tiny-results.md differs from this run's tables: if the change is meant to move "
         f"numbers, rerun this test with {UPDATE_ENV}=1 and commit the page"
     )
+
+
+def test_readme_quotes_only_measured_run_times() -> None:
+    """Every run time the README states ("N min N s") is one docs/demo-results.md records."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    page = (ROOT / "docs" / "demo-results.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"\b\d+ min \d+ s\b", readme)
+    assert quoted, "the README quotes no measured run time"
+    for time_text in quoted:
+        assert time_text in page, f"README says {time_text!r}; docs/demo-results.md does not"
+
+
+def test_demo_findings_quote_only_numbers_of_the_generated_page() -> None:
+    """docs/experiments.md's account of the demo quotes decimals only from docs/demo-results.md."""
+    text = (ROOT / "docs" / "experiments.md").read_text(encoding="utf-8")
+    start = text.index("## What the built-in demo shows")
+    end = text.find("\n## ", start + 1)
+    section = text[start : end if end != -1 else len(text)]
+    page = (ROOT / "docs" / "demo-results.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"\b\d+\.\d+\b", section)
+    for number in quoted:
+        assert re.search(rf"(?<![\d.]){re.escape(number)}(?![\d])", page), (
+            f"docs/experiments.md quotes {number}, which docs/demo-results.md does not hold"
+        )

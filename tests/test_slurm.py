@@ -380,16 +380,17 @@ def test_slurm_result_equals_a_local_run(slurm_run: SlurmRun, full_workdir: Path
 def test_gpu_profile_requests_a_gpu_from_slurm(
     cluster: SlurmCluster, slurm_run: SlurmRun, tmp_path: Path
 ) -> None:
-    """One pretrain job through profiles/slurm-gpu: SLURM allocates the (fake) GPU."""
+    """One scoring job (a GPU rule, the cheapest) through profiles/slurm-gpu: SLURM allocates
+    the (fake) GPU."""
     assert slurm_run.rc == 0
     profile = profile_for_cluster(PROFILES / "slurm-gpu", tmp_path / "profile", cluster.partition)
-    target = "results/models/pretrained/asvspoof2019/tiny_resnet/best.pt"
+    target = "results/scores/pretrained/asvspoof2019/resnet/asvspoof2019/dev.tsv"
     rc, output = finish(
         *start_snakemake(slurm_run.workdir, profile, [target], cluster.env), timeout=180
     )
     assert rc == 0, output[-6000:]
     jobs = submitted_jobs(output)
-    assert [j.rule for j in jobs] == ["pretrain"]
+    assert [j.rule for j in jobs] == ["score"]
     info = cluster.show_job(jobs[0].slurm_id)
     assert info["JobState"] == "COMPLETED"
     assert info["TresPerJob"] == "gres:gpu:1"

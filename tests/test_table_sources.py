@@ -30,22 +30,13 @@ import pandas as pd
 import pytest
 import yaml
 from conftest import REPO, SNAKEMAKE, TINY
+from table_expectations import EXP2_KEYS, METRICS, at_10g, exp2_columns, mean, std
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed in this environment"),
 ]
 
-#: (metric key, row label) of Tables 1, 2 and the Experiment-4 columns, in table order.
-METRICS: tuple[tuple[str, str], ...] = (
-    ("eer_roc", "EER-ROC"),
-    ("map", "mAP"),
-    ("eer_det", "EER-DET"),
-    ("ap_bonafide", "AP-bonafide"),
-    ("ap_mean", "AP-mean"),
-)
-#: Experiment 2's metric column order (``make_table_exp2``): EER-DET before mAP.
-EXP2_KEYS = ("eer_roc", "eer_det", "map", "ap_bonafide", "ap_mean")
 EXP2_METHOD_ORDER = ("nc", "random_interest", "random_all")
 EXP4_METHODS = ("full_method", "random_matched")
 CLASSES = ("bonafide", "spoof")
@@ -110,19 +101,6 @@ def eval_metrics_34() -> dict[str, str]:
         "eval data": "eval_data.json",
         "In the wild": f"{CONFIG['experiment3']['itw_dataset']}/eval.json",
     }
-
-
-def mean(values: Sequence[float]) -> float:
-    return float(np.mean(np.asarray(values, dtype=np.float64)))
-
-
-def std(values: Sequence[float]) -> float:
-    return float(np.std(np.asarray(values, dtype=np.float64), ddof=1)) if len(values) > 1 else 0.0
-
-
-def at_10g(value: float) -> float:
-    """A value at the Experiment-2 table's precision (``%.10g``)."""
-    return float(f"{value:.10g}")
 
 
 def read_table(results: Path, name: str) -> pd.DataFrame:
@@ -236,28 +214,11 @@ def exp2_setting_dir(method: str, b: float, s: float) -> str:
     return f"exp2/{method}_b{rate_tag(b)}_s{rate_tag(s)}"
 
 
-def exp2_columns() -> list[str]:
-    slugs = ["_".join(name.lower().split()) for name in eval_metrics_1()]
-    return [
-        "method",
-        "bonafide_rate",
-        "spoof_rate",
-        "n_bonafide",
-        "n_spoof",
-        "n_seeds",
-        *(
-            f"{slug}_{key}_{stat}"
-            for slug in slugs
-            for key in EXP2_KEYS
-            for stat in ("mean", "std")
-        ),
-        "train_seconds_mean",
-    ]
-
-
 def check_table_exp2(table: pd.DataFrame, src: Sources) -> None:
     exp = CONFIG["experiment2"]
-    assert list(table.columns) == exp2_columns()
+    assert list(table.columns) == exp2_columns(
+        ["_".join(name.lower().split()) for name in eval_metrics_1()]
+    )
     keys = [("full", 1.0, 1.0), *exp2_settings()]
     assert list(zip(table["method"], table["bonafide_rate"], table["spoof_rate"], strict=True)) == (
         keys

@@ -15,7 +15,6 @@ Metric values are ``k / 10000 + 0.00003`` for distinct integers ``k``: rounding 
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,24 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from table_expectations import EXP2_KEYS, METRICS, at_10g, exp2_columns, mean, std
 
 from workflow_scripts import make_table_exp1, make_table_exp2, make_table_exp3, make_table_exp4
 from workflow_scripts.metrics.report import compute_metrics
 from workflow_scripts.reporting import exp1, exp2, exp3, exp4
 from workflow_scripts.reporting.tables import TABLE_METRICS, metric_grid
 
-#: Metric keys and the row labels of Tables 1 and 2, written out here (not imported) so that a
-#: relabelled or reordered metric in the code fails.
-METRICS: tuple[tuple[str, str], ...] = (
-    ("eer_roc", "EER-ROC"),
-    ("map", "mAP"),
-    ("eer_det", "EER-DET"),
-    ("ap_bonafide", "AP-bonafide"),
-    ("ap_mean", "AP-mean"),
-)
 KEYS = tuple(key for key, _ in METRICS)
-#: Experiment 2's metric column order (``make_table_exp2`` docstring): EER-DET before mAP.
-EXP2_KEYS = ("eer_roc", "eer_det", "map", "ap_bonafide", "ap_mean")
 
 #: Every key ``compute_metrics`` writes, from a real call on a small score table.
 METRICS_TEMPLATE: dict[str, Any] = compute_metrics(
@@ -129,19 +118,6 @@ def markdown_rows(text: str) -> list[dict[str, str]]:
 def md_number(value: float) -> str:
     """A float as ``tables.to_markdown`` shows it: 4 decimals, trailing zeros dropped."""
     return f"{value:.4f}".rstrip("0").rstrip(".")
-
-
-def at_10g(value: float) -> float:
-    """A value at the precision ``make_table_exp2`` writes (``%.10g``)."""
-    return float(f"{value:.10g}")
-
-
-def mean(values: Sequence[float]) -> float:
-    return float(np.mean(values))
-
-
-def std(values: Sequence[float]) -> float:
-    return statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 # --------------------------------------------------------------------------- shared grid
@@ -347,35 +323,16 @@ def exp2_expected(values: Values, seconds: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def exp2_columns() -> list[str]:
-    metric_columns = [
-        f"{slug}_{key}_{stat}"
-        for slug in EXP2_EVAL.values()
-        for key in EXP2_KEYS
-        for stat in ("mean", "std")
-    ]
-    return [
-        "method",
-        "bonafide_rate",
-        "spoof_rate",
-        "n_bonafide",
-        "n_spoof",
-        "n_seeds",
-        *metric_columns,
-        "train_seconds_mean",
-    ]
-
-
 def assert_exp2(table: pd.DataFrame, expected: list[dict[str, Any]], *, written: bool) -> None:
     """Rows in order, every cell by (row key, column); ``written``: at the CSV's precision."""
-    assert list(table.columns) == exp2_columns()
+    assert list(table.columns) == exp2_columns(EXP2_EVAL.values())
     keys = [(r["method"], r["bonafide_rate"], r["spoof_rate"]) for r in expected]
     assert list(zip(table["method"], table["bonafide_rate"], table["spoof_rate"], strict=True)) == (
         keys
     )
     indexed = table.set_index(["method", "bonafide_rate", "spoof_rate"])
     for key, row in zip(keys, expected, strict=True):
-        for column in exp2_columns()[3:]:
+        for column in exp2_columns(EXP2_EVAL.values())[3:]:
             cell, want = indexed.loc[key, column], row[column]
             if column.endswith("_std") and want != 0:
                 assert cell == pytest.approx(want, rel=1e-9), (key, column)

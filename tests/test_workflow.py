@@ -65,7 +65,7 @@ def test_noop_rerun_and_changed_feature_param_reruns_only_caches(cached_workdir:
 
 def test_config_typo_fails_before_anything_runs(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(TINY.read_text().replace("n_shards: 2", "n_shard: 2"))
+    bad.write_text(TINY.read_text().replace("n_shards: 1", "n_shard: 1"))
     proc = snakemake(tmp_path, "caches", config=bad, check=False)  # a real run, not -n
     assert proc.returncode != 0
     assert "n_shard" in proc.stdout + proc.stderr

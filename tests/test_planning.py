@@ -65,7 +65,9 @@ def groups(words: list[str], flag: str, size: int) -> list[list[str]]:
 # --------------------------------------------------------------------------- datasets and caches
 
 
-def test_every_split_of_every_dataset_has_a_cache_and_a_quarantine_list(tiny: dict) -> None:
+def test_every_split_of_every_dataset_has_a_cache_and_a_quarantine_list(
+    tiny: dict, cfg: dict
+) -> None:
     assert runs.all_caches(tiny) == [
         f"results/caches/{d}/{s}.h5"
         for d in ("asvspoof2019", "for", "wavefake")
@@ -75,7 +77,9 @@ def test_every_split_of_every_dataset_has_a_cache_and_a_quarantine_list(tiny: di
         f"results/quarantine/{d}.tsv" for d in ("asvspoof2019", "for", "wavefake", "itw")
     ]
     assert runs.split_quarantine_lists(tiny, "itw") == ["results/caches/itw/eval.quarantine.tsv"]
-    assert runs.shard_files(tiny, "for", "dev", "h5") == [
+    assert runs.shard_files(tiny, "for", "dev", "h5") == ["results/caches/for/dev/shard0.h5"]
+    cfg["caches"]["n_shards"] = 2
+    assert runs.shard_files(cfg, "for", "dev", "h5") == [
         "results/caches/for/dev/shard0.h5",
         "results/caches/for/dev/shard1.h5",
     ]
@@ -112,8 +116,8 @@ def test_training_args_carry_the_recipe_and_the_seed(tiny: dict, cfg: dict) -> N
     assert args == {
         "--model": ["resnet"],
         "--model-kwargs-json": ["{}"],
-        "--max-epochs": ["6"],
-        "--patience": ["6"],
+        "--max-epochs": ["4"],
+        "--patience": ["4"],
         "--batch-size": ["8"],
         "--learning-rate": ["0.001"],
         "--seed": ["7"],

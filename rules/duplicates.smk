@@ -14,7 +14,7 @@ rule fingerprints:
         "results/benchmarks/fingerprints/{dataset}/{split}.tsv"
     conda:
         "../envs/torch.yaml"
-    threads: 2
+    threads: config["caches"]["threads"]
     resources:
         mem_mb=2000,
         runtime=240,

@@ -9,6 +9,7 @@ a job imports the workflow's own copy whether or not the package is installed.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -148,6 +149,16 @@ def _imports(tree: ast.AST, package: str) -> set[str]:
     return found
 
 
+def _lazy_exports(tree: ast.AST) -> dict[str, str]:
+    """A package ``__init__``'s ``_EXPORTS`` table (name -> submodule), empty when it has none."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in targets):
+                return dict(ast.literal_eval(node.value))
+    return {}
+
+
 def third_party_imports(command: str) -> set[str]:
     """Top-level names of the non-stdlib packages that ``workflow_scripts.<command>`` may import.
 
@@ -166,7 +177,10 @@ def third_party_imports(command: str) -> set[str]:
             continue
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         stack += [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)]
-        for name in _imports(ast.parse(path.read_text(encoding="utf-8")), package):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if path.name == "__init__.py":  # a name re-exported lazily loads its module on use
+            stack += [f"{module}.{sub}" for sub in _lazy_exports(tree).values()]
+        for name in _imports(tree, package):
             top = name.split(".")[0]
             if top == "workflow_scripts":
                 stack.append(name)
@@ -257,3 +271,47 @@ def test_jobs_find_the_package_without_installation(tmp_path: Path) -> None:
     found = job(pythonpath + os.pathsep + site_packages)
     assert found.returncode == 0, found.stderr[-2000:]
     assert "usage:" in found.stdout
+
+
+# ------------------------------------------------------- start-up cost of short jobs
+
+#: Short jobs that must start without torch or scikit-learn (each import costs a job about a
+#: second of CPU; the demo runs dozens of such jobs: docs/performance.md).
+LEAN_COMMANDS: dict[str, set[str]] = {
+    "merge_cache": {"torch", "torchaudio", "sklearn"},
+    "make_manifest": {"torch", "torchaudio", "sklearn"},
+    "sample_random": {"torch", "sklearn"},
+    "make_val_selection": {"torch", "sklearn"},
+    "make_eval_subset": {"torch", "sklearn"},
+    "find_duplicates": {"torch", "sklearn"},
+    "evaluate": {"torch", "sklearn"},
+    "gather_tables": {"torch", "sklearn"},
+    "make_table_exp3": {"torch", "sklearn"},
+}
+
+
+def test_short_jobs_do_not_load_heavy_packages() -> None:
+    """Importing each short job's command loads none of the packages it does not need."""
+    # one fresh interpreter per command, so one command's imports cannot hide another's
+    loaded = {}
+    for name, heavy in LEAN_COMMANDS.items():
+        script = (
+            "import importlib, json, sys\n"
+            f"importlib.import_module('workflow_scripts.{name}')\n"
+            f"print(json.dumps(sorted(h for h in {sorted(heavy)!r} if h in sys.modules)))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        loaded[name] = json.loads(out.stdout)
+    assert loaded == {name: [] for name in LEAN_COMMANDS}, loaded
+
+
+def test_the_start_up_check_sees_a_heavy_import() -> None:
+    """The check itself: the training command does load torch."""
+    script = "import sys, workflow_scripts.train; print('torch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.strip() == "True", out.stderr

@@ -21,6 +21,7 @@ from workflow_scripts.features.audio import (
     check_audio,
     fix_length,
     load_audio,
+    peak_dbfs,
     resample,
 )
 from workflow_scripts.features.cache import (
@@ -143,6 +144,32 @@ def test_logmel_matches_direct_torchaudio() -> None:
         LogMelExtractor(PARAMS)(torch.zeros(2, 1000))
 
 
+@pytest.mark.parametrize("batch", [1, 3, 8])
+def test_frame_major_logmel_is_bit_identical_to_melscale_path(batch: int) -> None:
+    """The cache's bytes rest on this: the frame-major path must not change a single bit."""
+    extractor = LogMelExtractor(PARAMS)
+    waves = torch.from_numpy(
+        np.stack([tone(200 + 97 * i, 16000, 3.0, seed=i) for i in range(batch)])
+    )
+    spec, mel_scale = extractor.mel.spectrogram, extractor.mel.mel_scale
+    with torch.no_grad():
+        stft = torchaudio.functional.spectrogram(
+            waves,
+            pad=spec.pad,
+            window=spec.window,
+            n_fft=spec.n_fft,
+            hop_length=spec.hop_length,
+            win_length=spec.win_length,
+            power=None,
+            normalized=spec.normalized,
+        )
+        old = mel_scale(stft.real.square() + stft.imag.square()).add_(1e-6).log_()
+        new = extractor.frames_first(waves)
+        assert tuple(new.shape) == (batch, 301, 80) and new.is_contiguous()
+        assert torch.equal(new.transpose(-1, -2), old)
+        assert torch.equal(extractor(waves), old)
+
+
 def test_cached_features_equal_direct_computation(tmp_path: Path) -> None:
     path = tmp_path / "x.flac"
     sf.write(path, tone(523, 16000, 3.0, seed=7), 16000)
@@ -230,6 +257,10 @@ def test_check_audio_rejects_short_and_silent() -> None:
     quiet_speech = np.zeros(16000, np.float32)
     quiet_speech[100:200] = 0.01  # peak -40 dBFS, RMS far lower: kept (peak criterion)
     check_audio(quiet_speech, 16000, 0.25, -60.0)
+    negative = np.full(16000, 1e-4, np.float32)
+    negative[5] = -0.5  # the peak is the largest magnitude, of either sign
+    assert peak_dbfs(negative) == pytest.approx(20 * np.log10(0.5))
+    check_audio(negative, 16000, 0.25, -60.0)
 
 
 def test_bad_files_are_quarantined_with_reasons(tmp_path: Path, good_files: list[Path]) -> None:

@@ -1,49 +1,30 @@
 """Layer 2: audio decoding, fixed-length log-mel features, sharded HDF5 caches, duplicate
 fingerprints."""
 
-from workflow_scripts.features.audio import AudioError, check_audio, fix_length, load_audio
-from workflow_scripts.features.cache import (
-    CacheReader,
-    MergeSummary,
-    QuarantineLimitError,
-    ShardSummary,
-    build_shard,
-    merge_shards,
-    shard_rows,
-)
-from workflow_scripts.features.fingerprint import (
-    FingerprintParams,
-    build_fingerprints,
-    fingerprint_file,
-    fingerprint_wave,
-)
-from workflow_scripts.features.logmel import (
-    FeatureParams,
-    LogMelExtractor,
-    file_to_logmel,
-    prepare_wave,
-    waveform_to_logmel,
-)
+from workflow_scripts import lazy_exports
 
-__all__ = [
-    "AudioError",
-    "CacheReader",
-    "FeatureParams",
-    "FingerprintParams",
-    "LogMelExtractor",
-    "MergeSummary",
-    "QuarantineLimitError",
-    "ShardSummary",
-    "build_fingerprints",
-    "build_shard",
-    "check_audio",
-    "file_to_logmel",
-    "fingerprint_file",
-    "fingerprint_wave",
-    "fix_length",
-    "load_audio",
-    "merge_shards",
-    "prepare_wave",
-    "shard_rows",
-    "waveform_to_logmel",
-]
+#: Public name -> the module that defines it (imported on first use: see lazy_exports).
+_EXPORTS: dict[str, str] = {
+    "AudioError": "audio",
+    "CacheReader": "cache",
+    "FeatureParams": "logmel",
+    "FingerprintParams": "fingerprint",
+    "LogMelExtractor": "logmel",
+    "MergeSummary": "cache",
+    "QuarantineLimitError": "cache",
+    "ShardSummary": "cache",
+    "build_fingerprints": "fingerprint",
+    "build_shard": "cache",
+    "check_audio": "audio",
+    "file_to_logmel": "logmel",
+    "fingerprint_file": "fingerprint",
+    "fingerprint_wave": "fingerprint",
+    "fix_length": "audio",
+    "load_audio": "audio",
+    "merge_shards": "cache",
+    "prepare_wave": "logmel",
+    "shard_rows": "cache",
+    "waveform_to_logmel": "logmel",
+}
+__all__ = sorted(_EXPORTS)
+lazy_exports(__name__, _EXPORTS)

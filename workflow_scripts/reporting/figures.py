@@ -39,7 +39,7 @@ import pandas as pd
 
 from workflow_scripts.io.embeddings import LABEL_NAMES, Embeddings
 from workflow_scripts.reporting.plotting import figure, plt, save_figure
-from workflow_scripts.sampling import class_means
+from workflow_scripts.sampling.nc_sampling import class_means
 from workflow_scripts.sampling.random_draws import derive_seed, rng_for
 
 #: Colours of the two classes (colour-blind safe pair).

@@ -15,86 +15,49 @@ Functions take arrays and tables; reading and writing files is left to the
 command-line adapters. Decisions are documented in ``docs/sampling.md``.
 """
 
-from .clusters import (
-    ClusterSample,
-    KSelection,
-    choose_k,
-    cluster_agreement,
-    cluster_sample,
-    overlap_table,
-)
-from .diagnostics import (
-    collapse_metrics,
-    distance_summary,
-    embedding_diagnostics,
-    nc1,
-    within_between_ratio,
-)
-from .duplicates import SimilarityScan, dedup_indices, find_duplicates, scan_similarities
-from .exclusions import duplicate_exclusions, validation_exclusions
-from .full_method import FullMethodSample, full_method, full_method_summary
-from .nc_sampling import (
-    NCSample,
-    class_means,
-    distances_to_mean,
-    distances_to_means,
-    nc_sample,
-    rate_to_count,
-)
-from .nc_selection import nc_selection
-from .random_draws import (
-    PerDatasetDraw,
-    Pool,
-    derive_seed,
-    draw_counts,
-    draw_per_dataset,
-    draw_summary,
-    load_pool,
-    make_pool,
-    matched_counts,
-    random_draw,
-    rng_for,
-)
-from .validation import validation_selection
+from workflow_scripts import lazy_exports
 
-__all__ = [
-    "ClusterSample",
-    "FullMethodSample",
-    "KSelection",
-    "NCSample",
-    "PerDatasetDraw",
-    "Pool",
-    "SimilarityScan",
-    "choose_k",
-    "class_means",
-    "cluster_agreement",
-    "cluster_sample",
-    "collapse_metrics",
-    "dedup_indices",
-    "derive_seed",
-    "distance_summary",
-    "distances_to_mean",
-    "distances_to_means",
-    "draw_counts",
-    "draw_per_dataset",
-    "draw_summary",
-    "duplicate_exclusions",
-    "embedding_diagnostics",
-    "find_duplicates",
-    "full_method",
-    "full_method_summary",
-    "load_pool",
-    "make_pool",
-    "matched_counts",
-    "nc1",
-    "nc_sample",
-    "nc_selection",
-    "overlap_table",
-    "random_draw",
-    "rate_to_count",
-    "rng_for",
-    "scan_similarities",
-    "validation_exclusions",
-    "validation_selection",
-    "within_between_ratio",
-]
+#: Public name -> the module that defines it (imported on first use: see lazy_exports).
+_EXPORTS: dict[str, str] = {
+    "ClusterSample": "clusters",
+    "FullMethodSample": "full_method",
+    "KSelection": "clusters",
+    "NCSample": "nc_sampling",
+    "PerDatasetDraw": "random_draws",
+    "Pool": "random_draws",
+    "SimilarityScan": "duplicates",
+    "choose_k": "clusters",
+    "class_means": "nc_sampling",
+    "cluster_agreement": "clusters",
+    "cluster_sample": "clusters",
+    "collapse_metrics": "diagnostics",
+    "dedup_indices": "duplicates",
+    "derive_seed": "random_draws",
+    "distance_summary": "diagnostics",
+    "distances_to_mean": "nc_sampling",
+    "distances_to_means": "nc_sampling",
+    "draw_counts": "random_draws",
+    "draw_per_dataset": "random_draws",
+    "draw_summary": "random_draws",
+    "duplicate_exclusions": "exclusions",
+    "embedding_diagnostics": "diagnostics",
+    "find_duplicates": "duplicates",
+    "full_method": "full_method",
+    "full_method_summary": "full_method",
+    "load_pool": "random_draws",
+    "make_pool": "random_draws",
+    "matched_counts": "random_draws",
+    "nc1": "diagnostics",
+    "nc_sample": "nc_sampling",
+    "nc_selection": "nc_selection",
+    "overlap_table": "clusters",
+    "random_draw": "random_draws",
+    "rate_to_count": "nc_sampling",
+    "rng_for": "random_draws",
+    "scan_similarities": "duplicates",
+    "validation_exclusions": "exclusions",
+    "validation_selection": "validation",
+    "within_between_ratio": "diagnostics",
+}
+__all__ = sorted(_EXPORTS)
+lazy_exports(__name__, _EXPORTS)

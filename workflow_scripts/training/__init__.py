@@ -6,55 +6,33 @@ logits (higher = more bonafide) and penultimate embeddings of cache rows.
 See docs/training.md.
 """
 
-from workflow_scripts.training.checkpoint import (
-    CHECKPOINT_KEYS,
-    RESUME_KEYS,
-    load_checkpoint,
-    load_model,
-    save_checkpoint,
-)
-from workflow_scripts.training.data import (
-    RowIndex,
-    epoch_order,
-    index_caches,
-    open_features,
-    read_selection,
-    stratified_holdout,
-)
-from workflow_scripts.training.device import resolve_device
-from workflow_scripts.training.inference import AudioScorer, ScoredRows, score_rows, scores_table
-from workflow_scripts.training.loop import (
-    HISTORY_COLUMNS,
-    DataSplit,
-    TrainParams,
-    TrainResult,
-    prepare_data,
-    train,
-    write_outputs,
-)
+from workflow_scripts import lazy_exports
 
-__all__ = [
-    "CHECKPOINT_KEYS",
-    "HISTORY_COLUMNS",
-    "RESUME_KEYS",
-    "AudioScorer",
-    "DataSplit",
-    "RowIndex",
-    "ScoredRows",
-    "TrainParams",
-    "TrainResult",
-    "epoch_order",
-    "index_caches",
-    "load_checkpoint",
-    "load_model",
-    "open_features",
-    "prepare_data",
-    "read_selection",
-    "resolve_device",
-    "save_checkpoint",
-    "score_rows",
-    "scores_table",
-    "stratified_holdout",
-    "train",
-    "write_outputs",
-]
+#: Public name -> the module that defines it (imported on first use: see lazy_exports).
+_EXPORTS: dict[str, str] = {
+    "AudioScorer": "inference",
+    "CHECKPOINT_KEYS": "checkpoint",
+    "DataSplit": "loop",
+    "HISTORY_COLUMNS": "loop",
+    "RESUME_KEYS": "checkpoint",
+    "RowIndex": "data",
+    "ScoredRows": "inference",
+    "TrainParams": "loop",
+    "TrainResult": "loop",
+    "epoch_order": "data",
+    "index_caches": "data",
+    "load_checkpoint": "checkpoint",
+    "load_model": "checkpoint",
+    "open_features": "data",
+    "prepare_data": "loop",
+    "read_selection": "data",
+    "resolve_device": "device",
+    "save_checkpoint": "checkpoint",
+    "score_rows": "inference",
+    "scores_table": "inference",
+    "stratified_holdout": "data",
+    "train": "loop",
+    "write_outputs": "loop",
+}
+__all__ = sorted(_EXPORTS)
+lazy_exports(__name__, _EXPORTS)

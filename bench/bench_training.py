@@ -1,26 +1,33 @@
-"""Benchmark: training-step throughput per model and the share of step time spent loading batches.
+"""Benchmark: training and scoring speed per model, before and after issue 12, in one run.
 
-    python bench/bench_training.py [--models resnet tiny_resnet convnext] [--steps 4]
-        [--batch-size 64] [--rows 2000] [--threads 2] [--device cpu]
+    python bench/bench_training.py [--models tiny_resnet resnet] [--steps 4]
+        [--batch-size 64] [--rows 1000] [--threads 2] [--device cpu] [--compile]
 
-Writes a temporary cache of ``--rows`` random 80 x 301 rows in the documented
-layout, then for each model runs the real training loop code
-(``run_train_epoch``: forward, BCE, backward, Adam step) on ``--steps``
-random batches (median step time) twice: once with the rows held in memory and once reading
-each batch from the HDF5 file with ``CacheReader.read`` (the path taken when
-the selection does not fit ``--max-memory-mb``). Batch reading is also timed
-on its own, so ``load share = read time / step time``. The file was just
-written, so reads come from the OS page cache: a cold disk is slower. The
-machine is shared and timings are noisy. The last line reads
-``training: <model> X samples/s (load share: memory A%, hdf5 B%) ...``.
+Writes a temporary cache of ``--rows`` random 80 x 301 rows in the documented layout. For
+each model, two copies start from the same weights and train on the same ``--steps``
+batches, interleaved step by step (A/B/A/B, so a burst of load on a shared machine hits
+both): **before** is the pre-issue-12 step (rows as a float16 numpy array, cast to float32
+on the host, contiguous tensors, deterministic mode's NaN fill of new tensors on), **after**
+is the real :func:`run_train_epoch` (rows as one float16 tensor gathered and cast on the
+device, channels-last activations, NaN fill off). On the CPU both run in deterministic mode,
+as training does. Scoring (eval forward of the same batches: ``no_grad`` before,
+``inference_mode`` after) is timed the same way. Figures are medians of single steps.
+
+Load share is the batch assembly time over the step time: before from the numpy array and
+from HDF5 per batch (``CacheReader.read``; the file was just written, so reads hit the OS
+page cache), after from the tensor source. With ``--compile``, ``torch.compile`` of the
+after-model is timed too (compile time and compiled step), or its failure is printed.
+The last line reads ``training [...]: <model> before X after Y samples/s (xR) ...``.
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import h5py
@@ -30,8 +37,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workflow_scripts.models import count_parameters, create_model  # noqa: E402
-from workflow_scripts.training.data import CacheFeatures, InMemoryFeatures, index_caches  # noqa: E402
+from workflow_scripts.training.data import (  # noqa: E402
+    CacheFeatures,
+    InMemoryFeatures,
+    TensorFeatures,
+    device_batches,
+    index_caches,
+)
 from workflow_scripts.training.device import resolve_device, uses_mixed_precision  # noqa: E402
+from workflow_scripts.training.inference import forward_batch  # noqa: E402
 from workflow_scripts.training.loop import run_train_epoch  # noqa: E402
 
 N_MELS, N_FRAMES = 80, 301
@@ -78,90 +92,194 @@ def write_random_cache(path: Path, n_rows: int, seed: int) -> None:
         )
 
 
-def time_reads(source: object, batches: list[np.ndarray]) -> float:
-    """Median seconds to read one batch."""
-    times = []
-    for positions in batches:
-        started = time.perf_counter()
-        source.read(positions)  # type: ignore[attr-defined]
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
+def machine() -> str:
+    """The machine in words (CPU model, or GPU name)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ""
+    return f"{cpu}{gpu}, torch {torch.__version__}"
 
 
-def time_steps(
-    model: torch.nn.Module,
-    source: object,
-    rows: object,
+def timed(fn: Callable[[], object], device: torch.device) -> float:
+    """Seconds ``fn`` takes (GPU work included)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    started = time.perf_counter()
+    fn()
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
+class Before:
+    """The pre-issue-12 training and scoring path (for comparison only)."""
+
+    def __init__(self, model: torch.nn.Module, source: InMemoryFeatures, rows, device) -> None:
+        self.model, self.source, self.rows, self.device = model, source, rows, device
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        self.scaler = torch.amp.GradScaler(device.type, enabled=uses_mixed_precision(device))
+
+    def batch(self, positions: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(self.source.read(positions)).to(self.device).unsqueeze(1)
+
+    def step(self, positions: np.ndarray) -> None:
+        torch.utils.deterministic.fill_uninitialized_memory = True
+        self.model.train()
+        x = self.batch(positions)
+        y = torch.from_numpy(self.rows.label[positions].astype(np.float32)).to(self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        amp = uses_mixed_precision(self.device)
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=amp):
+            logits = self.model(x)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits.float(), y, reduction="sum"
+        )
+        self.scaler.scale(loss / positions.shape[0]).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        float(loss.item())
+
+    @torch.no_grad()
+    def score(self, positions: np.ndarray) -> None:
+        torch.utils.deterministic.fill_uninitialized_memory = True
+        self.model.eval()
+        amp = uses_mixed_precision(self.device)
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=amp):
+            feats = self.model.forward_features(self.batch(positions))
+            self.model.forward_head(feats).float().cpu()
+
+
+class After:
+    """The current path: ``run_train_epoch`` and ``forward_batch`` on a TensorFeatures."""
+
+    def __init__(self, model: torch.nn.Module, source: TensorFeatures, rows, device) -> None:
+        self.model, self.source, self.rows, self.device = model, source, rows, device
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        self.scaler = torch.amp.GradScaler(device.type, enabled=uses_mixed_precision(device))
+
+    def step(self, positions: np.ndarray) -> None:
+        torch.utils.deterministic.fill_uninitialized_memory = False
+        run_train_epoch(
+            self.model,
+            self.source,
+            self.rows,
+            [positions],
+            self.optimizer,
+            self.scaler,
+            self.device,
+            1,
+        )
+
+    def score(self, positions: np.ndarray) -> None:
+        torch.utils.deterministic.fill_uninitialized_memory = False
+        self.model.eval()
+        _, x, _ = next(device_batches(self.source, self.rows, [positions], self.device))
+        forward_batch(self.model, x, self.device)
+
+
+def interleaved(
+    a: Callable[[np.ndarray], None],
+    b: Callable[[np.ndarray], None],
     batches: list[np.ndarray],
     device: torch.device,
-) -> float:
-    """Median seconds of one training step (batch read + forward + backward + Adam), after a
-    warm-up step.
-
-    The median of single steps resists the bursts of load on a shared machine better than a total.
-    """
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    scaler = torch.amp.GradScaler(device.type, enabled=uses_mixed_precision(device))
-    run_train_epoch(model, source, rows, batches[:1], optimizer, scaler, device, 0)  # type: ignore[arg-type]
-    times = []
+) -> tuple[float, float]:
+    """Median seconds of ``a`` and ``b`` over ``batches``, run A/B/A/B after one warm-up each."""
+    a(batches[0])
+    b(batches[0])
+    times_a, times_b = [], []
     for positions in batches:
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        run_train_epoch(model, source, rows, [positions], optimizer, scaler, device, 1)  # type: ignore[arg-type]
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - started)
-    return float(np.median(times))
+        times_a.append(timed(lambda p=positions: a(p), device))
+        times_b.append(timed(lambda p=positions: b(p), device))
+    return float(np.median(times_a)), float(np.median(times_b))
+
+
+def median_time(fn: Callable[[np.ndarray], object], batches, device) -> float:
+    """Median seconds of ``fn`` over ``batches``."""
+    return float(np.median([timed(lambda p=p: fn(p), device) for p in batches]))
+
+
+def time_compile(model: torch.nn.Module, after: After, batches, device) -> str:
+    """Compile time and compiled step time of ``model``, or why it failed."""
+    try:
+        compiled = torch.compile(model)
+        run = After(compiled, after.source, after.rows, device)  # type: ignore[arg-type]
+        first = timed(lambda: run.step(batches[0]), device)
+        step = median_time(run.step, batches, device)
+    except Exception as err:  # noqa: BLE001 - any backend failure means "not available here"
+        return f"torch.compile unavailable ({type(err).__name__}: {str(err)[:80]})"
+    return f"torch.compile: first step {first:.1f} s (compile), then {1e3 * step:.0f} ms/step"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", nargs="+", default=["resnet", "tiny_resnet", "convnext"])
+    parser.add_argument("--models", nargs="+", default=["tiny_resnet", "resnet"])
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--rows", type=int, default=2000)
+    parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--compile", action="store_true", help="also time torch.compile")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
+    torch.use_deterministic_algorithms(device.type == "cpu")
     rng = np.random.default_rng(0)
     batches = [rng.choice(args.rows, args.batch_size, replace=False) for _ in range(args.steps)]
+    bs = args.batch_size
+    print(f"machine: {machine()}; {args.threads} threads; shared machines give noisy figures")
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "bench.h5"
         write_random_cache(cache, args.rows, seed=1)
         rows = index_caches([cache])
         memory, per_batch = InMemoryFeatures(rows), CacheFeatures(rows)
+        tensor = TensorFeatures(rows, device, features=memory.features)
         try:
-            read_mem, read_hdf5 = time_reads(memory, batches), time_reads(per_batch, batches)
-            print(
-                f"batch read ({args.batch_size} rows, median): memory {1e3 * read_mem:.1f} ms, "
-                f"hdf5 {1e3 * read_hdf5:.1f} ms"
-            )
             for name in args.models:
                 torch.manual_seed(0)
-                model = create_model(name).to(device)
-                t_mem = time_steps(model, memory, rows, batches, device)
-                t_hdf5 = time_steps(model, per_batch, rows, batches, device)
-                rate = args.batch_size / t_mem
-                share_mem, share_hdf5 = read_mem / t_mem, read_hdf5 / t_hdf5
-                print(
-                    f"{name}: {count_parameters(model):,} parameters, "
-                    f"median step {1e3 * t_mem:.0f} ms "
-                    f"(in memory) / {1e3 * t_hdf5:.0f} ms (hdf5), {rate:.1f} samples/s"
+                model_before = create_model(name).to(device)
+                model_after = create_model(name).to(device)
+                model_after.load_state_dict(model_before.state_dict())
+                if hasattr(model_before, "channels_last"):  # the ResNets' pre-issue layout
+                    model_before.channels_last = False  # type: ignore[assignment]
+                    model_before.to(memory_format=torch.contiguous_format)
+                before = Before(model_before, memory, rows, device)
+                after = After(model_after, tensor, rows, device)
+                t_before, t_after = interleaved(before.step, after.step, batches, device)
+                s_before, s_after = interleaved(before.score, after.score, batches, device)
+                load_mem = median_time(before.batch, batches, device)
+                load_hdf5 = median_time(
+                    lambda p: torch.from_numpy(per_batch.read(p)).to(device), batches, device
                 )
+                load_after = median_time(
+                    lambda p: next(device_batches(tensor, rows, [p], device)), batches, device
+                )
+                print(
+                    f"{name}: {count_parameters(model_after):,} parameters; "
+                    f"train step before {1e3 * t_before:.0f} ms, after {1e3 * t_after:.0f} ms; "
+                    f"scoring {bs / s_before:.1f} -> {bs / s_after:.1f} samples/s "
+                    f"(x{s_before / s_after:.2f}); load share before "
+                    f"{100 * load_mem / t_before:.1f}% (memory) "
+                    f"{100 * load_hdf5 / t_before:.1f}% (hdf5), "
+                    f"after {100 * load_after / t_after:.1f}%",
+                    flush=True,
+                )
+                if args.compile:
+                    print(f"{name}: {time_compile(model_after, after, batches, device)}")
                 figures.append(
-                    f"{name} {rate:.1f} samples/s (load share: memory {100 * share_mem:.1f}%, "
-                    f"hdf5 {100 * share_hdf5:.1f}%)"
+                    f"{name} before {bs / t_before:.1f} after {bs / t_after:.1f} samples/s "
+                    f"(x{t_before / t_after:.2f})"
                 )
         finally:
             memory.close()
             per_batch.close()
+            tensor.close()
     print(
-        f"training [{device}, {args.threads} threads, batch {args.batch_size}, "
-        f"{N_MELS}x{N_FRAMES}]: "
+        f"training [{device}, {args.threads} threads, batch {bs}, {N_MELS}x{N_FRAMES}]: "
         + "; ".join(figures)
     )
 

@@ -220,6 +220,61 @@ def test_epoch_order_and_both_feature_paths_agree(caches: dict[str, Path]) -> No
         per_batch.close()
 
 
+def _bits(array: np.ndarray) -> np.ndarray:
+    """Float32 values as their bit patterns, so equality is exact (signed zeros, NaNs)."""
+    return np.ascontiguousarray(array, dtype=np.float32).view(np.uint32)
+
+
+def _assert_same_batches(
+    source: object, rows: training_data.RowIndex, batches: list[np.ndarray], device: torch.device
+) -> None:
+    """``device_batches`` over ``source`` yields InMemoryFeatures' float32 batches, in order."""
+    reference = training_data.InMemoryFeatures(rows)
+    got = list(training_data.device_batches(source, rows, batches, device))  # type: ignore[arg-type]
+    assert len(got) == len(batches)
+    for positions, (seen, x, y) in zip(batches, got, strict=True):
+        assert np.array_equal(seen, positions)
+        assert x.device.type == device.type and x.dtype == torch.float32
+        assert x.shape == (positions.size, 1, *rows.shape)
+        assert np.array_equal(_bits(x.squeeze(1).cpu().numpy()), _bits(reference.read(positions)))
+        assert np.array_equal(y.cpu().numpy(), rows.label[positions].astype(np.float32))
+
+
+def test_tensor_features_give_the_in_memory_batches_in_order(caches: dict[str, Path]) -> None:
+    rows = training_data.index_caches([caches["train"], caches["dev"]])
+    batches = training_data.batch_positions(training_data.epoch_order(len(rows), 0, 1), 16)
+    source = training_data.open_features(rows)
+    per_batch = training_data.open_features(rows, max_memory_mb=0)
+    try:
+        assert isinstance(source, training_data.TensorFeatures) and source.resident
+        for each in (source, per_batch):
+            _assert_same_batches(each, rows, batches, torch.device("cpu"))
+    finally:
+        source.close()
+        per_batch.close()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_gpu_data_path_gives_the_cpu_batches_in_order(caches: dict[str, Path]) -> None:
+    """Rows resident on the GPU, in pinned host memory, or read per batch by the prefetch
+    thread: the batches equal the CPU ones bit for bit."""
+    rows = training_data.index_caches([caches["train"], caches["dev"]])
+    batches = training_data.batch_positions(training_data.epoch_order(len(rows), 0, 1), 16)
+    cuda = torch.device("cuda")
+    on_gpu = training_data.TensorFeatures(rows, cuda, gpu_budget_mb=1024)
+    pinned = training_data.TensorFeatures(rows, cuda, gpu_budget_mb=0)
+    per_batch = training_data.CacheFeatures(rows)
+    try:
+        assert on_gpu.resident and on_gpu.features.is_cuda
+        assert not pinned.resident and pinned.features.is_pinned()
+        for source in (on_gpu, pinned, per_batch):
+            _assert_same_batches(source, rows, batches, cuda)
+    finally:
+        for source in (on_gpu, pinned, per_batch):
+            source.close()
+
+
 def test_validation_selection_restricts_validation_rows_and_overlap_is_refused(
     caches: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -577,3 +632,12 @@ def test_balanced_validation_loss_ignores_the_class_ratio() -> None:
     more = np.concatenate([logits, logits[2:]]), np.concatenate([labels, labels[2:]])
     assert validation_loss(*more, "balanced") == pytest.approx(balanced, rel=1e-6)
     assert validation_loss(*more, "plain") != pytest.approx(per_row.mean(), rel=1e-3)
+
+
+def test_train_leaves_the_determinism_switches_as_it_found_them(
+    trained: dict[str, object],
+) -> None:
+    """seed_everything turns deterministic mode on and its NaN fill off; train() undoes both."""
+    assert trained["result"] is not None  # a training run has finished in this process
+    assert not torch.are_deterministic_algorithms_enabled()
+    assert torch.utils.deterministic.fill_uninitialized_memory

@@ -49,9 +49,9 @@ def version_info() -> dict[str, str]:
 
 def to_cpu(obj: Any) -> Any:
     """Deep copy of a state dict (nested dicts/lists of tensors) with every tensor cloned to
-    the CPU."""
+    the CPU, contiguous (a channels-last model's checkpoint is laid out like any other)."""
     if isinstance(obj, torch.Tensor):
-        return obj.detach().to("cpu", copy=True)
+        return obj.detach().to("cpu", copy=True, memory_format=torch.contiguous_format)
     if isinstance(obj, Mapping):
         return {k: to_cpu(v) for k, v in obj.items()}
     if isinstance(obj, list):

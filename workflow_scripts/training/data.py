@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,9 @@ from workflow_scripts.features.cache import FEATURE_ATTRS, CacheReader
 from workflow_scripts.io.hdf5 import plain
 from workflow_scripts.io.selections import SELECTION_COLUMNS
 from workflow_scripts.io.selections import read_selection as read_selection_table
+
+if TYPE_CHECKING:  # torch is imported where used: `train --help` stays quick
+    import torch
 
 #: Cache attributes that describe one cache file rather than the front end.
 PER_FILE_ATTRS: frozenset[str] = frozenset({"dataset", "split", "n_quarantined", "version"})
@@ -33,6 +36,9 @@ FRONT_END_ATTRS: tuple[str, ...] = tuple(a for a in FEATURE_ATTRS if a not in ("
 
 #: Default in-memory budget for the selected features (float16 bytes).
 DEFAULT_MAX_MEMORY_MB: float = 4096.0
+
+#: Share of the free GPU memory the selected rows may take on the GPU (the rest: activations).
+GPU_FEATURE_SHARE: float = 0.25
 
 #: Rows read per CacheReader.read call while loading a set into memory.
 _LOAD_CHUNK_ROWS = 1024
@@ -296,27 +302,86 @@ class FeatureSource(Protocol):
     def close(self) -> None: ...
 
 
+def load_rows(rows: RowIndex) -> np.ndarray:
+    """All selected rows as one float16 array ``(n, n_mels, n_frames)``, in row order."""
+    features = np.empty((len(rows), *rows.shape), dtype=np.float16)
+    for i, path in enumerate(rows.cache_paths):
+        targets = np.flatnonzero(rows.source == i)
+        if targets.shape[0] == 0:
+            continue
+        with CacheReader(path) as reader:
+            for start in range(0, targets.shape[0], _LOAD_CHUNK_ROWS):
+                chunk = targets[start : start + _LOAD_CHUNK_ROWS]
+                features[chunk] = reader.read(rows.row[chunk])
+    return features
+
+
 class InMemoryFeatures:
-    """All selected rows held as float16 (the cache dtype, so no precision is lost)."""
+    """All selected rows held as a float16 numpy array (the cache dtype, so no precision is
+    lost). Kept as the reference the faster :class:`TensorFeatures` must match."""
 
     in_memory = True
 
     def __init__(self, rows: RowIndex) -> None:
-        self.features = np.empty((len(rows), *rows.shape), dtype=np.float16)
-        for i, path in enumerate(rows.cache_paths):
-            targets = np.flatnonzero(rows.source == i)
-            if targets.shape[0] == 0:
-                continue
-            with CacheReader(path) as reader:
-                for start in range(0, targets.shape[0], _LOAD_CHUNK_ROWS):
-                    chunk = targets[start : start + _LOAD_CHUNK_ROWS]
-                    self.features[chunk] = reader.read(rows.row[chunk])
+        self.features = load_rows(rows)
 
     def read(self, positions: np.ndarray) -> np.ndarray:
         return self.features[np.asarray(positions)].astype(np.float32)
 
     def close(self) -> None:
         self.features = np.empty((0, 0, 0), dtype=np.float16)
+
+
+class TensorFeatures:
+    """All selected rows as one float16 torch tensor, gathered and cast where they live.
+
+    On the CPU the tensor shares the loaded array. On CUDA it sits in GPU memory when it fits
+    ``gpu_budget_mb``, else in pinned host memory: a batch is then gathered on the host into a
+    pinned buffer and copied without blocking. Either way the float16 -> float32 cast (exact,
+    as numpy's) runs on the target device, so the batches equal :class:`InMemoryFeatures`'s.
+    """
+
+    in_memory = True
+
+    def __init__(
+        self,
+        rows: RowIndex,
+        device: torch.device | str = "cpu",
+        gpu_budget_mb: float | None = None,
+        features: np.ndarray | None = None,
+    ) -> None:
+        import torch
+
+        self.device = torch.device(device)
+        host = torch.from_numpy(load_rows(rows) if features is None else features)
+        self.resident = self.device.type != "cuda"
+        if self.device.type == "cuda":
+            budget = gpu_budget_mb if gpu_budget_mb is not None else default_gpu_budget_mb()
+            if host.numel() * host.element_size() <= budget * 2**20:
+                host, self.resident = host.to(self.device), True
+            else:
+                host = host.pin_memory()
+        self.features = host
+
+    def gather(self, positions: np.ndarray) -> torch.Tensor:
+        """Float32 batch ``(B, n_mels, n_frames)`` on :attr:`device` (may return before a CUDA
+        copy finishes: use it on the current stream)."""
+        import torch
+
+        index = torch.from_numpy(np.asarray(positions, dtype=np.int64))
+        if self.resident:
+            return self.features.index_select(0, index.to(self.features.device)).float()
+        batch = torch.empty(
+            (index.shape[0], *self.features.shape[1:]), dtype=torch.float16, pin_memory=True
+        )
+        torch.index_select(self.features, 0, index, out=batch)
+        return batch.to(self.device, non_blocking=True).float()
+
+    def read(self, positions: np.ndarray) -> np.ndarray:
+        return self.gather(positions).cpu().numpy()
+
+    def close(self) -> None:
+        self.features = self.features[:0]
 
 
 class CacheFeatures:
@@ -348,12 +413,81 @@ def feature_bytes(rows: RowIndex) -> int:
     return len(rows) * rows.shape[0] * rows.shape[1] * 2
 
 
-def open_features(rows: RowIndex, max_memory_mb: float = DEFAULT_MAX_MEMORY_MB) -> FeatureSource:
-    """In memory when the rows fit under ``max_memory_mb`` (float16 size), else read per
-    batch from the caches."""
+def default_gpu_budget_mb() -> float:
+    """:data:`GPU_FEATURE_SHARE` of the current GPU's free memory, in MiB."""
+    import torch
+
+    free, _ = torch.cuda.mem_get_info()
+    return GPU_FEATURE_SHARE * free / 2**20
+
+
+def open_features(
+    rows: RowIndex,
+    max_memory_mb: float = DEFAULT_MAX_MEMORY_MB,
+    device: torch.device | str = "cpu",
+) -> FeatureSource:
+    """In memory (a :class:`TensorFeatures` for ``device``) when the rows fit under
+    ``max_memory_mb`` (float16 size), else read per batch from the caches."""
     if feature_bytes(rows) <= max_memory_mb * 1024 * 1024:
-        return InMemoryFeatures(rows)
+        return TensorFeatures(rows, device)
     return CacheFeatures(rows)
+
+
+def device_batches(
+    source: FeatureSource,
+    rows: RowIndex,
+    batches: Sequence[np.ndarray],
+    device: torch.device,
+) -> Iterator[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
+    """Yield (positions, float32 features ``(B, 1, n_mels, n_frames)``, float32 labels) on
+    ``device`` for each batch, in order.
+
+    On CUDA the next batch is prepared while the current one trains: a
+    :class:`TensorFeatures` gathers and copies it on a side stream, a per-batch HDF5 source is
+    read by a worker thread (it runs while the main thread waits on the GPU). On the CPU every
+    batch is made when asked for: a second thread would only take cores from the step. The
+    batches are the same either way.
+    """
+    import torch
+
+    def make(positions: np.ndarray, features: Any = None) -> tuple[Any, Any, Any]:
+        if features is None:
+            if isinstance(source, TensorFeatures):
+                features = source.gather(positions)
+            else:
+                features = torch.from_numpy(source.read(positions))
+        x = features.to(device, non_blocking=True).unsqueeze(1)
+        y = torch.from_numpy(rows.label[positions].astype(np.float32))
+        return positions, x, y.to(device, non_blocking=True)
+
+    if device.type != "cuda" or not batches:
+        for positions in batches:
+            yield make(positions)
+        return
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    side = torch.cuda.Stream(device)
+    main = torch.cuda.current_stream(device)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+
+        def stage(positions: np.ndarray) -> Any:
+            if isinstance(source, TensorFeatures):
+                with torch.cuda.stream(side):
+                    return make(positions)
+            return pool.submit(lambda p: torch.from_numpy(source.read(p)).pin_memory(), positions)
+
+        pending = stage(batches[0])
+        for i, positions in enumerate(batches):
+            if isinstance(pending, tuple):
+                main.wait_stream(side)
+                item = pending
+                for tensor in item[1:]:
+                    tensor.record_stream(main)  # allocated on the side stream, used on main
+            else:
+                item = make(positions, pending.result())
+            pending = stage(batches[i + 1]) if i + 1 < len(batches) else None
+            yield item
 
 
 def iter_batches(

@@ -43,10 +43,15 @@ def seed_everything(seed: int, device: torch.device) -> None:
     On the CPU this makes a run (and a killed-then-resumed run) bit-for-bit
     repeatable for a fixed thread count. On CUDA some kernels stay
     non-deterministic; cuDNN autotuning is switched off so runs stay close.
+    Deterministic mode's NaN fill of every new tensor is switched off: it is a
+    debugging aid that only shows reads of uninitialised memory (none of our
+    kernels does that, so results are unchanged) and costs a large share of a
+    CPU training step (docs/performance.md).
     """
     torch.manual_seed(int(seed))
     # On CUDA, deterministic mode would make cuBLAS calls fail unless
     # CUBLAS_WORKSPACE_CONFIG is set.
     torch.use_deterministic_algorithms(device.type == "cpu")
+    torch.utils.deterministic.fill_uninitialized_memory = False
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = False

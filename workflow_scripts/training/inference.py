@@ -31,6 +31,7 @@ from workflow_scripts.training.data import (
     FeatureSource,
     RowIndex,
     batch_positions,
+    device_batches,
     index_caches,
     read_selection,
 )
@@ -52,20 +53,23 @@ def progress_enabled() -> bool:
     return sys.stderr.isatty()
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def forward_batch(
     model: torch.nn.Module,
     features: torch.Tensor,
     device: torch.device,
     with_embeddings: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Logits (and penultimate embeddings) of one ``(B, n_mels, n_frames)`` batch, as float32
-    on the CPU.
+    """Logits (and penultimate embeddings) of one ``(B, n_mels, n_frames)`` (or
+    ``(B, 1, n_mels, n_frames)``) batch, as float32 on the CPU.
 
     One backbone pass gives both outputs via ``forward_features`` and
-    ``forward_head``. Float16 autocast is used on CUDA.
+    ``forward_head``. Float16 autocast is used on CUDA. Inference mode (no autograd
+    bookkeeping at all) gives the same numbers as ``no_grad``, a little faster.
     """
-    x = features.to(device, non_blocking=True).unsqueeze(1)
+    x = features.to(device, non_blocking=True)
+    if x.dim() == 3:
+        x = x.unsqueeze(1)
     with torch.autocast(device.type, dtype=torch.float16, enabled=uses_mixed_precision(device)):
         feats = model.forward_features(x)
         logits = model.forward_head(feats)
@@ -90,12 +94,16 @@ def predict_rows(
     logits: list[torch.Tensor] = []
     embeddings: list[torch.Tensor] = []
     batches = batch_positions(np.arange(len(rows)), batch_size)
-    for positions in tqdm(
-        batches, desc=desc, unit="batch", leave=False, disable=not progress_enabled()
+    stream = device_batches(source, rows, batches, device)
+    for _, x, _ in tqdm(
+        stream,
+        total=len(batches),
+        desc=desc,
+        unit="batch",
+        leave=False,
+        disable=not progress_enabled(),
     ):
-        out, emb = forward_batch(
-            model, torch.from_numpy(source.read(positions)), device, with_embeddings
-        )
+        out, emb = forward_batch(model, x, device, with_embeddings)
         logits.append(out)
         if emb is not None:
             embeddings.append(emb)
@@ -287,7 +295,7 @@ class AudioScorer:
         check_audio(wave, p.sample_rate, p.min_duration_s, p.silence_dbfs)
         return split_windows(wave, p.n_samples, p.pad, int(round(p.min_duration_s * p.sample_rate)))
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def window_logits(self, windows: np.ndarray) -> np.ndarray:
         """Logit of each window."""
         out = []

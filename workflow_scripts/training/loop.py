@@ -38,6 +38,7 @@ from workflow_scripts.training.data import (
     FeatureSource,
     RowIndex,
     batch_positions,
+    device_batches,
     epoch_order,
     feature_bytes,
     index_caches,
@@ -278,11 +279,15 @@ def run_train_epoch(
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
     total = torch.zeros((), dtype=torch.float64, device=device)
     n_seen = 0
-    for positions in tqdm(
-        batches, desc=f"epoch {epoch}", unit="batch", leave=False, disable=not progress_enabled()
+    stream = device_batches(source, rows, batches, device)
+    for positions, x, y in tqdm(
+        stream,
+        total=len(batches),
+        desc=f"epoch {epoch}",
+        unit="batch",
+        leave=False,
+        disable=not progress_enabled(),
     ):
-        x = torch.from_numpy(source.read(positions)).to(device, non_blocking=True).unsqueeze(1)
-        y = torch.from_numpy(rows.label[positions].astype(np.float32)).to(device, non_blocking=True)
         optimizer.zero_grad(set_to_none=True)
         with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
             logits = model(x)
@@ -349,10 +354,12 @@ def train(
     dict: see :mod:`workflow_scripts.training.checkpoint`) and the history.
     """
     deterministic = torch.are_deterministic_algorithms_enabled()
+    fill = torch.utils.deterministic.fill_uninitialized_memory
     try:
         return _train(model_name, model_kwargs, data, params, Path(resume_path), epoch_callback)
-    finally:  # seed_everything switches it; leave the caller's process as it was
+    finally:  # seed_everything switches them; leave the caller's process as it was
         torch.use_deterministic_algorithms(deterministic)
+        torch.utils.deterministic.fill_uninitialized_memory = fill
 
 
 def _train(
@@ -404,9 +411,9 @@ def _train(
     train_source = val_source = None
     try:
         if not done:
-            train_source = open_features(data.train, params.max_memory_mb)
+            train_source = open_features(data.train, params.max_memory_mb, device)
             used_mb = feature_bytes(data.train) / 2**20 if train_source.in_memory else 0.0
-            val_source = open_features(data.val, params.max_memory_mb - used_mb)
+            val_source = open_features(data.val, params.max_memory_mb - used_mb, device)
             log.info(
                 "training %s on %d rows (%s), validating on %d rows (%s), device %s%s, features %s",
                 model_name,

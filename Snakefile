@@ -56,6 +56,7 @@ include: "rules/experiment2.smk"
 include: "rules/duplicates.smk"
 include: "rules/experiment3.smk"
 include: "rules/experiment4.smk"
+include: "rules/significance.smk"
 
 
 localrules:

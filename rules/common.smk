@@ -278,3 +278,50 @@ def get_exp4_table_files(wildcards):
 
 def get_exp4_table_args(wildcards):
     return runs.exp4_table_args(config)
+
+
+# ----------------------------------------------------- significance (rules/significance.smk)
+
+
+def get_significance_scores(wildcards):
+    return runs.significance_files(config, wildcards.table)
+
+
+def get_significance_args(wildcards):
+    return runs.significance_args(config, wildcards.table)
+
+
+def get_exp2_significance(wildcards):
+    """Experiment 2's significance table, or none (no comparisons without method nc)."""
+    return runs.significance_table(config, "table_exp2")
+
+
+def get_exp2_significance_args(wildcards):
+    return runs.significance_table_args(config, "table_exp2")
+
+
+def get_exp3_significance(wildcards):
+    return runs.significance_table(config, "table2")
+
+
+def get_exp3_significance_args(wildcards):
+    return runs.significance_table_args(config, "table2")
+
+
+def get_exp4_significance(wildcards):
+    return runs.significance_table(config, "table_exp4")
+
+
+def get_exp4_significance_args(wildcards):
+    return runs.significance_table_args(config, "table_exp4")
+
+
+# ------------------------------------------------------------------------ scheduling
+
+
+def get_demo_priority(wildcards):
+    return runs.demo_priority(config, wildcards.dataset)
+
+
+def get_training_priority(wildcards):
+    return runs.training_priority(wildcards.experiment, wildcards.setting)

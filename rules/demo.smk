@@ -8,6 +8,7 @@ rule demo_corpus:
         "results/logs/demo/{dataset}.log",
     benchmark:
         "results/benchmarks/demo/{dataset}.tsv"
+    priority: get_demo_priority
     conda:
         "../envs/analysis.yaml"
     threads: 1

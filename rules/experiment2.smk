@@ -33,6 +33,7 @@ rule sample_exp2:
 rule table_exp2:
     input:
         unpack(get_exp2_table_inputs),
+        significance=get_exp2_significance,
     output:
         csv=report(
             "results/table_exp2.csv",
@@ -52,6 +53,7 @@ rule table_exp2:
         runtime=10,
     params:
         runs=get_exp2_table_args,
+        significance=get_exp2_significance_args,
     shell:
-        "python -m workflow_scripts.make_table_exp2 {params.runs:q} --out {output.csv}"
-        " --markdown {output.markdown} 2> {log}"
+        "python -m workflow_scripts.make_table_exp2 {params.runs:q} {params.significance:q}"
+        " --out {output.csv} --markdown {output.markdown} 2> {log}"

@@ -74,6 +74,7 @@ rule table_exp3:
         metrics=get_exp3_table_metrics,
         summaries=get_exp3_table_summaries,
         duplicates="results/duplicates/summary.json",
+        significance=get_exp3_significance,
     output:
         csv=report(
             "results/table2.csv",
@@ -100,7 +101,9 @@ rule table_exp3:
     params:
         entries=get_exp3_table_entry_args,
         summaries=get_exp3_table_summary_args,
+        significance=get_exp3_significance_args,
     shell:
         "python -m workflow_scripts.make_table_exp3 {params.entries:q} {params.summaries:q}"
+        " {params.significance:q}"
         " --out {output.csv} --markdown {output.markdown} --seeds-json {output.seeds}"
         " --counts-out {output.counts} 2> {log}"

@@ -64,6 +64,7 @@ rule sample_random_matched:
 rule table_exp4:
     input:
         files=get_exp4_table_files,
+        significance=get_exp4_significance,
     output:
         csv=report(
             "results/table_exp4.csv",
@@ -88,6 +89,7 @@ rule table_exp4:
         runtime=10,
     params:
         runs=get_exp4_table_args,
+        significance=get_exp4_significance_args,
     shell:
-        "python -m workflow_scripts.make_table_exp4 {params.runs:q} --out {output.csv}"
-        " --markdown {output.markdown} --figure {output.figure} 2> {log}"
+        "python -m workflow_scripts.make_table_exp4 {params.runs:q} {params.significance:q}"
+        " --out {output.csv} --markdown {output.markdown} --figure {output.figure} 2> {log}"

@@ -51,6 +51,7 @@ use rule pretrain as train_selected with:
         "results/logs/train/{experiment}/{setting}/seed{seed}.log",
     benchmark:
         "results/benchmarks/train/{experiment}/{setting}/seed{seed}.tsv"
+    priority: get_training_priority
     params:
         train_args=get_selected_training_args,
         data_args=get_selected_data_args,

@@ -313,6 +313,46 @@ def test_exp4_runs_compare_the_full_method_with_matched_random(tiny: dict, cfg: 
     assert runs.exp4_embedding_files(tiny)[1] == "results/embeddings/for/resnet/train.h5"
 
 
+def test_significance_compares_each_method_with_its_control(tiny: dict, cfg: dict) -> None:
+    assert runs.scores_of_metrics("results/metrics/exp4/full_method/seed0/eval_data.json") == (
+        "results/scores/exp4/full_method/seed0/eval_data.tsv"
+    )
+    with pytest.raises(ValueError, match="not a metrics path"):
+        runs.scores_of_metrics("results/scores/x.tsv")
+    cfg["experiment4"]["seeds"] = 2
+    exp4 = runs.significance_comparisons(cfg, "table_exp4")
+    assert [(c["eval_set"], c["method"], c["control"]) for c in exp4] == [
+        ("eval data", "full_method", "random_matched"),
+        ("In the wild", "full_method", "random_matched"),
+    ]
+    assert exp4[0]["control_scores"] == [
+        f"results/scores/exp4/random_matched/seed{i}/eval_data.tsv" for i in range(2)
+    ]
+    cfg["experiment3"]["n_per_class"] = [40, 10, 20]
+    table2 = runs.significance_comparisons(cfg, "table2")
+    assert [(c["method"], c["control"]) for c in table2[::2]] == [
+        ("N=20", "N=10"),
+        ("N=40", "N=20"),
+    ]
+    exp2 = runs.significance_comparisons(tiny, "table_exp2")
+    controls = [m for m in tiny["experiment2"]["methods"] if m != "nc"]
+    grid, eval_sets = tiny["experiment2"]["grid"], tiny["experiment1"]["eval_sets"]
+    assert len(exp2) == len(grid) * len(controls) * len(eval_sets)
+    assert {c["method"] for c in exp2} == {"nc"}
+    first = exp2[0]
+    assert first["method_scores"][0].startswith(f"results/scores/exp2/nc_{first['setting']}/seed0/")
+    files = runs.significance_files(tiny, "table_exp2")
+    assert len(files) == len(set(files)) and first["control_scores"][0] in files
+    assert runs.significance_table_args(tiny, "table2") == [
+        "--significance",
+        "results/table2_significance.csv",
+    ]
+    cfg["experiment2"]["methods"] = ["random_interest", "random_all"]
+    assert runs.significance_table(cfg, "table_exp2") == []
+    with pytest.raises(ValueError, match="no significance table"):
+        runs.significance_comparisons(tiny, "table1")
+
+
 def test_the_paper_config_plans_its_tables() -> None:
     paper = with_defaults(REPO / "config" / "paper.yaml")
     assert len(runs.exp3_table_cells(paper)) == 3 * paper["experiment3"]["seeds"] * 2

@@ -324,6 +324,105 @@ def check_table_exp4(table: pd.DataFrame, src: Sources) -> None:
                 assert cells.loc[method, f"{column} std"] == round(std(values), 4), (where, column)
 
 
+#: Metrics of the significance tables: key in the metrics files -> row label.
+COMPARED = {"EER-ROC": "eer_roc", "mAP": "map"}
+
+
+def expected_comparisons() -> dict[str, list[tuple[str, str, str, str, list[str], list[str]]]]:
+    """(setting, eval set, method, control, method runs, control runs) per significance table,
+    written out from the rules' run paths."""
+    exp2, exp3, exp4 = CONFIG["experiment2"], CONFIG["experiment3"], CONFIG["experiment4"]
+    tables: dict[str, list[tuple[str, str, str, str, list[str], list[str]]]] = {}
+
+    def exp2_runs(method: str, b: float, s: float) -> list[str]:
+        return [f"{exp2_setting_dir(method, b, s)}/seed{i}" for i in range(exp2["seeds"])]
+
+    tables["table_exp2_significance.csv"] = [
+        (
+            f"b{rate_tag(float(b))}_s{rate_tag(float(s))}",
+            name,
+            "nc",
+            control,
+            exp2_runs("nc", float(b), float(s)),
+            exp2_runs(control, float(b), float(s)),
+        )
+        for b, s in exp2["grid"]
+        for control in exp2["methods"]
+        if control != "nc"
+        for name in eval_metrics_1()
+    ]
+    sizes = sorted(exp3["n_per_class"])
+    tables["table2_significance.csv"] = [
+        (
+            "-",
+            name,
+            f"N={large}",
+            f"N={small}",
+            [f"exp3/n{large}/seed{i}" for i in range(exp3["seeds"])],
+            [f"exp3/n{small}/seed{i}" for i in range(exp3["seeds"])],
+        )
+        for small, large in zip(sizes, sizes[1:], strict=False)
+        for name in eval_metrics_34()
+    ]
+    tables["table_exp4_significance.csv"] = [
+        (
+            "-",
+            name,
+            "full_method",
+            "random_matched",
+            [f"exp4/full_method/seed{i}" for i in range(exp4["seeds"])],
+            [f"exp4/random_matched/seed{i}" for i in range(exp4["seeds"])],
+        )
+        for name in eval_metrics_34()
+    ]
+    return tables
+
+
+def check_significance(name: str, table: pd.DataFrame, src: Sources) -> None:
+    """Each row's two sides are the means of the right runs' metrics; the verdicts follow."""
+    expected = expected_comparisons()[name]
+    rows = eval_metrics_1() if name.startswith("table_exp2") else eval_metrics_34()
+    assert len(table) == len(expected) * len(COMPARED), name
+    table = table.assign(setting=table["setting"].astype(str))
+    for setting, eval_set, method, control, method_runs, control_runs in expected:
+        for label, key in COMPARED.items():
+            i = row_index(
+                table,
+                setting=setting,
+                eval_set=eval_set,
+                method=method,
+                control=control,
+                metric=label,
+            )
+            row = table.loc[i]
+            where = f"{name} {setting} {eval_set} {method}-{control} {label}"
+            for side, runs in (("method", method_runs), ("control", control_runs)):
+                values = [src.metrics(run, rows[eval_set])[key] for run in runs]
+                assert row[f"n_seeds_{side}"] == len(runs), where
+                assert row[f"{side}_value"] == pytest.approx(mean(values), abs=1e-9), where
+            assert row["difference"] == pytest.approx(
+                row["method_value"] - row["control_value"], abs=1e-9
+            ), where
+            assert row["ci_low"] <= row["ci_high"], where
+            assert 0 < row["p_value"] <= row["p_holm"] <= 1, where
+            assert row["significant"] == ("yes" if row["p_value"] < row["alpha"] else "no"), where
+            excludes_zero = row["ci_low"] > 0 or row["ci_high"] < 0
+            if row["p_value"] < row["alpha"] * 0.9 or row["p_value"] > row["alpha"] * 1.1:
+                assert excludes_zero == (row["significant"] == "yes"), where
+
+
+def test_significance_tables_compare_the_right_runs(full_workdir: Path) -> None:
+    results = full_workdir / "results"
+    src = Sources(results)
+    for name in expected_comparisons():
+        table = pd.read_csv(results / name, dtype={"setting": str})
+        check_significance(name, table, src)
+        stem = name.removesuffix("_significance.csv")
+        markdown = (results / f"{stem}.md").read_text()
+        assert "95% interval" in markdown and "Holm" in markdown, name
+        assert ("None of the" in markdown) or ("Significant at alpha" in markdown), name
+
+
 #: Table file -> its check.
 CHECKS: dict[str, Callable[[pd.DataFrame, Sources], None]] = {
     "table1.csv": check_table1,

@@ -8,6 +8,7 @@ Usage::
                 "metrics": {"ASV eval": "eval.json", "In the wild": "itw.json"}}' [--run ...] \\
         [--reference '{"seed": 1, "summary": "nc.json", "history": "history.csv",
                        "metrics": {...}}' ...] \\
+        [--significance results/table_exp2_significance.csv] \\
         --out results/table_exp2.csv --markdown results/table_exp2.md
 
 Each ``--run``/``--reference`` value is a JSON object, or the path of a file
@@ -28,9 +29,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import command, new_parser
+from workflow_scripts.cli import add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting.exp2 import build_table, exp2_markdown, read_run_spec
+from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import write_csv
 
 
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--out", type=Path, required=True, help="CSV output")
     add("--markdown", type=Path, required=True, help="Markdown output")
+    add_significance_option(parser)
     return parser
 
 
@@ -56,7 +59,11 @@ def run(args: argparse.Namespace) -> None:
     table, names = build_table(runs, references)
     # %.10g drops float noise like 0.19999999999999998
     write_csv(table, args.out, float_format="%.10g")
-    write_text(exp2_markdown(table, names), args.markdown)
+    markdown = exp2_markdown(table, names)
+    markdown = with_significance(
+        markdown, args.significance, title="Experiment 2: NC sampling minus each random control"
+    )
+    write_text(markdown, args.markdown)
     print(
         f"make_table_exp2: {len(table)} rows from {len(runs) + len(references)} runs -> {args.out}",
         file=sys.stderr,

@@ -8,7 +8,8 @@ Usage::
         --out results/table2.csv --markdown results/table2.md \\
         [--seeds-json results/table2_runs.json] \\
         [--summary 100 0 results/sampling/exp3/n100/seed0.json ... \\
-         --counts-out results/table2_counts.csv]
+         --counts-out results/table2_counts.csv] \\
+        [--significance results/table2_significance.csv]
 
 Rows: evaluation set x metric (EER-ROC, mAP, EER-DET, AP-bonafide, AP-mean;
 ``reporting.tables.TABLE_METRICS``; mAP is the paper's, AP with spoof positive);
@@ -31,9 +32,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import command, new_parser
+from workflow_scripts.cli import add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_json, write_text
 from workflow_scripts.reporting.exp3 import table2_from_files, table2_markdown, table2_runs
+from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import write_csv
 
 ENTRY = ("N", "EVAL_NAME", "METRICS_JSON")
@@ -49,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seeds-json", type=Path, default=None, help="JSON output: the runs behind each cell")
     add("--summary", nargs=3, action="append", default=[], metavar=SUMMARY, help="one run's draw")
     add("--counts-out", type=Path, default=None, help="CSV output: realised training counts")
+    add_significance_option(parser)
     return parser
 
 
@@ -57,7 +60,11 @@ def run(args: argparse.Namespace) -> None:
         args.entry, args.summary, counts_wanted=args.counts_out is not None
     )
     write_csv(table.combined(), args.out)
-    write_text(table2_markdown(table, counts), args.markdown)
+    markdown = table2_markdown(table, counts)
+    markdown = with_significance(
+        markdown, args.significance, title="Table 2: each N minus the next smaller N"
+    )
+    write_text(markdown, args.markdown)
     if args.counts_out is not None and counts is not None:
         write_csv(counts, args.counts_out)
     if args.seeds_json is not None:

@@ -8,6 +8,7 @@ Usage::
                 "metrics": {"eval data": "m/full_1/eval.json",
                             "In the wild": "m/full_1/itw.json"}}' \\
         --run '{"method": "random_matched", "seed": 1, ...}' [...] \\
+        [--significance results/table_exp4_significance.csv] \\
         --out results/table_exp4.csv --markdown results/table_exp4.md \\
         --figure results/figures/exp4_comparison.png
 
@@ -25,9 +26,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import command, new_parser
+from workflow_scripts.cli import add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting import exp4
+from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import write_csv
 
 
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--out", type=Path, required=True, help="CSV output")
     add("--markdown", type=Path, required=True, help="Markdown output")
     add("--figure", type=Path, required=True, help="PNG comparison figure")
+    add_significance_option(parser)
     return parser
 
 
@@ -46,7 +49,11 @@ def run(args: argparse.Namespace) -> None:
     table = exp4.exp4_table(runs)
     summary = exp4.exp4_summary(runs)
     write_csv(table, args.out)
-    write_text(exp4.exp4_markdown(table), args.markdown)
+    markdown = exp4.exp4_markdown(table)
+    markdown = with_significance(
+        markdown, args.significance, title="Experiment 4: full method minus matched random sampling"
+    )
+    write_text(markdown, args.markdown)
     exp4.plot_exp4(summary, args.figure)
     print(table.to_string(index=False), file=sys.stderr)
 

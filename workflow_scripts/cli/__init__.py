@@ -151,3 +151,13 @@ def add_draw_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=non_negative_int, required=True)
     parser.add_argument("--duplicates", type=Path, default=None, help="find_duplicates pair TSV")
     add_summary_outputs(parser)
+
+
+def add_significance_option(parser: argparse.ArgumentParser) -> None:
+    """``--significance``: the ``compare_runs`` table an experiment table shows under itself."""
+    parser.add_argument(
+        "--significance",
+        type=Path,
+        default=None,
+        help="significance table (python -m workflow_scripts.compare_runs) shown under the table",
+    )

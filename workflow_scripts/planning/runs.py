@@ -19,6 +19,7 @@ Path conventions: ``results/caches/{dataset}/{split}.h5`` (log-mel caches),
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from workflow_scripts.planning.config import (
     exp2_rate,
     exp2_settings,
     exp3_pool,
+    rate_tag,
     resolve_dataset,
 )
 
@@ -102,6 +104,32 @@ def demo_args(config: Config, name: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- caches
+
+
+def demo_priority(config: Config, name: str) -> int:
+    """Files the demo generator writes for ``name``: its scheduling priority.
+
+    Snakemake starts the jobs of higher priority first; starting the longest demo
+    generator first keeps the two cores of a laptop busy instead of leaving the longest
+    one (and everything that waits on it) for last.
+    """
+    fmt = dataset_format(config, name)
+    sizes = demo_sizes(config, fmt)
+    if fmt == "wavefake":
+        vocoders = resolved_dataset(config, name).get("vocoders") or []
+        return int(sizes["n_utterances"]) * (1 + len(vocoders))
+    blocks = [sizes] if "bonafide" in sizes else [v for v in sizes.values() if isinstance(v, dict)]
+    return sum(int(b["bonafide"]) + int(b["spoof"]) for b in blocks)
+
+
+def training_priority(experiment: str, setting: str) -> int:
+    """Scheduling priority of a retraining: N for Experiment 3's ``n{N}`` (largest first), else 0.
+
+    Of the runs ready at the same time the one with the most data takes longest; started
+    first, it finishes while the shorter ones share the other cores.
+    """
+    match = re.fullmatch(r"n(\d+)", setting)
+    return int(match.group(1)) if experiment == "exp3" and match else 0
 
 
 def cache_path(name: str, split: str) -> str:
@@ -510,3 +538,123 @@ def exp4_table_files(config: Config) -> list[str]:
 def exp4_table_args(config: Config) -> list[str]:
     """``--run <spec JSON>`` per Experiment-4 run."""
     return repeat_option("--run", map(spec_json, exp4_runs(config)))
+
+
+# --------------------------------------------------------------------------- significance
+
+#: Tables that get a significance companion ``results/{table}_significance.csv``.
+SIGNIFICANCE_TABLES = ("table_exp2", "table2", "table_exp4")
+
+
+def scores_of_metrics(path: str) -> str:
+    """The score file a metrics file is computed from (rule ``metrics``)."""
+    prefix, suffix = "results/metrics/", ".json"
+    if not (path.startswith(prefix) and path.endswith(suffix)):
+        raise ValueError(f"not a metrics path: {path!r}")
+    return f"results/scores/{path[len(prefix) : -len(suffix)]}.tsv"
+
+
+def _comparisons(
+    setting: str,
+    method: str,
+    control: str,
+    method_runs: Sequence[Mapping[str, str]],
+    control_runs: Sequence[Mapping[str, str]],
+) -> list[RunSpec]:
+    """One comparison per evaluation set; each run is ``{eval set: metrics path}``."""
+    return [
+        {
+            "setting": setting,
+            "eval_set": name,
+            "method": method,
+            "control": control,
+            "method_scores": [scores_of_metrics(run[name]) for run in method_runs],
+            "control_scores": [scores_of_metrics(run[name]) for run in control_runs],
+        }
+        for name in method_runs[0]
+    ]
+
+
+def exp2_comparisons(config: Config) -> list[RunSpec]:
+    """NC sampling against each random control at every grid point (none without ``nc``)."""
+    runs, _ = exp2_runs(config)
+    by_setting: dict[tuple[str, float, float], list[Mapping[str, str]]] = {}
+    for spec in runs:
+        key = (spec["method"], spec["bonafide_rate"], spec["spoof_rate"])
+        by_setting.setdefault(key, []).append(spec["metrics"])
+    methods = config["experiment2"]["methods"]
+    if "nc" not in methods:
+        return []
+    comparisons = []
+    for method, b, s in by_setting:
+        if method != "nc":
+            continue
+        for control in (m for m in methods if m != "nc"):
+            setting = f"b{rate_tag(b)}_s{rate_tag(s)}"
+            nc_runs, control_runs = by_setting[(method, b, s)], by_setting[(control, b, s)]
+            comparisons += _comparisons(setting, "nc", control, nc_runs, control_runs)
+    return comparisons
+
+
+def exp3_comparisons(config: Config) -> list[RunSpec]:
+    """Each N of Table 2 against the next smaller one (does doubling the data help?)."""
+    cells = exp3_table_cells(config)
+    by_n: dict[int, dict[str, list[str]]] = {}
+    for n, name, path in cells:
+        by_n.setdefault(n, {}).setdefault(name, []).append(path)
+    sizes = sorted(by_n)
+    comparisons = []
+    for small, large in zip(sizes, sizes[1:], strict=False):
+        runs = {
+            n: [
+                {name: paths[i] for name, paths in by_n[n].items()}
+                for i in range(config["experiment3"]["seeds"])
+            ]
+            for n in (small, large)
+        }
+        comparisons += _comparisons("-", f"N={large}", f"N={small}", runs[large], runs[small])
+    return comparisons
+
+
+def exp4_comparisons(config: Config) -> list[RunSpec]:
+    """The full method against matched random sampling, on every evaluation set."""
+    runs = exp4_runs(config)
+    arms = {m: [spec["metrics"] for spec in runs if spec["method"] == m] for m in EXP4_METHODS}
+    return _comparisons("-", EXP4_METHODS[0], EXP4_METHODS[1], *arms.values())
+
+
+def significance_comparisons(config: Config, table: str) -> list[RunSpec]:
+    """The comparisons behind ``results/{table}_significance.csv``."""
+    planners = {
+        "table_exp2": exp2_comparisons,
+        "table2": exp3_comparisons,
+        "table_exp4": exp4_comparisons,
+    }
+    if table not in planners:
+        raise ValueError(f"no significance table for {table!r}; choose from {SIGNIFICANCE_TABLES}")
+    return planners[table](config)
+
+
+def significance_files(config: Config, table: str) -> list[str]:
+    """Every score file the comparisons of ``table`` read (each once, in order)."""
+    files = [
+        f
+        for spec in significance_comparisons(config, table)
+        for f in (*spec["method_scores"], *spec["control_scores"])
+    ]
+    return list(dict.fromkeys(files))
+
+
+def significance_args(config: Config, table: str) -> list[str]:
+    """``--comparison <JSON>`` per comparison of ``table``."""
+    return repeat_option("--comparison", map(spec_json, significance_comparisons(config, table)))
+
+
+def significance_table(config: Config, table: str) -> list[str]:
+    """``[results/{table}_significance.csv]`` when ``table`` has comparisons, else ``[]``."""
+    return [f"results/{table}_significance.csv"] if significance_comparisons(config, table) else []
+
+
+def significance_table_args(config: Config, table: str) -> list[str]:
+    """``--significance <table>`` for a table command, or nothing."""
+    return repeat_option("--significance", significance_table(config, table))

@@ -57,6 +57,7 @@ include: "rules/duplicates.smk"
 include: "rules/experiment3.smk"
 include: "rules/experiment4.smk"
 include: "rules/significance.smk"
+include: "rules/per_attack.smk"
 
 
 localrules:
@@ -68,6 +69,7 @@ localrules:
     table_exp2,
     table_exp3,
     table_exp4,
+    per_attack_table,
 
 
 rule all:
@@ -79,3 +81,5 @@ rule all:
         "results/figures/figure1_tsne.png",
         "results/table2.csv",
         "results/table_exp4.csv",
+        "results/table1_per_attack.csv",
+        "results/table2_per_attack.csv",

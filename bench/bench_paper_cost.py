@@ -126,6 +126,13 @@ RULE_STAGES = {
     "table_exp4": "Experiment 4",
     "all": "targets",
 }
+#: The experiment of a table, for the jobs named after one (significance, per-attack).
+TABLE_STAGES = {
+    "table1": "Experiment 1",
+    "table_exp2": "Experiment 2",
+    "table2": "Experiment 3",
+    "table_exp4": "Experiment 4",
+}
 #: Rules that ask for a GPU on a cluster (resources ``gpu``); the others run on CPUs only.
 GPU_RULES = frozenset({"pretrain", "train_selected", "score", "score_eval_data", "embed"})
 RULE_LINE = re.compile(r"^(?:local)?rule (\S+):$")
@@ -342,6 +349,8 @@ def job_stage(job: Job, config: Mapping[str, Any]) -> str:
     if job.rule in RULE_STAGES:
         return RULE_STAGES[job.rule]
     wc = job.wildcards
+    if job.rule in ("significance", "per_attack_table"):
+        return TABLE_STAGES[wc["table"]]
     if "experiment" in wc:
         return f"Experiment {wc['experiment'].removeprefix('exp')}"
     run_name = wc.get("run") or wc.get("scored", "")

@@ -325,3 +325,14 @@ def get_demo_priority(wildcards):
 
 def get_training_priority(wildcards):
     return runs.training_priority(wildcards.experiment, wildcards.setting)
+
+
+# ------------------------------------------------------- per-attack tables (rules/per_attack.smk)
+
+
+def get_per_attack_files(wildcards):
+    return runs.per_attack_files(config, wildcards.table)
+
+
+def get_per_attack_args(wildcards):
+    return runs.per_attack_args(config, wildcards.table)

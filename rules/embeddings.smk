@@ -66,6 +66,11 @@ rule figure1:
         ),
         pdf="results/figures/figure1_tsne.pdf",
         coords="results/figures/figure1_tsne.tsv",
+        other=report(
+            runs.figure1_other_png(config),
+            caption="../report/figure1_other.rst",
+            category="Figures",
+        ),
     log:
         "results/logs/figures/figure1.log",
     benchmark:
@@ -85,4 +90,4 @@ rule figure1:
         "python -m workflow_scripts.make_figure1 --embeddings {input} --out-png {output.png}"
         " --out-pdf {output.pdf} --max-points {params.max_points:q} --seed {params.seed:q}"
         " --color-by {params.color_by:q} --perplexity {params.perplexity:q}"
-        " --threads {threads} 2> {log}"
+        " --threads {threads} --other-png {output.other} 2> {log}"

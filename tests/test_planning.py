@@ -353,6 +353,28 @@ def test_significance_compares_each_method_with_its_control(tiny: dict, cfg: dic
         runs.significance_comparisons(tiny, "table1")
 
 
+def test_per_attack_tables_read_the_table_metrics_and_the_training_manifests(
+    tiny: dict, cfg: dict
+) -> None:
+    table1 = runs.per_attack_args(tiny, "table1")
+    entries = groups(table1[: table1.index("--seen")], "--entry", 3)
+    assert [tuple(e) for e in entries] == runs.exp1_table_cells(tiny)
+    train = tiny["experiment1"]["train_dataset"]
+    assert table1[table1.index("--seen") : table1.index("--title")] == [
+        "--seen",
+        f"results/manifests/{train}.tsv",
+        "train",
+    ]
+    files = runs.per_attack_files(tiny, "table2")
+    assert f"results/manifests/{tiny['experiment3']['datasets'][0]}.tsv" in files
+    assert set(runs.exp3_table_metrics(tiny)) <= set(files)
+    cfg["experiment3"]["pool"] = "train_dev"
+    assert ("asvspoof2019", "dev") in runs.per_attack_training(cfg, "table2")
+    assert runs.figure1_other_png(tiny).startswith("results/figures/figure1_tsne_by_")
+    with pytest.raises(ValueError, match="no per-attack table"):
+        runs.per_attack_cells(tiny, "table_exp4")
+
+
 def test_the_paper_config_plans_its_tables() -> None:
     paper = with_defaults(REPO / "config" / "paper.yaml")
     assert len(runs.exp3_table_cells(paper)) == 3 * paper["experiment3"]["seeds"] * 2

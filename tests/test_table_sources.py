@@ -423,6 +423,60 @@ def test_significance_tables_compare_the_right_runs(full_workdir: Path) -> None:
         assert ("None of the" in markdown) or ("Significant at alpha" in markdown), name
 
 
+def per_attack_sources(name: str) -> tuple[dict[str, list[str]], dict[str, str], list[tuple]]:
+    """{column: runs}, {eval set: path under a run}, (manifest, splits) of the trained spoofs."""
+    if name == "table1_per_attack.csv":
+        exp = CONFIG["experiment1"]
+        train = exp["train_dataset"]
+        columns = {model: [f"pretrained/{train}/{model}"] for model in exp["models"]}
+        return columns, eval_metrics_1(), [(train, ("train",))]
+    exp = CONFIG["experiment3"]
+    columns = {
+        str(n): [f"exp3/n{n}/seed{i}" for i in range(exp["seeds"])] for n in exp["n_per_class"]
+    }
+    splits = ("train", "dev") if exp.get("pool") == "train_dev" else ("train",)
+    return columns, eval_metrics_34(), [(d, splits) for d in exp["datasets"]]
+
+
+def check_per_attack(name: str, table: pd.DataFrame, src: Sources) -> None:
+    columns, rows, trained = per_attack_sources(name)
+    assert list(table.columns) == ["eval_set", "attack", "n_spoof", "seen", *columns], name
+    seen: set[str] = set()
+    for dataset, splits in trained:
+        manifest = pd.read_csv(
+            src.results / "manifests" / f"{dataset}.tsv",
+            sep="\t",
+            dtype=str,
+            keep_default_na=False,
+        )
+        spoof = manifest[(manifest["label"] == "spoof") & manifest["split"].isin(splits)]
+        seen |= set(spoof["attack"])
+    table = table.assign(attack=table["attack"].astype(str))
+    for eval_set, rel in rows.items():
+        part = table[table["eval_set"] == eval_set].set_index("attack")
+        for column, runs in columns.items():
+            per_run = [src.metrics(run, rel)["per_attack"] for run in runs]
+            assert sorted(part.index) == sorted(per_run[0]), (name, eval_set, column)
+            for attack in per_run[0]:
+                where = f"{name} {eval_set} {attack} {column}"
+                values = [r[attack]["eer_roc"] for r in per_run]
+                assert part.loc[attack, column] == round(mean(values), 4), where
+                assert part.loc[attack, "n_spoof"] == per_run[0][attack]["n"], where
+                assert part.loc[attack, "seen"] == ("yes" if attack in seen else "no"), where
+    assert (table["seen"] == "no").any() or name == "table2_per_attack.csv", (
+        f"{name}: the tiny run's Table 1 evaluates unseen attacks (ASVspoof eval), none marked"
+    )
+
+
+def test_per_attack_tables_trace_to_the_metrics_files(full_workdir: Path) -> None:
+    results = full_workdir / "results"
+    src = Sources(results)
+    for name in ("table1_per_attack.csv", "table2_per_attack.csv"):
+        check_per_attack(name, pd.read_csv(results / name, keep_default_na=False), src)
+    assert (results / "figures" / "table1_per_attack.png").stat().st_size > 0
+    assert (results / "figures" / "figure1_tsne_by_attack.png").stat().st_size > 0
+
+
 #: Table file -> its check.
 CHECKS: dict[str, Callable[[pd.DataFrame, Sources], None]] = {
     "table1.csv": check_table1,

@@ -6,7 +6,7 @@ Usage::
         --out-png figure1_tsne.png --out-pdf figure1_tsne.pdf
         [--max-points 5000] [--seed S] [--color-by label|attack] [--perplexity 30]
         [--points interest|all] [--class-mean centroid|embedded] [--threads T]
-        [--dataset D --split S]
+        [--dataset D --split S] [--other-png figure1_tsne_by_attack.png]
 
 Points: the samples of interest (``correct`` True) by default, as in the
 paper's method section; ``--points all`` shows every training row.
@@ -31,6 +31,8 @@ from workflow_scripts.reporting.figures import figure1_table, plot_tsne
 
 #: Options handed to :func:`figure1_table` as they are on the command line.
 TSNE_OPTIONS = ("points", "class_mean", "max_points", "perplexity", "seed", "threads")
+#: ``--other-png`` shows the same points and coordinates in the other colouring.
+OTHER_COLOURING = {"label": "attack", "attack": "label"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--class-mean", choices=("centroid", "embedded"), default="centroid", help="star position")
     add("--threads", type=lambda t: max(1, non_negative_int(t)), default=1, help="openTSNE jobs")
     add("--title", default="", help="figure title")
+    add("--other-png", type=Path, default=None, help="also this PNG, coloured the other way")
     add("--dataset", default=None, help="dataset name if the file does not record it")
     add("--split", default=None, help="split if the file does not record it")
     return parser
@@ -60,6 +63,9 @@ def run(args: argparse.Namespace) -> None:
     plot_tsne(
         table, args.out_png, args.out_pdf, color_by=args.color_by, title=args.title, caption=caption
     )
+    if args.other_png is not None:
+        other = OTHER_COLOURING[args.color_by]
+        plot_tsne(table, args.other_png, color_by=other, title=args.title, caption=caption)
     n_points = int((table["point"] == "sample").sum())
     print(
         f"make_figure1: {n_points} points, perplexity {used:g} -> {args.out_png}", file=sys.stderr

@@ -658,3 +658,56 @@ def significance_table(config: Config, table: str) -> list[str]:
 def significance_table_args(config: Config, table: str) -> list[str]:
     """``--significance <table>`` for a table command, or nothing."""
     return repeat_option("--significance", significance_table(config, table))
+
+
+# --------------------------------------------------------------------------- per-attack tables
+
+#: Tables that get a per-attack companion ``results/{table}_per_attack.csv``.
+PER_ATTACK_TABLES = ("table1", "table2")
+PER_ATTACK_TITLES = {
+    "table1": "Table 1 per attack: detectors trained on one corpus (EER-ROC)",
+    "table2": "Table 2 per attack: N samples per class per corpus (EER-ROC)",
+}
+
+
+def manifest_path(name: str) -> str:
+    return f"results/manifests/{name}.tsv"
+
+
+def per_attack_cells(config: Config, table: str) -> list[tuple[str, str, str]]:
+    """(evaluation set, column, metrics path): models of Table 1, N of Table 2."""
+    if table == "table1":
+        return exp1_table_cells(config)
+    if table == "table2":
+        return [(name, str(n), path) for n, name, path in exp3_table_cells(config)]
+    raise ValueError(f"no per-attack table for {table!r}; choose from {PER_ATTACK_TABLES}")
+
+
+def per_attack_training(config: Config, table: str) -> list[tuple[str, str]]:
+    """(dataset, split) whose spoofs the table's detectors were trained on."""
+    if table == "table1":
+        return [(config["experiment1"]["train_dataset"], "train")]
+    return _exp3_pool(config)
+
+
+def per_attack_files(config: Config, table: str) -> list[str]:
+    metrics = [path for _, _, path in per_attack_cells(config, table)]
+    manifests = [manifest_path(name) for name, _ in per_attack_training(config, table)]
+    return list(dict.fromkeys([*metrics, *manifests]))
+
+
+def per_attack_args(config: Config, table: str) -> list[str]:
+    """``--entry`` per cell, ``--seen`` per training split, ``--title``."""
+    seen = ((manifest_path(name), split) for name, split in per_attack_training(config, table))
+    return [
+        *repeat_option("--entry", per_attack_cells(config, table)),
+        *repeat_option("--seen", seen),
+        "--title",
+        PER_ATTACK_TITLES[table],
+    ]
+
+
+def figure1_other_png(config: Config) -> str:
+    """Figure 1 in the colouring ``figure1.color_by`` does not choose (both go to the report)."""
+    other = {"label": "attack", "attack": "label"}[config["figure1"]["color_by"]]
+    return f"results/figures/figure1_tsne_by_{other}.png"

@@ -209,6 +209,12 @@ def significance_markdown(table: pd.DataFrame, *, title: str) -> str:
         "training-seed variation (docs/metrics.md); EER-ROC: lower is better, "
         "mAP: higher is better."
     )
+    single = (table["n_seeds_method"] < 2) | (table["n_seeds_control"] < 2)
+    if single.any():
+        note += (
+            " Rows with one run on a side (runs 1 vs ...) show test-set variation only: "
+            "the training noise between two single runs is not in their interval."
+        )
     return f"{to_markdown(shown, title=title)}\n{note}\n\n{significance_sentence(table)}\n"
 
 

@@ -671,8 +671,9 @@ def render_doc(report: Report, meta: Mapping[str, str]) -> str:
         "",
         '"timed jobs" are the jobs projected from a measurement; the rest (manifests, cache '
         "merges, sampling, validation selections, metrics, tables, the t-SNE of Figure 1, the "
-        "k-means of Experiment 4 and the duplicate search) are counted but not timed, so the "
-        "totals leave them out.",
+        "k-means of Experiment 4, the duplicate search, and the significance bootstraps, whose "
+        "cost grows with evaluation rows x seeds x resamples) are counted but not timed, so "
+        "the totals leave them out.",
         "",
         "## Where the hours go",
         "",

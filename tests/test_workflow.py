@@ -123,12 +123,14 @@ def dry_run_counts(workdir: Path, name: str, old: str, new: str) -> dict[str, in
 def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> None:
     point = "    - [1.0, 0.5]\n"
     counts = dry_run_counts(full_workdir, "grid.yaml", point, point + "    - [1.0, 0.25]\n")
-    # one new grid point x 3 methods x 1 seed: sample, train, 2 scores, 2 metrics each; the table
+    # one new grid point x 3 methods x 1 seed: sample, train, 2 scores, 2 metrics each; the
+    # table and its significance companion
     assert counts == {
         "sample_exp2": 3,
         "train_selected": 3,
         "score": 6,
         "metrics": 6,
+        "significance": 1,
         "table_exp2": 1,
         "all": 1,
     }
@@ -141,6 +143,8 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
         "score": 1,
         "score_eval_data": 1,
         "metrics": 2,
+        "significance": 1,
+        "per_attack_table": 1,
         "table_exp3": 1,
         "all": 1,
     }

@@ -133,7 +133,7 @@ def plot_per_attack(table: pd.DataFrame, path: str | os.PathLike[str], *, title:
     with figure(
         1,
         len(eval_sets),
-        figsize=(1.2 + 0.55 * sum(widths) + 1.2 * len(eval_sets), 1.4 + 0.45 * len(columns)),
+        figsize=(1.2 + 0.55 * sum(widths) + 1.2 * len(eval_sets), 2.8 + 0.45 * len(columns)),
         gridspec_kw={"width_ratios": widths},
         constrained_layout=True,
         squeeze=False,
@@ -148,9 +148,9 @@ def plot_per_attack(table: pd.DataFrame, path: str | os.PathLike[str], *, title:
             ax.set_yticks(range(len(columns)), columns)
             ax.set_title(eval_set)
             for (i, j), value in np.ndenumerate(values):
-                colour = "white" if value < 0.25 else "black"
+                colour = "black" if value < 0.25 else "white"  # light cells are low EERs
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
         if image is not None:
-            fig.colorbar(image, ax=axes[0].tolist(), label="EER-ROC (* unseen attack)", shrink=0.8)
-        fig.suptitle(title)
+            fig.colorbar(image, ax=axes[0].tolist(), label="EER-ROC", shrink=0.8)
+        fig.suptitle(f"{title}; * unseen attack")
         save_figure(fig, path, dpi=120)

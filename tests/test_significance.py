@@ -11,16 +11,21 @@ difference of its means over seeds, integrated exactly (Gauss-Hermite).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import ndtr
 
+from workflow_scripts import compare_runs
 from workflow_scripts.metrics.significance import (
     align_score_tables,
     holm_adjust,
     paired_difference,
 )
+from workflow_scripts.reporting.significance import read_significance, significance_markdown
 
 N_PER_CLASS = 150
 SIGMA_U, SIGMA_E, SIGMA_D = 1.0, 0.7, 0.15
@@ -138,3 +143,49 @@ def test_alignment_pairs_utterances_and_names_the_odd_table() -> None:
     relabelled = first.assign(label=["spoof", "bonafide", "bonafide"])
     with pytest.raises(ValueError, match=r"four\.tsv: label of 'c' differs"):
         align_score_tables({"one.tsv": first, "four.tsv": relabelled})
+
+
+def test_compare_runs_reads_score_files_and_names_a_bad_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(6)
+    method, control, labels = _draw(rng, (2.0, 1.0))
+    ids = [f"u{i:03d}" for i in range(labels.size)]
+    text = np.where(labels == 1, "bonafide", "spoof")
+    files: dict[str, list[str]] = {"method": [], "control": []}
+    for side, seeds in (("method", method), ("control", control)):
+        for k, scores in enumerate(seeds):
+            path = tmp_path / f"{side}{k}.tsv"
+            pd.DataFrame({"utt_id": ids, "label": text, "score": scores}).to_csv(
+                path, sep="\t", index=False
+            )
+            files[side].append(str(path))
+    spec = {
+        "setting": "-",
+        "eval_set": "eval data",
+        "method": "full_method",
+        "control": "random_matched",
+        "method_scores": files["method"],
+        "control_scores": files["control"],
+    }
+    out = tmp_path / "significance.csv"
+    args = ["--comparison", json.dumps(spec), "--n-resamples", "100", "--out", str(out)]
+    assert compare_runs.main(args) == 0
+    table = read_significance(out)
+    assert table["metric"].tolist() == ["EER-ROC", "mAP"]
+    direct = paired_difference(method, control, labels, n_resamples=100, seed=0)["eer_roc"]
+    assert table.loc[0, "difference"] == pytest.approx(direct.difference)
+    assert table.loc[0, "ci_low"] == pytest.approx(direct.low)
+    assert (table["n_seeds_method"] == SEEDS).all() and (table["significant"] == "yes").all()
+    markdown = significance_markdown(table, title="T")
+    assert "Significant at alpha = 0.05 (2 of 2" in markdown
+    # a control scored on other utterances: named, nothing written
+    short = tmp_path / "short.tsv"
+    pd.read_csv(files["control"][0], sep="\t").iloc[:-1].to_csv(short, sep="\t", index=False)
+    bad = {**spec, "control_scores": [str(short)]}
+    out.unlink()
+    assert compare_runs.main(["--comparison", json.dumps(bad), "--out", str(out)]) == 2
+    assert "short.tsv: not scored on the same utterances" in capsys.readouterr().err
+    assert not out.exists()
+    assert compare_runs.main(["--comparison", "{bad", "--out", str(out)]) == 2
+    assert "--comparison is not valid JSON" in capsys.readouterr().err

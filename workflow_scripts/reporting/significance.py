@@ -11,7 +11,6 @@ under an experiment table.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workflow_scripts.io.files import parse_json_object
 from workflow_scripts.metrics.report import read_scores
 from workflow_scripts.metrics.significance import (
     align_score_tables,
@@ -63,12 +63,7 @@ def read_comparison_spec(text: str) -> dict[str, Any]:
         source = text
         with open(text, encoding="utf-8") as handle:
             text = handle.read()
-    try:
-        spec = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{source}: not valid JSON ({exc})") from None
-    if not isinstance(spec, dict):
-        raise ValueError(f"{source}: a comparison must be a JSON object")
+    spec = parse_json_object(text, source)
     missing = [key for key in SPEC_KEYS if key not in spec]
     if missing:
         raise ValueError(f"{source}: comparison lacks {missing}")

@@ -205,40 +205,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         manifest = manifest_for(paths)
         time_decode_legacy(paths[:20])  # warm the page cache and libraries
-        time_end_to_end(
-            manifest.iloc[:16], folder, params, args.threads, args.device, args.batch_size
-        )  # warm-up: kernels, CUDA context
-        if baseline is not None:
-            time_end_to_end(
-                manifest.iloc[:16],
-                folder,
-                params,
-                args.threads,
-                args.device,
-                args.batch_size,
-                baseline,
+
+        def end_to_end(rows: pd.DataFrame, build: Any = build_shard) -> tuple[float, float]:
+            return time_end_to_end(
+                rows, folder, params, args.threads, args.device, args.batch_size, build
             )
+
+        end_to_end(manifest.iloc[:16])  # warm-up: kernels, CUDA context
+        if baseline is not None:
+            end_to_end(manifest.iloc[:16], baseline)
         decode, e2e, legacy, base = [], [], [], []
         for _ in range(args.repeats):  # interleaved, so background load hits all alike
             decode.append(time_decode(paths, params, args.threads))
-            e2e.append(
-                time_end_to_end(
-                    manifest, folder, params, args.threads, args.device, args.batch_size
-                )
-            )
+            e2e.append(end_to_end(manifest))
             legacy.append(time_decode_legacy(paths))
             if baseline is not None:
-                base.append(
-                    time_end_to_end(
-                        manifest,
-                        folder,
-                        params,
-                        args.threads,
-                        args.device,
-                        args.batch_size,
-                        baseline,
-                    )
-                )
+                base.append(end_to_end(manifest, baseline))
     n = len(paths)
     decode_s, e2e_s = min(w for w, _ in decode), min(w for w, _ in e2e)
     decode_rate, e2e_rate, legacy_rate = n / decode_s, n / e2e_s, n / min(legacy)

@@ -62,33 +62,37 @@ def align_score_tables(
     if not tables:
         raise ValueError("no score tables to align")
     names = list(tables)
-    reference: pd.DataFrame | None = None
+    reference_ids: np.ndarray | None = None
+    reference_labels: np.ndarray | None = None
     scores: list[np.ndarray] = []
     for name in names:
         table = tables[name]
         try:
-            table_arrays(table)
+            values, labels, _ = table_arrays(table)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
-        ordered = table.assign(utt_id=table["utt_id"].astype(str)).set_index("utt_id").sort_index()
-        if reference is None:
-            reference = ordered
+        ids = table["utt_id"].astype(str).to_numpy()
+        order = np.argsort(ids, kind="stable")
+        ids, labels = ids[order], labels[order]
+        if reference_ids is None or reference_labels is None:
+            reference_ids, reference_labels = ids, labels
         else:
-            missing = reference.index.difference(ordered.index)
-            extra = ordered.index.difference(reference.index)
-            if len(missing) or len(extra):
-                example = (missing if len(missing) else extra)[0]
+            missing = np.setdiff1d(reference_ids, ids)
+            extra = np.setdiff1d(ids, reference_ids)
+            if missing.size or extra.size:
+                example = (missing if missing.size else extra)[0]
                 raise ValueError(
                     f"{name}: not scored on the same utterances as {names[0]} "
-                    f"({len(missing)} missing, {len(extra)} extra, e.g. {example!r})"
+                    f"({missing.size} missing, {extra.size} extra, e.g. {str(example)!r})"
                 )
-            changed = reference["label"].astype(str) != ordered["label"].astype(str)
-            if changed.any():
-                raise ValueError(f"{name}: label of {changed.idxmax()!r} differs from {names[0]}")
-        scores.append(pd.to_numeric(ordered["score"]).to_numpy(dtype=np.float64))
-    assert reference is not None
-    labels = (reference["label"].astype(str) == "bonafide").to_numpy(dtype=np.int64)
-    return scores, labels
+            changed = np.flatnonzero(labels != reference_labels)
+            if changed.size:
+                raise ValueError(
+                    f"{name}: label of {str(ids[changed[0]])!r} differs from {names[0]}"
+                )
+        scores.append(values[order])
+    assert reference_labels is not None
+    return scores, reference_labels
 
 
 def _seed_metrics(
@@ -104,7 +108,7 @@ def _seed_metrics(
 
 def combined_variance(
     seed_metrics: Sequence[np.ndarray], replicates: Sequence[np.ndarray]
-) -> tuple[float, float, float]:
+) -> tuple[float, float]:
     """Variance of the method-minus-control difference, and its degrees of freedom.
 
     ``seed_metrics[side]`` holds each seed's metric on the evaluation set (method side
@@ -118,7 +122,7 @@ def combined_variance(
     - that overlap, estimated from how each seed's metric moves around its side's mean
       over the resamples, and subtracted once.
 
-    Returns ``(variance, degrees of freedom, seed part)``; the degrees of freedom follow
+    Returns ``(variance, degrees of freedom)``; the degrees of freedom follow
     Welch-Satterthwaite from the seed part (infinite without one).
     """
     seed_part, overlap, welch = 0.0, 0.0, 0.0
@@ -135,7 +139,7 @@ def combined_variance(
     test_part = float(difference.var())
     variance = max(seed_part + test_part - overlap, seed_part, test_part)
     dof = variance**2 / welch if welch > 0 else math.inf
-    return variance, dof, seed_part
+    return variance, dof
 
 
 def paired_difference(
@@ -194,7 +198,7 @@ def paired_difference(
     for k, name in enumerate(metrics):
         method_value, control_value = (float(p[:, k].mean()) for p in points)
         difference = method_value - control_value
-        variance, dof, _ = combined_variance(
+        variance, dof = combined_variance(
             [p[:, k] for p in points], [reps[:, :, k] for reps in replicates]
         )
         sd = math.sqrt(variance)

@@ -73,32 +73,28 @@ def per_attack_table(cells: Sequence[Cell], seen: set[str], *, digits: int = 4) 
         grouped.setdefault((eval_set, column), []).append(_attack_values(values, source))
     rows = []
     for eval_set in eval_order:
-        counts: dict[str, int] | None = None
-        eers: dict[str, dict[str, float]] = {}
-        for column in column_order:
-            runs = grouped.get((eval_set, column))
-            if runs is None:
-                raise ValueError(f"no metrics for {eval_set!r} and column {column!r}")
+        missing = [c for c in column_order if (eval_set, c) not in grouped]
+        if missing:
+            raise ValueError(f"no metrics for {eval_set!r} and column {missing[0]!r}")
+        columns = {c: grouped[(eval_set, c)] for c in column_order}
+        counts = {attack: n for attack, (n, _) in columns[column_order[0]][0].items()}
+        for column, runs in columns.items():
             for run in runs:
                 these = {attack: n for attack, (n, _) in run.items()}
-                if counts is None:
-                    counts = these
-                elif these != counts:
+                if these != counts:
                     raise ValueError(
                         f"{eval_set!r}: column {column!r} scored other attacks or counts "
                         f"({sorted(these.items())} vs {sorted(counts.items())})"
                     )
-            eers[column] = {
-                attack: float(np.mean([run[attack][1] for run in runs])) for attack in counts or {}
-            }
-        for attack in sorted(counts or {}):
+        for attack in sorted(counts):
             row: dict[str, object] = {
                 "eval_set": eval_set,
                 "attack": attack,
-                "n_spoof": (counts or {})[attack],
+                "n_spoof": counts[attack],
                 "seen": "yes" if attack in seen else "no",
             }
-            row.update({column: round(eers[column][attack], digits) for column in column_order})
+            for column, runs in columns.items():
+                row[column] = round(float(np.mean([run[attack][1] for run in runs])), digits)
             rows.append(row)
     return pd.DataFrame.from_records(rows, columns=[*FIXED_COLUMNS, *column_order])
 

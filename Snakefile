@@ -69,6 +69,7 @@ localrules:
     table_exp2,
     table_exp3,
     table_exp4,
+    table_exp4_sources,
     per_attack_table,
 
 
@@ -81,5 +82,6 @@ rule all:
         "results/figures/figure1_tsne.png",
         "results/table2.csv",
         "results/table_exp4.csv",
+        "results/table_exp4_sources.csv",
         "results/table1_per_attack.csv",
         "results/table2_per_attack.csv",

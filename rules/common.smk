@@ -28,6 +28,8 @@ wildcard_constraints:
     n=r"\d+",
     experiment="exp2|exp3|exp4",
     setting=r"[^/]+",
+    model=r"[^/]+",
+    source="attack_aware|stage[1-9]",
 
 
 # ------------------------------------------------------- targets (Snakefile, rules/caches.smk)
@@ -252,11 +254,12 @@ def get_exp3_table_summary_args(wildcards):
 
 
 def get_exp4_embeddings(wildcards):
-    return runs.exp4_embedding_files(config)
+    """Train embeddings Algorithm 2 clusters: Experiment 4's own or an ablation source's."""
+    return runs.source_embedding_files(config, wildcards.get("source", "binary"))
 
 
 def get_exp4_embedding_args(wildcards):
-    return runs.exp4_embedding_args(config)
+    return runs.source_embedding_args(config, wildcards.get("source", "binary"))
 
 
 def get_exp4_k_max_args(wildcards):
@@ -278,6 +281,31 @@ def get_exp4_table_files(wildcards):
 
 def get_exp4_table_args(wildcards):
     return runs.exp4_table_args(config)
+
+
+def get_exp4_sources_table_files(wildcards):
+    return runs.exp4_sources_table_files(config)
+
+
+def get_exp4_sources_table_args(wildcards):
+    return runs.exp4_sources_table_args(config)
+
+
+# ------------------------------------------ embedding sources (training.smk, embeddings.smk)
+
+
+def get_attack_aware_training_args(wildcards):
+    return runs.attack_aware_training_args(config, wildcards.model)
+
+
+def get_embedding_checkpoint(wildcards):
+    """The detector an embedding comes from (attack-aware or binary)."""
+    source = wildcards.get("source", "binary")
+    return runs.source_checkpoint(source, wildcards.dataset, wildcards.model)
+
+
+def get_embedding_layer_args(wildcards):
+    return runs.source_layer_args(wildcards.get("source", "binary"))
 
 
 # ----------------------------------------------------- significance (rules/significance.smk)
@@ -314,6 +342,14 @@ def get_exp4_significance(wildcards):
 
 def get_exp4_significance_args(wildcards):
     return runs.significance_table_args(config, "table_exp4")
+
+
+def get_exp4_sources_significance(wildcards):
+    return runs.significance_table(config, "table_exp4_sources")
+
+
+def get_exp4_sources_significance_args(wildcards):
+    return runs.significance_table_args(config, "table_exp4_sources")
 
 
 # ------------------------------------------------------------------------ scheduling

@@ -3,7 +3,7 @@
 
 rule embed:
     input:
-        checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
+        checkpoint=get_embedding_checkpoint,
         cache="results/caches/{dataset}/{split}.h5",
         threshold_caches=get_threshold_caches,
     output:
@@ -22,10 +22,22 @@ rule embed:
     params:
         device=config["device"],
         threshold=get_threshold_args,
+        layer=get_embedding_layer_args,
     shell:
         "python -m workflow_scripts.embed --checkpoint {input.checkpoint} --caches {input.cache}"
-        " {params.threshold:q} --device {params.device:q} --threads {threads} --out {output}"
-        " 2> {log}"
+        " {params.threshold:q} {params.layer:q} --device {params.device:q} --threads {threads}"
+        " --out {output} 2> {log}"
+
+
+# Embedding sources of the Algorithm-2 ablation (experiment4.embedding_sources): the
+# attack-aware detector's penultimate layer, or a pooled earlier stage of the binary one.
+use rule embed as embed_source with:
+    output:
+        "results/embeddings/{dataset}/{model}/{source}/{split}.h5",
+    log:
+        "results/logs/embed/{dataset}/{model}/{source}/{split}.log",
+    benchmark:
+        "results/benchmarks/embed/{dataset}/{model}/{source}/{split}.tsv"
 
 
 rule nc_diagnostics:

@@ -37,6 +37,23 @@ rule pretrain:
         " --out-dir {params.out_dir:q} --resume-path {params.resume:q} 2> {log}"
 
 
+# The same detector with an attack-id head next to the binary one (experiment4.embedding_sources:
+# attack_aware); only its embeddings are used, as a source for Algorithm 2.
+use rule pretrain as pretrain_attack_aware with:
+    output:
+        checkpoint="results/models/pretrained_attack_aware/{dataset}/{model}/best.pt",
+        history="results/models/pretrained_attack_aware/{dataset}/{model}/history.csv",
+        curve="results/models/pretrained_attack_aware/{dataset}/{model}/curve.png",
+    log:
+        "results/logs/pretrain_attack_aware/{dataset}/{model}.log",
+    benchmark:
+        "results/benchmarks/pretrain_attack_aware/{dataset}/{model}.tsv"
+    params:
+        train_args=get_attack_aware_training_args,
+        data_args=get_pretrain_data_args,
+        resume="results/resume/pretrained_attack_aware/{dataset}/{model}.pt",
+
+
 use rule pretrain as train_selected with:
     input:
         selection="results/sampling/{experiment}/{setting}/seed{seed}.tsv",

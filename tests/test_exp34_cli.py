@@ -870,6 +870,38 @@ def test_sample_full_method_clusters_attacks_and_follows_rates(tmp_path: Path) -
     )
 
 
+def test_sample_full_method_records_its_source_fallbacks_and_collapse(tmp_path: Path) -> None:
+    """An ablation source is named in the summary; a fallback corpus says it used binary; NC1
+    per class and among attacks says how much attack structure the embedding kept."""
+    _write_embeddings(tmp_path / "asv.h5", "asvspoof2019", ["A01", "A02", "A03"], 40, 30, seed=5)
+    _write_embeddings(tmp_path / "for.h5", "for", ["-", "-"], 30, 20, seed=6)
+    summary_path = tmp_path / "sum.json"
+    base = [
+        "--embeddings",
+        f"asvspoof2019={tmp_path / 'asv.h5'}",
+        "--embeddings",
+        f"for={tmp_path / 'for.h5'}",
+        "--seed",
+        "3",
+        "--out",
+        str(tmp_path / "sel.tsv"),
+        "--summary-out",
+        str(summary_path),
+    ]
+    assert sample_full_method.main([*base, "--source", "attack_aware", "--fallback", "for"]) == 0
+    summary = json.loads(summary_path.read_text())
+    assert summary["embedding_source"] == "attack_aware"
+    asv, fo = summary["datasets"]["asvspoof2019"], summary["datasets"]["for"]
+    assert (asv["embedding_source"], fo["embedding_source"]) == ("attack_aware", "binary")
+    # separated attack blobs: the attacks are far apart relative to their spread
+    assert 0 < asv["collapse"]["nc1_attacks"] < 0.1
+    assert asv["collapse"]["nc1_bonafide"] > 0 and asv["collapse"]["nc1_spoof"] > 0
+    assert fo["collapse"]["nc1_attacks"] is None  # no attack ids
+    assert sample_full_method.main(base) == 0
+    assert json.loads(summary_path.read_text())["embedding_source"] == "binary"
+    assert sample_full_method.main([*base, "--fallback", "wavefake"]) == 2
+
+
 # --------------------------------------------------------------------------- tables
 
 

@@ -311,3 +311,76 @@ def test_cuda_matches_cpu(name: str) -> None:
         torch.backends.cudnn.allow_tf32 = allow_tf32
     torch.testing.assert_close(cuda_logits, cpu_logits, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(cuda_embedding, cpu_embedding, rtol=1e-4, atol=1e-4)
+
+
+# ------------------------------------------------- attack head and stage embeddings
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_attack_head_is_opt_in_and_leaves_the_binary_init_unchanged(name: str) -> None:
+    binary, attack = build(name, seed=4), build(name, seed=4, num_attack_classes=5)
+    assert binary.num_attack_classes == 0 and not hasattr(binary, "attack_classifier")
+    assert "attack_classifier" not in dict(binary.named_children())
+    binary_state, attack_state = binary.state_dict(), attack.state_dict()
+    # The attack head is registered last; every other tensor is the binary model's.
+    assert list(attack_state) == [
+        *binary_state,
+        "attack_classifier.weight",
+        "attack_classifier.bias",
+    ]
+    for key, value in binary_state.items():
+        assert torch.equal(value, attack_state[key]), key
+    head = attack.attack_classifier
+    assert (head.in_features, head.out_features) == (attack.num_features, 5)
+    assert head.weight.abs().max() <= glorot_bound(tuple(head.weight.shape)) + 1e-7
+    assert torch.count_nonzero(head.bias) == 0
+    with pytest.raises(ValueError, match="no attack head"):
+        binary.forward_heads(binary.forward_features(batch()))
+
+
+@pytest.mark.parametrize("bad", [1, -2])
+def test_attack_head_needs_two_classes(bad: int) -> None:
+    with pytest.raises(ValueError, match=">= 2 classes"):
+        create_model("tiny_resnet", num_attack_classes=bad)
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_forward_heads_share_one_embedding_and_one_dropout(name: str) -> None:
+    model = build(name, seed=2, num_attack_classes=3)
+    x = batch(size=4)
+    with torch.no_grad():
+        model.eval()
+        logits, attack_logits = model.forward_heads(model.forward_features(x))
+        assert logits.shape == (4,) and attack_logits.shape == (4, 3)
+        assert torch.equal(logits, model(x))
+        embedding = model.embed(x)
+        torch.testing.assert_close(
+            attack_logits, model.attack_classifier(embedding), rtol=0, atol=1e-6
+        )
+        model.train()  # same dropout draws as forward: the head dropout is applied once
+        torch.manual_seed(9)
+        train_logits, _ = model.forward_heads(model.forward_features(x))
+        torch.manual_seed(9)
+        assert torch.equal(train_logits, model(x))
+
+
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_stage_features_and_embeddings(name: str) -> None:
+    model = build(name).eval()
+    x = batch(n_frames=101)
+    with torch.no_grad():
+        feats = model.forward_features(x)
+        assert torch.equal(feats, model.stages(model.forward_stem(x)))
+        assert model.num_stages == len(model.widths) == 4
+        for stage in range(1, model.num_stages + 1):
+            fmap = model.forward_stage(x, stage)
+            assert fmap.dim() == 4 and fmap.shape[:2] == (2, model.widths[stage - 1])
+            pooled = model.stage_embedding(x, stage)
+            assert pooled.shape == (2, model.widths[stage - 1])
+            assert torch.equal(pooled, fmap.mean(dim=(-2, -1)))
+            last, from_pass = model.features_and_stage(x, stage)
+            assert torch.equal(last, feats) and torch.equal(from_pass, pooled)
+        assert torch.equal(model.forward_stage(x, model.num_stages), feats)
+        for bad in (0, model.num_stages + 1):
+            with pytest.raises(ValueError, match="out of range: the model has 4 stages"):
+                model.stage_embedding(x, bad)

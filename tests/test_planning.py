@@ -307,10 +307,13 @@ def test_exp4_runs_compare_the_full_method_with_matched_random(tiny: dict, cfg: 
     assert [json.loads(g[0]) for g in groups(runs.exp4_table_args(cfg), "--run", 1)] == specs
     assert groups(runs.exp4_k_max_args(cfg), "--k-max", 1) == [["for=7"], ["wavefake=3"]]
     assert runs.exp4_k_max_args(tiny) == []
-    assert groups(runs.exp4_embedding_args(tiny), "--embeddings", 1)[0] == [
+    binary = runs.source_embedding_args(tiny, "binary")
+    assert groups(binary, "--embeddings", 1)[0] == [
         "asvspoof2019:train=results/embeddings/asvspoof2019/resnet/train.h5"
     ]
-    assert runs.exp4_embedding_files(tiny)[1] == "results/embeddings/for/resnet/train.h5"
+    assert "--source" not in binary  # Experiment 4's own command is unchanged
+    binary_files = runs.source_embedding_files(tiny, "binary")
+    assert binary_files[1] == "results/embeddings/for/resnet/train.h5"
 
 
 def test_significance_compares_each_method_with_its_control(tiny: dict, cfg: dict) -> None:
@@ -351,6 +354,54 @@ def test_significance_compares_each_method_with_its_control(tiny: dict, cfg: dic
     assert runs.significance_table(cfg, "table_exp2") == []
     with pytest.raises(ValueError, match="no significance table"):
         runs.significance_comparisons(tiny, "table1")
+
+
+def test_embedding_sources_plan_their_detectors_layers_and_fallbacks(
+    tiny: dict, cfg: dict
+) -> None:
+    assert tiny["experiment4"]["embedding_sources"] == ["binary", "attack_aware", "stage3"]
+    # attack-aware: corpora with attack ids get their own detector, FoR falls back to binary
+    aware = runs.source_embedding_args(tiny, "attack_aware")
+    assert flags(aware[-4:]) == {"--source": ["attack_aware"], "--fallback": ["for"]}
+    assert groups(aware[:-4], "--embeddings", 1) == [
+        ["asvspoof2019:train=results/embeddings/asvspoof2019/resnet/attack_aware/train.h5"],
+        ["for:train=results/embeddings/for/resnet/train.h5"],
+        ["wavefake:train=results/embeddings/wavefake/resnet/attack_aware/train.h5"],
+    ]
+    assert runs.source_checkpoint("attack_aware", "wavefake", "resnet") == (
+        "results/models/pretrained_attack_aware/wavefake/resnet/best.pt"
+    )
+    assert runs.source_checkpoint("stage3", "for", "resnet") == (
+        "results/models/pretrained/for/resnet/best.pt"
+    )
+    train = flags(runs.attack_aware_training_args(tiny, "resnet"))
+    assert train["--attack-loss-weight"] == ["1.0"] and train["--model"] == ["resnet"]
+    # an earlier stage: every corpus (no attack ids needed), the binary detector, --stage N
+    stage = runs.source_embedding_args(tiny, "stage3")
+    assert stage[-2:] == ["--source", "stage3"] and "--fallback" not in stage
+    assert runs.source_embedding_files(tiny, "stage3")[1] == (
+        "results/embeddings/for/resnet/stage3/train.h5"
+    )
+    assert runs.source_layer_args("stage3") == ["--stage", "3"]
+    assert runs.source_layer_args("binary") == runs.source_layer_args("attack_aware") == []
+    assert runs.source_setting("random_matched", "stage3") == "random_matched-stage3"
+    assert runs.source_setting("full_method", "binary") == "full_method"
+    # one run per source, arm and seed; the binary source reuses Experiment 4's own runs
+    cfg["experiment4"]["seeds"] = 2
+    specs = runs.exp4_source_runs(cfg)
+    assert len(specs) == 3 * 2 * 2
+    binary = [{k: v for k, v in s.items() if k != "source"} for s in specs[:4]]
+    assert binary == runs.exp4_runs(cfg)
+    assert specs[4]["summary"] == "results/sampling/exp4/full_method-attack_aware/seed0.json"
+    comparisons = runs.significance_comparisons(cfg, "table_exp4_sources")
+    assert [c["setting"] for c in comparisons[::2]] == ["binary", "attack_aware", "stage3"]
+    assert comparisons[-1]["control_scores"] == [
+        f"results/scores/exp4/random_matched-stage3/seed{i}/{tiny['experiment3']['itw_dataset']}"
+        "/eval.tsv"
+        for i in range(2)
+    ]
+    cfg["experiment4"]["embedding_sources"] = ["stage2"]
+    assert [s["source"] for s in runs.exp4_source_runs(cfg)] == ["stage2"] * 4
 
 
 def test_per_attack_tables_read_the_table_metrics_and_the_training_manifests(

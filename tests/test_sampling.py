@@ -30,6 +30,7 @@ from workflow_scripts.sampling import (
     full_method_summary,
     make_pool,
     nc1,
+    nc1_per_class,
     nc_sample,
     nc_selection,
     random_draw,
@@ -209,6 +210,19 @@ def test_collapse_measures_are_smaller_for_tight_classes() -> None:
     assert summary["n"] == 400 and summary["mean_class_mean_distance"] == pytest.approx(
         np.sqrt(gap2), rel=0.01
     )
+
+
+def test_nc1_per_class_splits_nc1_by_class_size_and_names_the_collapsed_class() -> None:
+    rng = np.random.default_rng(4)
+    lab = np.repeat([0, 1], [300, 100])
+    x = np.where(lab[:, None] == 0, 5.0, -5.0) + rng.normal(size=(400, 6))
+    x[lab == 0] = 5.0 + 0.05 * rng.normal(size=(300, 6))  # class 0 collapsed to a point
+    per_class = nc1_per_class(x, lab)
+    assert set(per_class) == {0, 1}
+    assert (300 * per_class[0] + 100 * per_class[1]) / 400 == pytest.approx(nc1(x, lab))
+    assert per_class[0] < per_class[1] / 100
+    with pytest.raises(ValueError, match="two classes"):
+        nc1_per_class(x[lab == 0], lab[lab == 0])
 
 
 def test_distance_summary_per_class() -> None:

@@ -279,7 +279,12 @@ def exp4_totals(src: Sources, method: str, seed: int) -> dict[str, int]:
     return per_class
 
 
-def check_table_exp4(table: pd.DataFrame, src: Sources) -> None:
+def exp4_setting(method: str, source: str = "binary") -> str:
+    """The run directory of an Experiment-4 arm on an embedding source, as the rules name it."""
+    return method if source == "binary" else f"{method}-{source}"
+
+
+def check_table_exp4(table: pd.DataFrame, src: Sources, source: str = "binary") -> None:
     seeds = list(range(CONFIG["experiment4"]["seeds"]))
     rows = eval_metrics_34()
     fixed = [
@@ -303,17 +308,18 @@ def check_table_exp4(table: pd.DataFrame, src: Sources) -> None:
     assert list(table["method"]) == list(EXP4_METHODS)
     cells = table.set_index("method")
     for method in EXP4_METHODS:
-        where = f"table_exp4 {method}"
+        setting = exp4_setting(method, source)
+        where = f"table_exp4 {setting}"
         assert cells.loc[method, "n_runs"] == len(seeds), where
         assert str(cells.loc[method, "seeds"]) == ",".join(map(str, seeds)), where
-        totals = [exp4_totals(src, method, seed) for seed in seeds]
+        totals = [exp4_totals(src, setting, seed) for seed in seeds]
         for c in CLASSES:
             assert cells.loc[method, f"train_{c}"] == round(mean([t[c] for t in totals]), 1), where
-        seconds = [src.seconds(f"models/exp4/{method}/seed{seed}/history.csv") for seed in seeds]
+        seconds = [src.seconds(f"models/exp4/{setting}/seed{seed}/history.csv") for seed in seeds]
         assert cells.loc[method, "train_seconds_mean"] == round(mean(seconds), 1), where
         assert cells.loc[method, "train_seconds_std"] == round(std(seconds), 1), where
         for name, rel in rows.items():
-            runs = [src.metrics(f"exp4/{method}/seed{seed}", rel) for seed in seeds]
+            runs = [src.metrics(f"exp4/{setting}/seed{seed}", rel) for seed in seeds]
             for key, label in METRICS:
                 values = [run[key] for run in runs]
                 column = f"{name}: {label}"
@@ -322,6 +328,68 @@ def check_table_exp4(table: pd.DataFrame, src: Sources) -> None:
                     column,
                 )
                 assert cells.loc[method, f"{column} std"] == round(std(values), 4), (where, column)
+
+
+def check_table_exp4_sources(table: pd.DataFrame, src: Sources) -> None:
+    """Each source's rows are Experiment 4's table of that source's runs, sources in order."""
+    sources = CONFIG["experiment4"]["embedding_sources"]
+    assert list(dict.fromkeys(table["source"])) == sources
+    assert table.columns[0] == "source"
+    for source in sources:
+        part = table[table["source"] == source].drop(columns=["source"]).reset_index(drop=True)
+        check_table_exp4(part, src, source)
+
+
+def silhouettes(algorithm2: Sequence[dict[str, Any]]) -> list[float]:
+    """The silhouette at the chosen k of each seed (none where k = 1 had no score)."""
+    scores = [a["silhouette"].get(str(a["k"])) for a in algorithm2]
+    return [v for v in scores if v is not None]
+
+
+def check_exp4_clusters(table: pd.DataFrame, src: Sources) -> None:
+    """Per source and corpus: k, silhouette, ARI/NMI and NC1 from the full method's summaries."""
+    exp4 = CONFIG["experiment4"]
+    seeds = range(exp4["seeds"])
+    expected = []
+    for source in exp4["embedding_sources"]:
+        summaries = [
+            src.json(f"sampling/exp4/{exp4_setting('full_method', source)}/seed{i}.json")
+            for i in seeds
+        ]
+        for dataset in CONFIG["experiment3"]["datasets"]:
+            parts = [s["datasets"][dataset] for s in summaries]
+            a2 = [p["algorithm2"] for p in parts]
+            fallback = source == "attack_aware" and dataset == "for"
+            assert {p["embedding_source"] for p in parts} == {"binary" if fallback else source}
+            agreement = [a["agreement"] for a in a2 if a["agreement"] is not None]
+            expected.append(
+                {
+                    "source": source,
+                    "dataset": dataset,
+                    "embedding_used": "binary" if fallback else source,
+                    "n_attacks": len(a2[0]["attacks"]),
+                    "k": ",".join(str(a["k"]) for a in a2),
+                    "silhouette": mean(scores) if (scores := silhouettes(a2)) else None,
+                    "ari": mean([g["ari"] for g in agreement]) if agreement else None,
+                    "nmi": mean([g["nmi"] for g in agreement]) if agreement else None,
+                    **{
+                        key: parts[0]["collapse"][key]
+                        for key in ("nc1_bonafide", "nc1_spoof", "nc1_attacks")
+                    },
+                }
+            )
+    assert len(table) == len(expected)
+    for row, want in zip(table.to_dict(orient="records"), expected, strict=True):
+        where = f"clusters {want['source']} {want['dataset']}"
+        for key, value in want.items():
+            got = row[key]
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                assert pd.isna(got), (where, key, got)
+            elif isinstance(value, float):
+                assert got == pytest.approx(round(value, 4), abs=1e-9), (where, key)
+            else:
+                assert str(got) == str(value), (where, key)
+    assert (table["dataset"] == "for").any()
 
 
 #: Metrics of the significance tables: key in the metrics files -> row label.
@@ -373,6 +441,19 @@ def expected_comparisons() -> dict[str, list[tuple[str, str, str, str, list[str]
             [f"exp4/full_method/seed{i}" for i in range(exp4["seeds"])],
             [f"exp4/random_matched/seed{i}" for i in range(exp4["seeds"])],
         )
+        for name in eval_metrics_34()
+    ]
+    tables["table_exp4_sources_significance.csv"] = [
+        (
+            source,
+            name,
+            *EXP4_METHODS,
+            *(
+                [f"exp4/{exp4_setting(method, source)}/seed{i}" for i in range(exp4["seeds"])]
+                for method in EXP4_METHODS
+            ),
+        )
+        for source in exp4["embedding_sources"]
         for name in eval_metrics_34()
     ]
     return tables
@@ -484,6 +565,8 @@ CHECKS: dict[str, Callable[[pd.DataFrame, Sources], None]] = {
     "table2_counts.csv": check_table2_counts,
     "table_exp2.csv": check_table_exp2,
     "table_exp4.csv": check_table_exp4,
+    "table_exp4_sources.csv": check_table_exp4_sources,
+    "table_exp4_sources_clusters.csv": check_exp4_clusters,
 }
 
 
@@ -654,6 +737,19 @@ def swapped_tables(name: str, table: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 table, [(keys["nc"], keys["random_all"])], value_columns
             ),
             "row full/nc": swap_rows(table, [(keys["full"], keys["nc"])], value_columns),
+        }
+    if name == "table_exp4_sources.csv":
+        value_columns = list(table.columns[2:])
+        a, b = list(eval_metrics_34())
+        return {
+            "column eval sets": swap_columns(table, f"{a}: mAP mean", f"{b}: mAP mean"),
+            "row source": swap_rows(table, [(0, 2)], value_columns),
+        }
+    if name == "table_exp4_sources_clusters.csv":
+        value_columns = list(table.columns[3:])
+        return {
+            "column ari/nmi": swap_columns(table, "ari", "nmi"),
+            "row first/last": swap_rows(table, [(0, len(table) - 1)], value_columns),
         }
     if name == "table_exp4.csv":
         value_columns = list(table.columns[1:])

@@ -7,8 +7,10 @@ so every training run takes about a second on a CPU.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import h5py
 import numpy as np
@@ -22,11 +24,12 @@ from workflow_scripts import embed, predict, score
 from workflow_scripts import train as train_cli
 from workflow_scripts.training import data as training_data
 from workflow_scripts.training.checkpoint import CHECKPOINT_KEYS, load_model
-from workflow_scripts.training.inference import split_windows
+from workflow_scripts.training.inference import score_rows, split_windows
 from workflow_scripts.training.loop import (
     HISTORY_COLUMNS,
     TrainParams,
     prepare_data,
+    run_config,
     train,
     write_outputs,
 )
@@ -357,6 +360,10 @@ def test_training_reduces_loss_and_writes_a_plain_checkpoint(trained: dict[str, 
     assert checkpoint["epoch"] == int(history["epoch"][history["val_loss"].idxmin()])
     assert checkpoint["metric"]["val_loss"] == pytest.approx(history["val_loss"].min())
     assert checkpoint["config"]["model"] == {"name": "tiny_resnet", "kwargs": TINY}
+    # A binary run (attack weight 0) records no attack head.
+    assert "attack_head" not in checkpoint["config"]
+    assert checkpoint["config"]["training"]["loss"] == "bce_with_logits"
+    assert not any(key.startswith("attack_classifier") for key in checkpoint["model"])
     assert checkpoint["config"]["training"]["learning_rate"] == 3e-3
     assert checkpoint["config"]["features"]["sample_rate"] == 8000
     assert set(checkpoint["version"]) == {"package", "torch"}
@@ -516,6 +523,7 @@ def test_embed_cli_writes_embeddings_and_correct_flag(
     assert set(dataset[:64]) == {"toy"} and set(dataset[64:]) == {"toy2"}
     assert attrs["model"] == "tiny_resnet" and attrs["decision_threshold"] == 0.0
     assert attrs["checkpoint"] == str(trained["best"])
+    assert attrs["embedding_layer"] == "penultimate" and attrs["num_features"] == 8
     # The logit is the classifier applied to the stored embedding (dropout is off in eval mode).
     with torch.no_grad():
         again = model.classifier(torch.from_numpy(emb)).squeeze(-1).numpy()
@@ -641,3 +649,156 @@ def test_train_leaves_the_determinism_switches_as_it_found_them(
     assert trained["result"] is not None  # a training run has finished in this process
     assert not torch.are_deterministic_algorithms_enabled()
     assert torch.utils.deterministic.fill_uninitialized_memory
+
+
+# ------------------------------------------------- attack-aware training and stage embeddings
+
+
+def with_spoof_attacks(src: Path, dst: Path, spoof_attack: str) -> Path:
+    """A copy of cache ``src`` whose spoof rows all have attack id ``spoof_attack``."""
+    dst.write_bytes(src.read_bytes())
+    with h5py.File(dst, "r+") as h5:
+        labels = h5["label"][()]
+        attacks = np.where(labels == 0, spoof_attack, h5["attack"].asstr()[()])
+        del h5["attack"]
+        h5.create_dataset("attack", data=attacks.astype(object), dtype=STR)
+    return dst
+
+
+def test_attack_classes_and_targets(caches: dict[str, Path]) -> None:
+    rows = SimpleNamespace(
+        label=np.array([1, 0, 0, 0, 1, 0], dtype=np.int8),
+        attack=np.array(["-", "A07", "A01", "A07", "-", "A10"], dtype=object),
+    )
+    classes = training_data.attack_classes(rows)
+    assert classes == ["bonafide", "A01", "A07", "A10"]
+    targets = training_data.attack_targets(rows, classes)
+    assert targets.dtype == np.int64 and targets.tolist() == [0, 2, 1, 2, 0, 3]
+    with pytest.raises(ValueError, match="'A10'"):
+        training_data.attack_targets(rows, classes[:3])
+    indexed = training_data.index_caches([caches["train"]])
+    assert training_data.attack_classes(indexed) == ["bonafide", "A01", "A02", "A03"]
+
+    one = SimpleNamespace(label=rows.label, attack=np.where(rows.label == 1, "-", "A07"))
+    with pytest.raises(ValueError, match="at least 2 distinct spoof attack ids"):
+        training_data.attack_classes(one)
+    for unknown in ("-", ""):
+        attack = rows.attack.copy()
+        attack[3] = unknown
+        with pytest.raises(ValueError, match="1 of 4 spoof training rows have no attack id"):
+            training_data.attack_classes(SimpleNamespace(label=rows.label, attack=attack))
+
+
+def test_attack_weight_is_checked_and_num_attack_classes_is_not_a_model_option(
+    caches: dict[str, Path],
+) -> None:
+    for bad in (-0.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="attack_weight"):
+            TrainParams(attack_weight=bad)
+    data = prepare_data([caches["train"]], val_caches=[caches["dev"]], seed=0)
+    with pytest.raises(ValueError, match="num_attack_classes"):
+        run_config("tiny_resnet", {**TINY, "num_attack_classes": 4}, TrainParams(), data)
+    config = run_config("tiny_resnet", TINY, TrainParams(attack_weight=2.0), data)
+    assert config["attack_head"] == {"weight": 2.0, "classes": ["bonafide", "A01", "A02", "A03"]}
+    assert config["model"]["kwargs"] == {**TINY, "num_attack_classes": 4}
+    assert config["training"]["loss"] == "bce_with_logits+attack_ce"
+    assert "attack_head" not in run_config("tiny_resnet", TINY, TrainParams(), data)
+
+
+def test_attack_aware_training_reloads_and_resumes_exactly(
+    caches: dict[str, Path], tmp_path: Path
+) -> None:
+    data = prepare_data([caches["train"]], val_caches=[caches["dev"]], seed=0)
+
+    def params(max_epochs: int, weight: float = 0.5) -> TrainParams:
+        return TrainParams(
+            max_epochs=max_epochs, batch_size=16, learning_rate=3e-3, seed=0, attack_weight=weight
+        )
+
+    straight = train("tiny_resnet", TINY, data, params(2), tmp_path / "straight.pt")
+    best = write_outputs(straight, tmp_path)["best"]
+    config = torch.load(best, weights_only=True)["config"]
+    assert config["attack_head"] == {"weight": 0.5, "classes": ["bonafide", "A01", "A02", "A03"]}
+    assert config["model"]["kwargs"]["num_attack_classes"] == 4
+    model, _ = load_model(best)  # build_model(config) recreates the attack head
+    assert model.attack_classifier.out_features == 4
+    head = straight.best["model"]["attack_classifier.weight"]
+    assert torch.equal(model.attack_classifier.weight, head)
+    scored = score_rows(model, training_data.index_caches([caches["eval"]]), torch.device("cpu"))
+    assert np.isfinite(scored.score).all() and scored.score.shape == (24,)
+
+    # Exact resume: one epoch, then a second from the resume checkpoint = two straight epochs.
+    split = tmp_path / "split.pt"
+    assert train("tiny_resnet", TINY, data, params(1), split).resumed_from_epoch == 0
+    resumed = train("tiny_resnet", TINY, data, params(2), split)
+    assert resumed.resumed_from_epoch == 1
+    columns = ["epoch", "train_loss", "val_loss", "val_eer", "lr"]
+    pd.testing.assert_frame_equal(
+        straight.history[columns], resumed.history[columns], check_exact=True
+    )
+    assert straight.best["model"].keys() == resumed.best["model"].keys()
+    for key, tensor in straight.best["model"].items():
+        assert torch.equal(tensor, resumed.best["model"][key]), key
+    # Another weight is another run.
+    assert train("tiny_resnet", TINY, data, params(1, 0.25), split).resumed_from_epoch == 0
+
+
+def test_train_cli_attack_loss_weight(
+    caches: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = ["--model-kwargs-json", json.dumps(TINY), "--val-fraction", "0.25", "--max-epochs", "1"]
+    extra += ["--batch-size", "16", "--device", "cpu", "--attack-loss-weight", "0.5"]
+    out = tmp_path / "out"
+    assert train_cli.main(train_args(caches, out, tmp_path / "r.pt", *extra)) == 0
+    config = torch.load(out / "best.pt", weights_only=True)["config"]
+    assert config["attack_head"]["classes"] == ["bonafide", "A01", "A02", "A03"]
+
+    one_attack = with_spoof_attacks(caches["train"], tmp_path / "one.h5", "A05")
+    args = train_args({"train": one_attack}, tmp_path / "bad", tmp_path / "bad.pt", *extra)
+    assert train_cli.main(args) == 2
+    assert "at least 2 distinct spoof attack ids" in capsys.readouterr().err
+    assert not (tmp_path / "bad" / "best.pt").exists()
+
+
+def test_embed_cli_stage_embeddings(
+    trained: dict[str, object],
+    caches: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def read(path: Path) -> dict[str, object]:
+        with h5py.File(path) as h5:
+            return {k: h5[k][()] for k in ("embedding", "logit", "correct")} | dict(h5.attrs)
+
+    one_cache = ("--caches", caches["eval"])
+    for stage in (1, 2):
+        out = tmp_path / f"s{stage}.h5"
+        assert run_on_cpu(embed.main, trained, *one_cache, "--out", out, "--stage", stage) == 0
+    assert run_on_cpu(embed.main, trained, *one_cache, "--out", tmp_path / "pen.h5") == 0
+    first, last, penultimate = (read(tmp_path / f"{n}.h5") for n in ("s1", "s2", "pen"))
+    model, _ = load_model(trained["best"])
+    assert model.widths == (4, 8)
+    assert first["embedding"].shape == (24, 4) and first["embedding"].dtype == np.float32
+    assert first["embedding_layer"] == "stage1" and first["num_features"] == 4
+    assert last["embedding_layer"] == "stage2" and penultimate["embedding_layer"] == "penultimate"
+    # Logits and decisions are the full model's whatever the embedding layer.
+    for other in (first, last):
+        assert np.array_equal(other["logit"], penultimate["logit"])
+        assert np.array_equal(other["correct"], penultimate["correct"])
+    # The last stage pooled is the penultimate embedding (tiny_resnet has no final norm).
+    assert np.array_equal(last["embedding"], penultimate["embedding"])
+    rows = training_data.index_caches([caches["eval"]])
+    source = training_data.CacheFeatures(rows)
+    try:
+        x = torch.from_numpy(source.read(np.arange(len(rows))))
+    finally:
+        source.close()
+    with torch.no_grad():
+        expected = model.stage_embedding(x, 1).numpy()
+    np.testing.assert_allclose(first["embedding"], expected, rtol=1e-5, atol=1e-6)
+
+    capsys.readouterr()
+    bad = tmp_path / "s3.h5"
+    assert run_on_cpu(embed.main, trained, *one_cache, "--out", bad, "--stage", 3) == 2
+    err = capsys.readouterr().err
+    assert str(trained["best"]) in err and "2 stages" in err and not bad.exists()

@@ -6,7 +6,7 @@ Usage::
         --embeddings asvspoof2019=emb_asv.h5 --embeddings for=emb_for.h5 ... \
         --bonafide-rate 1.0 --spoof-rate 0.5 [--k-max for=4 ...] --seed S \
         [--duplicates duplicates.tsv] --out selection.tsv --summary-out summary.json \
-        [--clusters-out clusters.tsv]
+        [--clusters-out clusters.tsv] [--source attack_aware --fallback for ...]
 
 Each ``--embeddings`` file holds one dataset's training rows embedded by *that
 dataset's* pretrained detector (``DATASET:SPLIT=PATH`` names the split for
@@ -22,7 +22,10 @@ Selection columns: ``dataset, split, utt_id, label, attack, algorithm``
 (``nc``/``cluster``), ``cluster`` (``-`` for bonafide), ``distance``. The
 summary reports per dataset the counts per class after de-duplication
 (``counts``, which ``sample_random --match-counts`` reads), the chosen k,
-silhouettes, overlap groups and the cluster/attack agreement.
+silhouettes, overlap groups, the cluster/attack agreement and NC1 per class.
+``--source`` names the embedding source (``binary``, ``attack_aware``, ``stage<N>``);
+``--fallback DATASET`` says that dataset's file comes from the binary detector instead
+(it has no attack ids), which is logged and recorded in the summary.
 """
 
 from __future__ import annotations
@@ -49,11 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--k-max", action="append", default=[], metavar="DATASET=K")
     add_draw_options(parser)
     parser.add_argument("--clusters-out", type=Path, default=None, help="spoof clusters TSV")
+    parser.add_argument("--source", default="binary", help="embedding source of the files")
+    parser.add_argument("--fallback", action="append", default=[], metavar="DATASET",
+                        help="dataset embedded by the binary detector instead (repeat)")
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     k_max = parse_k_max(args.k_max)
+    stray = sorted(set(args.fallback) - {spec.dataset for spec in args.embeddings})
+    if stray:
+        raise ValueError(f"--fallback for dataset(s) {stray} without --embeddings")
+    for name in args.fallback:
+        log.info("%s: no attack ids in this corpus, so no %s detector; Algorithm 2 uses the "
+                 "binary detector's embeddings", name, args.source)
     inputs = [
         (spec.dataset, read_embeddings(spec.path, dataset=spec.dataset, split=spec.split))
         for spec in args.embeddings
@@ -64,7 +76,8 @@ def run(args: argparse.Namespace) -> None:
     write_selection(sample.selection, args.out)
     if args.clusters_out is not None:
         write_selection(sample.clusters, args.clusters_out)
-    summary = full_method_summary(sample, seed=args.seed, **rates, pairs_file=args.duplicates)
+    summary = full_method_summary(sample, seed=args.seed, **rates, pairs_file=args.duplicates,
+                                  source=args.source, fallbacks=args.fallback)
     write_json(summary, args.summary_out)
     log.info("selected %d rows -> %s", len(sample.selection), args.out)
 

@@ -6,12 +6,13 @@ Usage::
         --train-caches A.h5 [B.h5 ...] [--train-selection sel.tsv]
         [--val-caches V.h5 ... [--val-selection val.tsv]] [--val-fraction 0.1]
         --max-epochs N --patience P --batch-size B --learning-rate LR --seed S
-        [--device auto] [--threads T] [--max-memory-mb MB]
+        [--device auto] [--threads T] [--max-memory-mb MB] [--attack-loss-weight W]
         --out-dir DIR --resume-path R.pt
 
 Writes DIR/best.pt, DIR/history.csv and DIR/curve.png (each atomically).
 R.pt holds the state after the last finished epoch: a rerun with the same
 configuration continues from it; it is removed once the outputs exist.
+``--attack-loss-weight W`` > 0 adds an attack-id head (loss BCE + W * CE; docs/models.md).
 See docs/training.md.
 """
 
@@ -57,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="load features into memory when they fit in this many MB (float16)")
     add("--val-loss", choices=VAL_LOSSES, default="balanced",
         help="early-stopping loss: class-balanced BCE (default) or plain mean BCE")
+    add("--attack-loss-weight", type=float, default=0.0,
+        help="weight of an attack-id cross-entropy head (0: binary detector only)")
     add("--out-dir", type=Path, required=True)
     add("--resume-path", type=Path, required=True,
         help="resume checkpoint (not a workflow output; survives a killed job)")
@@ -68,6 +71,7 @@ def run(args: argparse.Namespace) -> None:
         max_epochs=args.max_epochs, patience=args.patience, batch_size=args.batch_size,
         learning_rate=args.learning_rate, seed=args.seed, device=args.device,
         threads=args.threads, max_memory_mb=args.max_memory_mb, val_loss=args.val_loss,
+        attack_weight=args.attack_loss_weight,
     )
     result = run_training_job(
         args.model, args.model_kwargs_json, params,

@@ -49,8 +49,14 @@ SPLITS_BY_FORMAT: dict[str, tuple[str, ...]] = {
     in_the_wild.FORMAT: in_the_wild.SPLITS,
 }
 
+#: Formats whose spoofs carry attack ids (attack-aware pretraining, per-attack agreement).
+ATTACK_ID_FORMATS: frozenset[str] = frozenset(
+    m.FORMAT for m in (asvspoof2019, fakeorreal, wavefake, in_the_wild) if m.HAS_ATTACK_IDS
+)
+
 __all__ = [
     "ADAPTERS",
+    "ATTACK_ID_FORMATS",
     "LABEL_VALUES",
     "MANIFEST_COLUMNS",
     "QUARANTINE_COLUMNS",

@@ -29,6 +29,8 @@ from . import manifest
 
 FORMAT = "for"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
+#: Whether spoofs carry attack ids (an attack-aware detector needs them).
+HAS_ATTACK_IDS = False
 OPTION_DEFAULTS: dict[str, Any] = {"root": None, "variant": "for-norm"}
 
 #: Accepted folder spellings per canonical variant name.

@@ -25,6 +25,8 @@ from . import manifest
 
 FORMAT = "in_the_wild"
 SPLITS: tuple[str, ...] = ("eval",)
+#: Whether spoofs carry attack ids (an attack-aware detector needs them).
+HAS_ATTACK_IDS = False
 OPTION_DEFAULTS: dict[str, Any] = {"root": None}
 RELEASE_DIR = "release_in_the_wild"
 META_FILE = "meta.csv"

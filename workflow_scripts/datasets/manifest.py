@@ -35,6 +35,8 @@ LABEL_VALUES: tuple[str, ...] = ("bonafide", "spoof")
 SPLIT_VALUES: tuple[str, ...] = ("train", "dev", "eval")
 #: Placeholder for "no attack" / "unknown speaker".
 NO_VALUE = "-"
+#: Attack values that mean "no attack id" (bonafide rows, corpora without ids).
+UNKNOWN_ATTACKS: frozenset[str] = frozenset({NO_VALUE, ""})
 #: Accepted ``on_error`` policies.
 ON_ERROR_CHOICES: tuple[str, ...] = ("raise", "quarantine")
 #: ``stage`` written in quarantine records made by this layer.

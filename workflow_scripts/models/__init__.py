@@ -5,8 +5,10 @@ detector takes log-mel batches ``(B, 1, n_mels, n_frames)`` (or
 ``(B, n_mels, n_frames)``), returns one logit per utterance from
 ``forward`` (higher = more bonafide), and exposes the penultimate embedding
 via ``forward_head(forward_features(x), pre_logits=True)`` (also ``embed``),
-whose width is ``model.num_features``. Architectures are described in
-docs/models.md.
+whose width is ``model.num_features``. ``num_attack_classes=n`` (n >= 2)
+adds an attack-id head (``forward_heads`` gives both logits), and
+``stage_embedding(x, stage)`` the pooled output of an earlier stage.
+Architectures are described in docs/models.md.
 """
 
 from __future__ import annotations

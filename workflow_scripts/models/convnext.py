@@ -68,6 +68,8 @@ class ConvNeXtDetector(SpectrogramDetector):
         dropout: dropout probability inside every block and before the classifier.
         layer_scale_init: initial value of the per-channel layer scale.
         in_channels: input channels (1 for log-mel).
+        num_attack_classes: classes of an auxiliary attack-id head on the
+            embedding (0: none; see :class:`~.base.SpectrogramDetector`).
     """
 
     def __init__(
@@ -77,6 +79,7 @@ class ConvNeXtDetector(SpectrogramDetector):
         dropout: float = 0.3,
         layer_scale_init: float = 1e-6,
         in_channels: int = 1,
+        num_attack_classes: int = 0,
     ) -> None:
         super().__init__()
         depths = tuple(int(d) for d in depths)
@@ -106,15 +109,14 @@ class ConvNeXtDetector(SpectrogramDetector):
         self.stages = nn.Sequential(*stages)
 
         self.min_input_size = 4 * 2 ** (len(widths) - 1)
-        self._build_head(widths[-1], dropout)
+        self._build_head(widths[-1], dropout, num_attack_classes)
         self.pre_logits_norm = nn.LayerNorm(widths[-1])
         init_weights(self)
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the last stage's feature map ``(B, widths[-1], H', W')``."""
+    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the stem's feature map ``(B, widths[0], H, W)``, the first stage's input."""
         # channels_last: on CPU the 7x7 depthwise conv backward is >10x faster
         # in this layout (measured, torch 2.11 / oneDNN); harmless on CUDA.
         # Converted after the stem because a 1-channel tensor counts as
         # contiguous in both layouts and would not switch the convs over.
-        x = self.stem(self.as_spectrogram_batch(x)).contiguous(memory_format=torch.channels_last)
-        return self.stages(x)
+        return self.stem(self.as_spectrogram_batch(x)).contiguous(memory_format=torch.channels_last)

@@ -99,6 +99,8 @@ class ResNetDetector(SpectrogramDetector):
             the summed shortcuts make the initial logits large and the first
             steps erratic.
         in_channels: input channels (1 for log-mel).
+        num_attack_classes: classes of an auxiliary attack-id head on the
+            embedding (0: none; see :class:`~.base.SpectrogramDetector`).
     """
 
     def __init__(
@@ -112,6 +114,7 @@ class ResNetDetector(SpectrogramDetector):
         dropout: float = 0.3,
         zero_init_residual: bool = True,
         in_channels: int = 1,
+        num_attack_classes: int = 0,
     ) -> None:
         super().__init__()
         widths = tuple(int(w) for w in widths)
@@ -153,7 +156,7 @@ class ResNetDetector(SpectrogramDetector):
 
         total_stride = stem_stride * (2 if stem_pool else 1) * 2 ** (len(widths) - 1)
         self.min_input_size = total_stride
-        self._build_head(widths[-1], dropout)
+        self._build_head(widths[-1], dropout, num_attack_classes)
         init_weights(self)
         if zero_init_residual:
             for module in self.modules():
@@ -167,11 +170,11 @@ class ResNetDetector(SpectrogramDetector):
     #: checkpoints store contiguous tensors (``training.checkpoint.to_cpu``).
     channels_last: bool = True
 
-    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
-        """Return the last stage's feature map ``(B, widths[-1], H', W')``."""
+    def forward_stem(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the stem's feature map ``(B, stem_width, H, W)``, the first stage's input."""
         x = self.stem(self.as_spectrogram_batch(x))
         if self.channels_last:
             # After the stem: a 1-channel input counts as contiguous in both layouts and
             # would not switch the convolutions over.
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.stages(x)
+        return x

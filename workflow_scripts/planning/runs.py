@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from workflow_scripts.datasets import ATTACK_ID_FORMATS
 from workflow_scripts.planning.config import (
     SPLITS_BY_FORMAT_NAMES,
     demo_sizes,
@@ -41,6 +42,10 @@ RunSpec = dict[str, Any]
 
 #: The two arms of Experiment 4, in table order.
 EXP4_METHODS = ("full_method", "random_matched")
+#: Embedding source of Experiment 4 itself: its paths carry no source suffix.
+BINARY_SOURCE = "binary"
+#: Source pretrained with an attack-id head (corpora without attack ids fall back to binary).
+ATTACK_AWARE_SOURCE = "attack_aware"
 
 
 def _paths(paths: Paths) -> list[str]:
@@ -489,25 +494,6 @@ def expected_demo_args(demo_dirs: Paths) -> list[str]:
 # --------------------------------------------------------------------------- Experiment 4
 
 
-def exp4_embeddings(config: Config) -> list[tuple[str, str]]:
-    """(dataset, train embeddings of experiment4.source_model) of every Experiment-3 corpus."""
-    model = config["experiment4"]["source_model"]
-    return [
-        (d, f"results/embeddings/{d}/{model}/train.h5") for d in config["experiment3"]["datasets"]
-    ]
-
-
-def exp4_embedding_files(config: Config) -> list[str]:
-    return [path for _, path in exp4_embeddings(config)]
-
-
-def exp4_embedding_args(config: Config) -> list[str]:
-    """``--embeddings dataset:train=path`` flags, corpora in configured order."""
-    return repeat_option(
-        "--embeddings", (f"{d}:train={path}" for d, path in exp4_embeddings(config))
-    )
-
-
 def exp4_k_max_args(config: Config) -> list[str]:
     """``--k-max dataset=k`` flags (the number of spoof clusters Algorithm 2 may try)."""
     return repeat_option("--k-max", (f"{d}={k}" for d, k in config["experiment4"]["k_max"].items()))
@@ -540,10 +526,118 @@ def exp4_table_args(config: Config) -> list[str]:
     return repeat_option("--run", map(spec_json, exp4_runs(config)))
 
 
+# --------------------------------------------------------------------------- embedding sources
+
+
+def exp4_sources(config: Config) -> list[str]:
+    """Embedding sources of the Algorithm-2 ablation, in configured order."""
+    return list(config["experiment4"]["embedding_sources"])
+
+
+def source_stage(source: str) -> int | None:
+    """N of a ``stage<N>`` source, else ``None``."""
+    match = re.fullmatch(r"stage([1-9])", source)
+    return int(match.group(1)) if match else None
+
+
+def source_setting(method: str, source: str) -> str:
+    """Experiment-4 setting of ``method`` on ``source``: ``full_method``, ``full_method-stage3``."""
+    return method if source == BINARY_SOURCE else f"{method}-{source}"
+
+
+def falls_back_to_binary(config: Config, name: str, source: str) -> bool:
+    """An attack-aware detector needs attack ids; a corpus without them (FoR) uses binary."""
+    return source == ATTACK_AWARE_SOURCE and dataset_format(config, name) not in ATTACK_ID_FORMATS
+
+
+def attack_aware_checkpoint(name: str, model: str) -> str:
+    return f"results/models/pretrained_attack_aware/{name}/{model}/best.pt"
+
+
+def source_checkpoint(source: str, name: str, model: str) -> str:
+    """The detector whose layers give ``source``'s embeddings (stages: the binary one)."""
+    if source == ATTACK_AWARE_SOURCE:
+        return attack_aware_checkpoint(name, model)
+    return f"results/models/pretrained/{name}/{model}/best.pt"
+
+
+def source_layer_args(source: str) -> list[str]:
+    """``--stage N`` of a ``stage<N>`` source for ``embed``, else nothing (penultimate)."""
+    stage = source_stage(source)
+    return [] if stage is None else ["--stage", str(stage)]
+
+
+def source_embeddings(config: Config, source: str) -> list[tuple[str, str]]:
+    """(dataset, train embeddings) Algorithm 2 clusters for ``source``, per Experiment-3 corpus."""
+    model = config["experiment4"]["source_model"]
+    out = []
+    for name in config["experiment3"]["datasets"]:
+        if source == BINARY_SOURCE or falls_back_to_binary(config, name, source):
+            out.append((name, f"results/embeddings/{name}/{model}/train.h5"))
+        else:
+            out.append((name, f"results/embeddings/{name}/{model}/{source}/train.h5"))
+    return out
+
+
+def source_embedding_files(config: Config, source: str) -> list[str]:
+    return [path for _, path in source_embeddings(config, source)]
+
+
+def source_embedding_args(config: Config, source: str) -> list[str]:
+    """``--embeddings`` per corpus; for an ablation source also ``--source`` and ``--fallback``
+    per corpus that falls back to binary."""
+    embeddings = repeat_option(
+        "--embeddings", (f"{d}:train={path}" for d, path in source_embeddings(config, source))
+    )
+    if source == BINARY_SOURCE:  # Experiment 4's own command, unchanged
+        return embeddings
+    fallbacks = [
+        name
+        for name in config["experiment3"]["datasets"]
+        if falls_back_to_binary(config, name, source)
+    ]
+    return [*embeddings, "--source", source, *repeat_option("--fallback", fallbacks)]
+
+
+def attack_aware_training_args(config: Config, model: str) -> list[str]:
+    """Recipe flags of an attack-aware detector: the binary recipe plus the attack-loss weight."""
+    weight = config["experiment4"]["attack_loss_weight"]
+    return [*training_args(config, model), "--attack-loss-weight", str(weight)]
+
+
+def exp4_source_runs(config: Config) -> list[RunSpec]:
+    """Experiment-4 run specs of every embedding source (binary: Experiment 4's own runs)."""
+    runs = []
+    for source in exp4_sources(config):
+        for method in EXP4_METHODS:
+            for seed in range(config["experiment4"]["seeds"]):
+                run = f"exp4/{source_setting(method, source)}/seed{seed}"
+                runs.append(
+                    {
+                        "source": source,
+                        "method": method,
+                        "seed": seed,
+                        "summary": f"results/sampling/{run}.json",
+                        "history": f"results/models/{run}/history.csv",
+                        "metrics": exp34_eval_metrics(config, run),
+                    }
+                )
+    return runs
+
+
+def exp4_sources_table_files(config: Config) -> list[str]:
+    return [f for spec in exp4_source_runs(config) for f in spec_files(spec)]
+
+
+def exp4_sources_table_args(config: Config) -> list[str]:
+    """``--run <spec JSON>`` per run of the embedding-source ablation."""
+    return repeat_option("--run", map(spec_json, exp4_source_runs(config)))
+
+
 # --------------------------------------------------------------------------- significance
 
 #: Tables that get a significance companion ``results/{table}_significance.csv``.
-SIGNIFICANCE_TABLES = ("table_exp2", "table2", "table_exp4")
+SIGNIFICANCE_TABLES = ("table_exp2", "table2", "table_exp4", "table_exp4_sources")
 
 
 def scores_of_metrics(path: str) -> str:
@@ -623,12 +717,26 @@ def exp4_comparisons(config: Config) -> list[RunSpec]:
     return _comparisons("-", EXP4_METHODS[0], EXP4_METHODS[1], *arms.values())
 
 
+def exp4_source_comparisons(config: Config) -> list[RunSpec]:
+    """Per embedding source, its full method against its matched random control."""
+    runs = exp4_source_runs(config)
+    comparisons = []
+    for source in exp4_sources(config):
+        arms = [
+            [spec["metrics"] for spec in runs if (spec["source"], spec["method"]) == (source, m)]
+            for m in EXP4_METHODS
+        ]
+        comparisons += _comparisons(source, *EXP4_METHODS, *arms)
+    return comparisons
+
+
 def significance_comparisons(config: Config, table: str) -> list[RunSpec]:
     """The comparisons behind ``results/{table}_significance.csv``."""
     planners = {
         "table_exp2": exp2_comparisons,
         "table2": exp3_comparisons,
         "table_exp4": exp4_comparisons,
+        "table_exp4_sources": exp4_source_comparisons,
     }
     if table not in planners:
         raise ValueError(f"no significance table for {table!r}; choose from {SIGNIFICANCE_TABLES}")

@@ -48,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     "make_pool": "random_draws",
     "matched_counts": "random_draws",
     "nc1": "diagnostics",
+    "nc1_per_class": "diagnostics",
     "nc_sample": "nc_sampling",
     "nc_selection": "nc_selection",
     "overlap_table": "clusters",

@@ -76,6 +76,30 @@ def nc1(embeddings: np.ndarray, labels: np.ndarray, interest: np.ndarray | None 
     return float(np.sum(within_along / s[rank] ** 2))
 
 
+def nc1_per_class(
+    embeddings: np.ndarray, labels: np.ndarray, interest: np.ndarray | None = None
+) -> dict[int, float]:
+    """Each class's share of :func:`nc1`: ``trace(Sigma_W^c @ pinv(Sigma_B))`` per class ``c``.
+
+    ``Sigma_W^c`` is class ``c``'s own covariance, measured in the same between-class basis as
+    :func:`nc1`, so the class-size weighted mean of the values is :func:`nc1` itself. It tells
+    *which* class collapsed: a spoof class far below the bonafide one is a detector that has
+    merged its attacks into one point, leaving Algorithm 2 nothing to cluster.
+    """
+    x = check_embeddings(embeddings)
+    y = check_labels(labels, x.shape[0])
+    keep = check_mask(interest, x.shape[0])
+    x, y = x[keep], y[keep]
+    classes, means = _classes_and_means(x, y)
+    _, s, vt = np.linalg.svd(means - means.mean(axis=0), full_matrices=False)
+    if s[0] <= 0:
+        raise ValueError("all class means coincide; between-class covariance is zero")
+    rank = s > s[0] * 1e-10
+    projected = _within_centred(x, y, classes, means) @ vt[rank].T
+    per_row = np.sum(projected**2 / s[rank] ** 2, axis=1)
+    return {int(c): float(per_row[y == c].mean()) for c in classes}
+
+
 def within_between_ratio(
     embeddings: np.ndarray, labels: np.ndarray, interest: np.ndarray | None = None
 ) -> float:

@@ -26,10 +26,12 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
+from workflow_scripts.datasets.manifest import UNKNOWN_ATTACKS
 from workflow_scripts.io.embeddings import Embeddings
 from workflow_scripts.io.selections import class_counts
 
 from .clusters import cluster_agreement, cluster_sample
+from .diagnostics import nc1, nc1_per_class
 from .exclusions import ROW_COLUMNS, duplicate_exclusions, excluded_mask
 from .nc_sampling import nc_sample
 from .random_draws import derive_seed
@@ -39,8 +41,6 @@ log = logging.getLogger(__name__)
 #: k_max for a dataset whose spoofs have no attack ids and no override: a guess at a handful
 #: of generators (logged as a warning).
 DEFAULT_K_MAX = 4
-#: Attack values that mean "unknown".
-UNKNOWN_ATTACKS = frozenset({"-", ""})
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,21 @@ def _cluster_attack_counts(labels: np.ndarray, attacks: np.ndarray) -> dict[str,
     """Spoofs per cluster and attack id (zeros left out): what each cluster caught."""
     crosstab = pd.crosstab(pd.Series(labels, name="cluster"), pd.Series(attacks, name="attack"))
     return {str(c): {str(a): int(n) for a, n in row.items() if n} for c, row in crosstab.iterrows()}
+
+
+def collapse_by_class(x: np.ndarray, y: np.ndarray, attack: np.ndarray) -> dict[str, Any]:
+    """NC1 of each class (:func:`~.diagnostics.nc1_per_class`) and NC1 among the spoofs' attack
+    ids (``None`` with fewer than two known ids): how much attack structure the embedding kept
+    for Algorithm 2 to find."""
+    out: dict[str, Any] = {"nc1_bonafide": None, "nc1_spoof": None, "nc1_attacks": None}
+    if np.unique(y).shape[0] == 2:
+        per_class = nc1_per_class(x, y)
+        out.update(nc1_bonafide=per_class[BONAFIDE], nc1_spoof=per_class[SPOOF])
+    spoof = (y == SPOOF) & ~np.isin(attack, list(UNKNOWN_ATTACKS))
+    ids = np.unique(attack[spoof], return_inverse=True)[1]
+    if np.unique(ids).shape[0] >= 2:
+        out["nc1_attacks"] = nc1(x[spoof], ids)
+    return out
 
 
 def sample_dataset(
@@ -198,6 +213,7 @@ def sample_dataset(
             "agreement": agreement,
             "cluster_attack_counts": _cluster_attack_counts(cs.cluster_labels, spoof_attacks),
         },
+        "collapse": collapse_by_class(x[interest], y[interest], attack[interest]),
         "selected": class_counts(selection, by_dataset=False),
     }
     return DatasetSample(selection=selection, clusters=clusters, summary=summary)
@@ -288,10 +304,21 @@ def full_method_summary(
     bonafide_rate: float,
     spoof_rate: float,
     pairs_file: str | os.PathLike[str] | None = None,
+    source: str = "binary",
+    fallbacks: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Summary JSON content; ``pairs_file`` names the duplicate pairs the sample excluded."""
+    """Summary JSON content; ``pairs_file`` names the duplicate pairs the sample excluded.
+
+    ``source`` names the embedding source of Algorithm 2 (``binary``, ``attack_aware``,
+    ``stage<N>``); each dataset in ``fallbacks`` was embedded by the binary detector instead
+    (a corpus without attack ids has no attack-aware detector)."""
+    datasets = {
+        name: {**part, "embedding_source": "binary" if name in fallbacks else source}
+        for name, part in sample.per_dataset.items()
+    }
     return {
         "method": "full_method",
+        "embedding_source": source,
         "seed": int(seed),
         "bonafide_rate": float(bonafide_rate),
         "spoof_rate": float(spoof_rate),
@@ -300,7 +327,7 @@ def full_method_summary(
             "pairs": sample.n_pairs or 0,
             "excluded": sample.n_excluded,
         },
-        "datasets": sample.per_dataset,
+        "datasets": datasets,
         "total": {
             **class_counts(sample.selection, by_dataset=False),
             "rows": int(len(sample.selection)),

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from workflow_scripts.datasets.manifest import UNKNOWN_ATTACKS
 from workflow_scripts.features.cache import FEATURE_ATTRS, CacheReader
 from workflow_scripts.io.hdf5 import plain
 from workflow_scripts.io.selections import SELECTION_COLUMNS
@@ -42,6 +43,9 @@ GPU_FEATURE_SHARE: float = 0.25
 
 #: Rows read per CacheReader.read call while loading a set into memory.
 _LOAD_CHUNK_ROWS = 1024
+
+#: Class 0 of the attack-id head: every bonafide row.
+BONAFIDE_CLASS = "bonafide"
 
 
 def front_end_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
@@ -233,6 +237,47 @@ def index_caches(
         shape=shape,
         **{k: np.concatenate(v) for k, v in parts.items()},
     )
+
+
+def attack_classes(rows: RowIndex) -> list[str]:
+    """Classes of the attack-id head: ``["bonafide", *sorted distinct spoof attack ids]``.
+
+    Every spoof row needs a known attack id (not one of :data:`UNKNOWN_ATTACKS`), and the
+    spoofs must carry at least two distinct ids: otherwise the head has nothing to tell apart.
+    """
+    spoof = np.asarray(rows.attack, dtype=object)[np.asarray(rows.label) == 0]
+    ids = [str(a) for a in spoof.tolist()]
+    unknown = [a for a in ids if a in UNKNOWN_ATTACKS]
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} of {len(ids)} spoof training rows have no attack id "
+            f"({sorted(set(unknown))!r}); an attack head needs a known attack id on every "
+            "spoof row"
+        )
+    known = sorted(set(ids))
+    if BONAFIDE_CLASS in known:
+        raise ValueError(f"a spoof attack id is {BONAFIDE_CLASS!r}, the name of the bonafide class")
+    if len(known) < 2:
+        raise ValueError(
+            f"an attack head needs at least 2 distinct spoof attack ids in the training rows, "
+            f"got {len(known)} ({known})"
+        )
+    return [BONAFIDE_CLASS, *known]
+
+
+def attack_targets(rows: RowIndex, classes: Sequence[str]) -> np.ndarray:
+    """Class index (int64, into ``classes``) of every row: ``bonafide`` for bonafide rows,
+    the attack id for spoof rows. An id not in ``classes`` is an error naming it."""
+    index = {str(c): i for i, c in enumerate(classes)}
+    if BONAFIDE_CLASS not in index:
+        raise ValueError(f"attack classes {list(classes)} lack {BONAFIDE_CLASS!r}")
+    names = np.where(
+        np.asarray(rows.label) == 1, BONAFIDE_CLASS, np.asarray(rows.attack, dtype=object)
+    )
+    missing = sorted({str(n) for n in names.tolist()} - set(index))
+    if missing:
+        raise ValueError(f"attack id(s) {missing} are not among the attack classes {list(classes)}")
+    return np.fromiter((index[str(n)] for n in names.tolist()), dtype=np.int64, count=len(names))
 
 
 def shared_rows(a: RowIndex, b: RowIndex) -> list[tuple[str, str, str]]:

@@ -59,21 +59,29 @@ def forward_batch(
     features: torch.Tensor,
     device: torch.device,
     with_embeddings: bool = False,
+    stage: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Logits (and penultimate embeddings) of one ``(B, n_mels, n_frames)`` (or
     ``(B, 1, n_mels, n_frames)``) batch, as float32 on the CPU.
 
     One backbone pass gives both outputs via ``forward_features`` and
-    ``forward_head``. Float16 autocast is used on CUDA. Inference mode (no autograd
-    bookkeeping at all) gives the same numbers as ``no_grad``, a little faster.
+    ``forward_head``; with ``stage`` the embeddings are the pooled output of that
+    (1-based) stage instead (``features_and_stage``), the logits still the full model's.
+    Float16 autocast is used on CUDA. Inference mode (no autograd bookkeeping at all)
+    gives the same numbers as ``no_grad``, a little faster.
     """
     x = features.to(device, non_blocking=True)
     if x.dim() == 3:
         x = x.unsqueeze(1)
     with torch.autocast(device.type, dtype=torch.float16, enabled=uses_mixed_precision(device)):
-        feats = model.forward_features(x)
+        embedding = None
+        if with_embeddings and stage is not None:
+            feats, embedding = model.features_and_stage(x, stage)
+        else:
+            feats = model.forward_features(x)
         logits = model.forward_head(feats)
-        embedding = model.forward_head(feats, pre_logits=True) if with_embeddings else None
+        if with_embeddings and stage is None:
+            embedding = model.forward_head(feats, pre_logits=True)
     return logits.float().cpu(), (embedding.float().cpu() if embedding is not None else None)
 
 
@@ -85,8 +93,10 @@ def predict_rows(
     batch_size: int = 128,
     with_embeddings: bool = False,
     desc: str = "score",
+    stage: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Logits (float32, row order) and optionally embeddings ``(N, num_features)`` for every row.
+    """Logits (float32, row order) and optionally embeddings ``(N, num_features)`` for every row
+    (with ``stage``: the pooled stage output, ``(N, widths[stage - 1])``).
 
     Puts the model in eval mode (no dropout, running batch-norm statistics).
     """
@@ -103,11 +113,11 @@ def predict_rows(
         leave=False,
         disable=not progress_enabled(),
     ):
-        out, emb = forward_batch(model, x, device, with_embeddings)
+        out, emb = forward_batch(model, x, device, with_embeddings, stage)
         logits.append(out)
         if emb is not None:
             embeddings.append(emb)
-    width = int(getattr(model, "num_features", 0))
+    width = int(model.widths[stage - 1] if stage else getattr(model, "num_features", 0))
     scores = torch.cat(logits).numpy() if logits else np.zeros(0, dtype=np.float32)
     if not np.isfinite(scores).all():
         raise FloatingPointError(
@@ -161,14 +171,17 @@ def score_rows(
     batch_size: int = 128,
     with_embeddings: bool = False,
     expected_features: Mapping[str, Any] | None = None,
+    stage: int | None = None,
 ) -> ScoredRows:
     """Score every row of ``rows`` straight from the caches (each row is read once, in cache
-    order)."""
+    order); ``stage`` picks the embeddings as in :func:`predict_rows`."""
     if expected_features is not None:
         check_front_end(expected_features, rows, ", ".join(str(p) for p in rows.cache_paths))
     source = CacheFeatures(rows)
     try:
-        score, embedding = predict_rows(model, source, rows, device, batch_size, with_embeddings)
+        score, embedding = predict_rows(
+            model, source, rows, device, batch_size, with_embeddings, stage=stage
+        )
     finally:
         source.close()
     return ScoredRows(rows=rows, score=score, embedding=embedding)
@@ -207,17 +220,34 @@ class CacheScoringRun:
         return cls(**{field.name: getattr(args, field.name) for field in fields(cls)})
 
 
+def check_checkpoint_stage(
+    model: torch.nn.Module, stage: int, checkpoint_path: str | os.PathLike[str]
+) -> int:
+    """``stage`` if the checkpoint's model has that (1-based) stage, else a ValueError naming
+    the checkpoint and its number of stages."""
+    n_stages = len(model.widths)
+    if isinstance(stage, bool) or not isinstance(stage, int) or not 1 <= stage <= n_stages:
+        raise ValueError(
+            f"stage {stage!r} is out of range: the model of checkpoint {checkpoint_path} has "
+            f"{n_stages} stages (1..{n_stages})"
+        )
+    return stage
+
+
 def score_cache_files(
-    run: CacheScoringRun, *, with_embeddings: bool = False
+    run: CacheScoringRun, *, with_embeddings: bool = False, stage: int | None = None
 ) -> tuple[ScoredRows, dict[str, Any], torch.nn.Module, torch.device]:
     """Load a checkpoint and score (optionally embed) the selected rows of some caches.
 
+    With ``stage`` the embeddings are the pooled output of that (1-based) backbone stage.
     Returns the scored rows, the checkpoint dict, the model and the device, so a
     caller can score further rows (e.g. a calibration set) with the same model.
     """
     configure_threads(run.threads)
     dev = resolve_device(run.device)
     model, checkpoint = load_model(run.checkpoint, dev)
+    if stage is not None:
+        check_checkpoint_stage(model, stage, run.checkpoint)
     selection = read_selection(run.selection) if run.selection is not None else None
     rows = index_caches(run.caches, selection, selection_name=str(run.selection))
     scored = score_rows(
@@ -227,6 +257,7 @@ def score_cache_files(
         run.batch_size,
         with_embeddings=with_embeddings,
         expected_features=checkpoint["config"]["features"],
+        stage=stage,
     )
     return scored, checkpoint, model, dev
 
@@ -371,12 +402,16 @@ def predict_files(scorer: AudioScorer, paths: Sequence[Path]) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class EmbeddedRows:
-    """Cache rows with their embeddings, logits and the "correctly classified" decision."""
+    """Cache rows with their embeddings, logits and the "correctly classified" decision.
+
+    ``embedding_layer`` names the embeddings' layer: ``penultimate`` or ``stage<N>``.
+    """
 
     scored: ScoredRows
     model_name: str
     threshold: float
     threshold_source: str
+    embedding_layer: str = "penultimate"
 
     @property
     def correct(self) -> np.ndarray:
@@ -385,15 +420,20 @@ class EmbeddedRows:
 
 
 def embed_cache_files(
-    run: CacheScoringRun, threshold_caches: Sequence[str | os.PathLike[str]] | None = None
+    run: CacheScoringRun,
+    threshold_caches: Sequence[str | os.PathLike[str]] | None = None,
+    stage: int | None = None,
 ) -> EmbeddedRows:
     """Penultimate embeddings and logits of cache rows, and the decision threshold.
 
     The threshold is logit 0, or with ``threshold_caches`` the EER-DET
     threshold of the detector on those (validation) caches: a detector
     trained on a 1:9 bonafide:spoof set is biased towards spoof at logit 0.
+    With ``stage`` the embeddings are the global-average-pooled output of that
+    (1-based) backbone stage; the logits (so the threshold and "correct") are
+    still the full model's.
     """
-    scored, checkpoint, model, resolved = score_cache_files(run, with_embeddings=True)
+    scored, checkpoint, model, resolved = score_cache_files(run, with_embeddings=True, stage=stage)
     threshold, source = DECISION_THRESHOLD, "logit 0"
     if threshold_caches:
         dev = score_rows(
@@ -405,4 +445,5 @@ def embed_cache_files(
         )
         threshold = float(eer_det(dev.score, (dev.rows.label == 1).astype(np.int64))[1])
         source = "EER-DET threshold on " + " ".join(str(p) for p in threshold_caches)
-    return EmbeddedRows(scored, checkpoint["config"]["model"]["name"], threshold, source)
+    layer = "penultimate" if stage is None else f"stage{stage}"
+    return EmbeddedRows(scored, checkpoint["config"]["model"]["name"], threshold, source, layer)

@@ -4,7 +4,10 @@ BCE-with-logits (label 1 = bonafide), Adam, early stopping on validation
 loss, best-validation checkpoint kept. After every epoch the full run state
 goes to a resume checkpoint (outside the workflow's outputs); a restarted run
 with the same config continues from it and, on the CPU, ends with the same
-weights and history as a run that was never interrupted.
+weights and history as a run that was never interrupted. With
+``attack_weight`` > 0 the model also has an attack-id head trained with
+cross-entropy (loss = BCE + weight * CE; validation and early stopping stay
+on the binary loss).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from workflow_scripts.training.data import (
     DEFAULT_MAX_MEMORY_MB,
     FeatureSource,
     RowIndex,
+    attack_classes,
+    attack_targets,
     batch_positions,
     device_batches,
     epoch_order,
@@ -80,6 +85,8 @@ class TrainParams:
     #: Early-stopping criterion: "balanced" = mean of the per-class mean BCE (independent of the
     #: validation set's class ratio), "plain" = mean BCE over all validation rows.
     val_loss: str = "balanced"
+    #: Weight of the attack-id cross-entropy next to the BCE; 0 = the plain binary detector.
+    attack_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if self.val_loss not in VAL_LOSSES:
@@ -92,6 +99,10 @@ class TrainParams:
             raise ValueError(f"batch_size must be >= 2 (batch norm), got {self.batch_size}")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate}")
+        if not (math.isfinite(self.attack_weight) and self.attack_weight >= 0):
+            raise ValueError(
+                f"attack_weight must be a finite number >= 0, got {self.attack_weight}"
+            )
 
 
 @dataclass(frozen=True)
@@ -188,9 +199,25 @@ def run_config(
     model_name: str, model_kwargs: Mapping[str, Any], params: TrainParams, data: DataSplit
 ) -> dict[str, Any]:
     """The checkpoint ``config``: enough to rebuild the model and to recognise the same run on
-    resume."""
-    return {
-        "model": {"name": model_name, "kwargs": copy.deepcopy(dict(model_kwargs))},
+    resume.
+
+    With ``params.attack_weight`` > 0 the attack classes of the training rows
+    (:func:`~workflow_scripts.training.data.attack_classes`) give the model kwarg
+    ``num_attack_classes`` and go to ``config["attack_head"]`` with the weight.
+    """
+    kwargs = copy.deepcopy(dict(model_kwargs))
+    if "num_attack_classes" in kwargs:
+        raise ValueError(
+            "num_attack_classes is set from the training rows' attack ids when the attack loss "
+            "weight is > 0; do not pass it as a model option"
+        )
+    attack_head: dict[str, Any] | None = None
+    if params.attack_weight > 0:
+        classes = attack_classes(data.train)
+        kwargs["num_attack_classes"] = len(classes)
+        attack_head = {"weight": float(params.attack_weight), "classes": classes}
+    config = {
+        "model": {"name": model_name, "kwargs": kwargs},
         "training": {
             "max_epochs": params.max_epochs,
             "patience": params.patience,
@@ -198,7 +225,7 @@ def run_config(
             "learning_rate": float(params.learning_rate),
             "seed": params.seed,
             "optimizer": "adam",
-            "loss": "bce_with_logits",
+            "loss": "bce_with_logits" if attack_head is None else "bce_with_logits+attack_ce",
             "val_loss": params.val_loss,
             "validation": data.validation,
         },
@@ -210,6 +237,9 @@ def run_config(
             "val_fingerprint": data.val.fingerprint(),
         },
     }
+    if attack_head is not None:
+        config["attack_head"] = attack_head
+    return config
 
 
 def resume_key(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -271,12 +301,22 @@ def run_train_epoch(
     scaler: torch.amp.GradScaler,
     device: torch.device,
     epoch: int,
+    attack_targets: np.ndarray | None = None,
+    attack_weight: float = 0.0,
 ) -> float:
     """One optimisation pass over ``batches`` (positions into ``rows``); returns the mean
-    per-sample loss."""
+    per-sample loss.
+
+    With ``attack_targets`` (the attack class of every row of ``rows``) and ``attack_weight``
+    > 0 the loss is ``BCE + attack_weight * CE`` of the model's two heads (one backbone
+    pass, :meth:`~workflow_scripts.models.SpectrogramDetector.forward_heads`).
+    """
     model.train()
     amp = uses_mixed_precision(device)
     criterion = torch.nn.BCEWithLogitsLoss(reduction="sum")
+    with_attacks = attack_targets is not None and attack_weight > 0
+    attack_criterion = torch.nn.CrossEntropyLoss(reduction="sum")
+    targets = torch.from_numpy(attack_targets) if with_attacks else None
     total = torch.zeros((), dtype=torch.float64, device=device)
     n_seen = 0
     stream = device_batches(source, rows, batches, device)
@@ -289,9 +329,17 @@ def run_train_epoch(
         disable=not progress_enabled(),
     ):
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
-            logits = model(x)
-        loss_sum = criterion(logits.float(), y)
+        if targets is None:
+            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                logits = model(x)
+            loss_sum = criterion(logits.float(), y)
+        else:
+            with torch.autocast(device.type, dtype=torch.float16, enabled=amp):
+                logits, attack_logits = model.forward_heads(model.forward_features(x))
+            batch_targets = targets[torch.from_numpy(positions)].to(device, non_blocking=True)
+            loss_sum = criterion(logits.float(), y) + attack_weight * attack_criterion(
+                attack_logits.float(), batch_targets
+            )
         scaler.scale(loss_sum / positions.shape[0]).backward()
         scaler.step(optimizer)
         scaler.update()
@@ -408,6 +456,8 @@ def _train(
         or state["epochs_without_improvement"] >= params.patience
     )
 
+    attack_head = config.get("attack_head")
+    targets = attack_targets(data.train, attack_head["classes"]) if attack_head else None
     train_source = val_source = None
     try:
         if not done:
@@ -425,6 +475,13 @@ def _train(
                 " (mixed precision)" if amp else "",
                 "in memory" if train_source.in_memory else "read per batch",
             )
+            if attack_head:
+                log.info(
+                    "attack head: %d classes %s, loss BCE + %g * CE",
+                    len(attack_head["classes"]),
+                    attack_head["classes"],
+                    attack_head["weight"],
+                )
         epochs = range(state["epoch"] + 1, params.max_epochs + 1)
         bar = tqdm(epochs, desc="epochs", unit="epoch", disable=done or not progress_enabled())
         for epoch in bar:
@@ -436,7 +493,16 @@ def _train(
                 epoch_order(len(data.train), params.seed, epoch), params.batch_size
             )
             train_loss = run_train_epoch(
-                model, train_source, data.train, batches, optimizer, scaler, device, epoch
+                model,
+                train_source,
+                data.train,
+                batches,
+                optimizer,
+                scaler,
+                device,
+                epoch,
+                attack_targets=targets,
+                attack_weight=params.attack_weight,
             )
             val_loss, val_eer = _validate(
                 model, val_source, data.val, params.batch_size, device, params.val_loss

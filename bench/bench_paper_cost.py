@@ -112,7 +112,9 @@ RULE_STAGES = {
     "fingerprints": "duplicate detection",
     "find_duplicates": "duplicate detection",
     "pretrain": "pretraining",
+    "pretrain_attack_aware": "Experiment 4",
     "embed": "embeddings",
+    "embed_source": "Experiment 4",
     "nc_diagnostics": "embeddings",
     "figure1": "embeddings",
     "table_exp1": "Experiment 1",
@@ -124,6 +126,9 @@ RULE_STAGES = {
     "sample_full_method": "Experiment 4",
     "sample_random_matched": "Experiment 4",
     "table_exp4": "Experiment 4",
+    "sample_full_method_source": "Experiment 4",
+    "sample_random_matched_source": "Experiment 4",
+    "table_exp4_sources": "Experiment 4",
     "all": "targets",
 }
 #: The experiment of a table, for the jobs named after one (significance, per-attack).
@@ -132,9 +137,20 @@ TABLE_STAGES = {
     "table_exp2": "Experiment 2",
     "table2": "Experiment 3",
     "table_exp4": "Experiment 4",
+    "table_exp4_sources": "Experiment 4",
 }
 #: Rules that ask for a GPU on a cluster (resources ``gpu``); the others run on CPUs only.
-GPU_RULES = frozenset({"pretrain", "train_selected", "score", "score_eval_data", "embed"})
+GPU_RULES = frozenset(
+    {
+        "pretrain",
+        "pretrain_attack_aware",
+        "train_selected",
+        "score",
+        "score_eval_data",
+        "embed",
+        "embed_source",
+    }
+)
 RULE_LINE = re.compile(r"^(?:local)?rule (\S+):$")
 EXP2_SETTING = re.compile(r"^(?P<method>.+)_b(?P<b>[0-9.]+)_s(?P<s>[0-9.]+)$")
 CACHE_PATH = re.compile(r"^results/caches/(?P<dataset>[^/]+)/(?P<split>[^/]+)\.h5$")
@@ -313,7 +329,7 @@ def job_work(job: Job, config: Mapping[str, Any], sizes: Sizes) -> Work:
         return Work("extract", (shard + 1) * n // k - shard * n // k)
     if job.rule == "fingerprints":
         return Work("fingerprint", split_rows(sizes, wc["dataset"], wc["split"]))
-    if job.rule == "pretrain":
+    if job.rule in ("pretrain", "pretrain_attack_aware"):
         n_train = split_rows(sizes, wc["dataset"], "train")
         val = runs.validation_caches(config, wc["dataset"])
         if val:
@@ -335,7 +351,7 @@ def job_work(job: Job, config: Mapping[str, Any], sizes: Sizes) -> Work:
         exp3 = config["experiment3"]
         n = 2 * exp3["eval_n_per_class"] * len(exp3["datasets"])
         return Work("score", n, model=run_model(config, wc["run"]), exact=False)
-    if job.rule == "embed":
+    if job.rule in ("embed", "embed_source"):
         return Work("embed", split_rows(sizes, wc["dataset"], wc["split"]), model=wc["model"])
     return Work("untimed")
 

@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from conftest import SNAKEMAKE, TINY, job_counts, malformed_asvspoof_config, snakemake
 
+from workflow_scripts.training.checkpoint import load_checkpoint
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed in this environment"),
@@ -102,6 +104,18 @@ def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:
         assert (results / "figures" / figure).stat().st_size > 1000
     assert (results / "table1.md").read_text().startswith("### Table 1")
 
+    # the Algorithm-2 ablation: an attack-aware detector for each corpus with attack ids (its
+    # classes: bonafide + the training spoofs' ids), none for FoR; a pooled stage-3 embedding
+    aware = load_checkpoint(results / "models/pretrained_attack_aware/asvspoof2019/resnet/best.pt")
+    manifest = pd.read_csv(results / "manifests/asvspoof2019.tsv", sep="\t", dtype=str)
+    spoofs = manifest[(manifest["split"] == "train") & (manifest["label"] == "spoof")]
+    assert aware["config"]["attack_head"]["classes"] == ["bonafide", *sorted(set(spoofs["attack"]))]
+    assert not (results / "models/pretrained_attack_aware/for").exists()
+    with h5py.File(results / "embeddings/wavefake/resnet/stage3/train.h5") as h5:
+        assert h5.attrs["embedding_layer"] == "stage3" and h5["embedding"].shape[1] == 64
+    clusters = pd.read_csv(results / "table_exp4_sources_clusters.csv")
+    assert len(clusters) == 3 * 3  # sources x corpora
+
     # the planted FoR/LJSpeech copies are found by the content fingerprint
     summary = json.loads((results / "duplicates" / "summary.json").read_text())
     planted = summary["expected_demo"]
@@ -146,6 +160,31 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
         "significance": 1,
         "per_attack_table": 1,
         "table_exp3": 1,
+        "all": 1,
+    }
+
+
+def test_adding_an_embedding_source_runs_only_its_ablation_branch(full_workdir: Path) -> None:
+    """A new Algorithm-2 source embeds each corpus' train split from the binary detectors
+    already trained, and adds one full-method run and its matched control per seed."""
+    sources = "  embedding_sources: [binary, attack_aware, stage3, stage2]\n"
+    counts = dry_run_counts(
+        full_workdir,
+        "sources.yaml",
+        "experiment4:\n  seeds: 1\n",
+        f"experiment4:\n  seeds: 1\n{sources}",
+    )
+    assert counts == {
+        "embed_source": 3,
+        "sample_full_method_source": 1,
+        "sample_random_matched_source": 1,
+        "validation_selection": 2,
+        "train_selected": 2,
+        "score_eval_data": 2,
+        "score": 2,
+        "metrics": 4,
+        "significance": 1,
+        "table_exp4_sources": 1,
         "all": 1,
     }
 

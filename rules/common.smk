@@ -283,6 +283,10 @@ def get_exp4_table_args(wildcards):
     return runs.exp4_table_args(config)
 
 
+def get_table_metric_args(wildcards):
+    return runs.table_metric_args(config)
+
+
 def get_exp4_sources_table_files(wildcards):
     return runs.exp4_sources_table_files(config)
 

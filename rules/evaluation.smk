@@ -52,6 +52,34 @@ rule metrics:
         "python -m workflow_scripts.evaluate {input} --out {output} > /dev/null 2> {log}"
 
 
+# Optional (request its metrics, e.g. results/metrics/calibrated/pretrained/<corpus>/<model>/
+# <eval corpus>/eval.json): a pretrained detector's scores calibrated on its own corpus' dev
+# split, so that Cllr and actDCF read calibrated LLRs (docs/metrics.md).
+rule calibrate_scores:
+    input:
+        dev="results/scores/pretrained/{dataset}/{model}/{dataset}/dev.tsv",
+        scores="results/scores/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv",
+    output:
+        scores="results/scores/calibrated/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv",
+        params="results/calibration/pretrained/{dataset}/{model}/{eval_dataset}/{eval_split}.json",
+    log:
+        "results/logs/calibrate/{dataset}/{model}/{eval_dataset}/{eval_split}.log",
+    benchmark:
+        "results/benchmarks/calibrate/{dataset}/{model}/{eval_dataset}/{eval_split}.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        prior=0.5,
+    shell:
+        "python -m workflow_scripts.calibrate_scores --dev-scores {input.dev}"
+        " --scores {input.scores} --prior {params.prior:q} --out {output.scores}"
+        " --params-out {output.params} 2> {log}"
+
+
 rule table_exp1:
     input:
         metrics=get_exp1_table_metrics,
@@ -74,6 +102,8 @@ rule table_exp1:
         runtime=10,
     params:
         entries=get_exp1_table_args,
+        metrics=get_table_metric_args,
     shell:
-        "python -m workflow_scripts.make_table_exp1 {params.entries:q} --out {output.csv}"
+        "python -m workflow_scripts.make_table_exp1 {params.entries:q} {params.metrics:q}"
+        " --out {output.csv}"
         " --markdown {output.markdown} 2> {log}"

@@ -54,6 +54,8 @@ rule table_exp2:
     params:
         runs=get_exp2_table_args,
         significance=get_exp2_significance_args,
+        metrics=get_table_metric_args,
     shell:
         "python -m workflow_scripts.make_table_exp2 {params.runs:q} {params.significance:q}"
+        " {params.metrics:q}"
         " --out {output.csv} --markdown {output.markdown} 2> {log}"

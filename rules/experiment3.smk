@@ -102,8 +102,9 @@ rule table_exp3:
         entries=get_exp3_table_entry_args,
         summaries=get_exp3_table_summary_args,
         significance=get_exp3_significance_args,
+        metrics=get_table_metric_args,
     shell:
         "python -m workflow_scripts.make_table_exp3 {params.entries:q} {params.summaries:q}"
-        " {params.significance:q}"
+        " {params.significance:q} {params.metrics:q}"
         " --out {output.csv} --markdown {output.markdown} --seeds-json {output.seeds}"
         " --counts-out {output.counts} 2> {log}"

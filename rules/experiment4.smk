@@ -116,8 +116,10 @@ rule table_exp4:
     params:
         runs=get_exp4_table_args,
         significance=get_exp4_significance_args,
+        metrics=get_table_metric_args,
     shell:
         "python -m workflow_scripts.make_table_exp4 {params.runs:q} {params.significance:q}"
+        " {params.metrics:q}"
         " --out {output.csv} --markdown {output.markdown} --figure {output.figure} 2> {log}"
 
 
@@ -156,7 +158,8 @@ rule table_exp4_sources:
     params:
         runs=get_exp4_sources_table_args,
         significance=get_exp4_sources_significance_args,
+        metrics=get_table_metric_args,
     shell:
         "python -m workflow_scripts.make_table_exp4_sources {params.runs:q}"
-        " {params.significance:q} --out {output.csv} --clusters-out {output.clusters}"
+        " {params.significance:q} {params.metrics:q} --out {output.csv} --clusters-out {output.clusters}"
         " --markdown {output.markdown} --figure {output.figure} 2> {log}"

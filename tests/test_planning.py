@@ -356,9 +356,7 @@ def test_significance_compares_each_method_with_its_control(tiny: dict, cfg: dic
         runs.significance_comparisons(tiny, "table1")
 
 
-def test_embedding_sources_plan_their_detectors_layers_and_fallbacks(
-    tiny: dict, cfg: dict
-) -> None:
+def test_embedding_sources_plan_their_detectors_layers_and_fallbacks(tiny: dict, cfg: dict) -> None:
     assert tiny["experiment4"]["embedding_sources"] == ["binary", "attack_aware", "stage3"]
     # attack-aware: corpora with attack ids get their own detector, FoR falls back to binary
     aware = runs.source_embedding_args(tiny, "attack_aware")
@@ -402,6 +400,17 @@ def test_embedding_sources_plan_their_detectors_layers_and_fallbacks(
     ]
     cfg["experiment4"]["embedding_sources"] = ["stage2"]
     assert [s["source"] for s in runs.exp4_source_runs(cfg)] == ["stage2"] * 4
+
+
+def test_table_metrics_pass_flags_only_when_changed(tiny: dict, cfg: dict) -> None:
+    assert runs.table_metric_args(tiny) == []  # each table keeps its own default set
+    cfg["tables"]["metrics"] = ["eer_roc", "map", "min_dcf", "cllr"]
+    assert groups(runs.table_metric_args(cfg), "--metric", 1) == [
+        ["eer_roc"],
+        ["map"],
+        ["min_dcf"],
+        ["cllr"],
+    ]
 
 
 def test_per_attack_tables_read_the_table_metrics_and_the_training_manifests(

@@ -220,6 +220,37 @@ def test_make_table_exp1_writes_each_value_in_its_cell(tmp_path: Path) -> None:
             assert row[model] == md_number(round(values(model, row["eval_set"], key), 4))
 
 
+def test_tables_show_the_configured_metrics_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--metric`` (config ``tables.metrics``): exactly those rows, in that order, each value
+    from its own key; an unknown key is refused by name."""
+    values = Values(13)
+    chosen = ("min_dcf", "eer_roc", "cllr")
+    entries = []
+    for model in EXP1_MODELS:
+        for eval_set, rel in EXP1_EVAL.items():
+            path = tmp_path / "metrics" / model / rel
+            metrics = {key: values(model, eval_set, key) for key in (*KEYS, "cllr", "min_dcf")}
+            entries.append((eval_set, model, write_metrics(path, metrics)))
+    out, md = tmp_path / "table1.csv", tmp_path / "table1.md"
+    args = [word for entry in entries for word in ("--entry", *entry)]
+    args += ["--out", str(out), "--markdown", str(md)]
+    flags = [word for key in chosen for word in ("--metric", key)]
+    assert make_table_exp1.main([*args, *flags]) == 0
+    table = read_csv(out)
+    labels = {"min_dcf": "minDCF", "eer_roc": "EER-ROC", "cllr": "Cllr"}
+    assert list(zip(table["eval_set"], table["metric"], strict=True)) == [
+        (eval_set, labels[key]) for eval_set in EXP1_EVAL for key in chosen
+    ]
+    for row in table.to_dict(orient="records"):
+        key = {v: k for k, v in labels.items()}[row["metric"]]
+        for model in EXP1_MODELS:
+            assert row[model] == round(values(model, row["eval_set"], key), 4)
+    assert make_table_exp1.main([*args, "--metric", "nope"]) == 2
+    assert "unknown table metric(s) ['nope']" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- Experiment 2
 
 EXP2_EVAL = {"ASV eval": "asv_eval", "In the wild": "in_the_wild"}

@@ -189,6 +189,23 @@ def test_adding_an_embedding_source_runs_only_its_ablation_branch(full_workdir: 
     }
 
 
+def test_calibrated_scores_keep_the_ranking_and_record_the_fit(full_workdir: Path) -> None:
+    """The optional calibration rule: fitted on the detector's dev scores, applied to In the
+    Wild; an increasing map, so the ranking metrics are those of the raw scores."""
+    target = "results/metrics/calibrated/pretrained/asvspoof2019/resnet/itw/eval.json"
+    snakemake(full_workdir, target)
+    results = full_workdir / "results"
+    calibrated = json.loads((results / target.removeprefix("results/")).read_text())
+    raw = json.loads((results / "metrics/pretrained/asvspoof2019/resnet/itw/eval.json").read_text())
+    for key in ("eer_roc", "map", "min_dcf", "min_cllr"):
+        assert calibrated[key] == pytest.approx(raw[key], abs=1e-9), key
+    fit = json.loads(
+        (results / "calibration/pretrained/asvspoof2019/resnet/itw/eval.json").read_text()
+    )
+    assert fit["a"] > 0 and fit["dev_scores"].endswith("asvspoof2019/resnet/asvspoof2019/dev.tsv")
+    assert fit["n_dev_bonafide"] > 0 and fit["n_dev_spoof"] > 0
+
+
 def test_a_failing_rule_shows_its_cause_on_the_console_without_a_profile(tmp_path: Path) -> None:
     """profiles/default (the workflow profile) prints the failed job's log with the bare command."""
     config = malformed_asvspoof_config(tmp_path)

@@ -3,14 +3,17 @@
 Usage::
 
     python -m workflow_scripts.evaluate SCORES [--bootstrap N] [--seed S]
-        [--alpha A] [--out metrics.json]
+        [--alpha A] [--asv-scores FILE [--tdcf-edition {2019,2021}]] [--out metrics.json]
 
 ``SCORES`` is a CSV or TSV with columns ``utt_id``, ``label``
 (bonafide/spoof), ``score`` (higher = more bonafide) and optionally
 ``attack``. Bad input exits with status 2 and a one-line message naming the
 file, without a traceback. Metrics: EER-ROC, EER-DET, AUC, per-class APs
-(ap_bonafide, ap_spoof, their mean ap_mean) and the paper's mAP (key map: AP
-with spoof as the positive class); see docs/metrics.md.
+(ap_bonafide, ap_spoof, their mean ap_mean), the paper's mAP (key map: AP
+with spoof as the positive class), Cllr and minCllr (scores read as LLRs) and
+the ASVspoof 5 min/actual DCF; with ``--asv-scores`` (an ASV score file in the
+ASVspoof 2019 LA layout ``cm_key asv_key score``) also the min t-DCF of the
+given edition. See docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -38,13 +41,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--alpha", type=float, default=0.05, help="1 - confidence level of the intervals"
     )
+    parser.add_argument(
+        "--asv-scores",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="ASV scores (lines 'cm_key target|nontarget|spoof score') for the min t-DCF",
+    )
+    parser.add_argument(
+        "--tdcf-edition",
+        type=int,
+        choices=(2019, 2021),
+        default=2019,
+        help="t-DCF definition: 2019 (legacy, ASVspoof 2019) or 2021 (revised)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     metrics = metrics_of_score_file(
-        args.scores, bootstrap=args.bootstrap, seed=args.seed, alpha=args.alpha
+        args.scores,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        alpha=args.alpha,
+        asv_scores=args.asv_scores,
+        tdcf_edition=args.tdcf_edition,
     )
     text = json.dumps(metrics, indent=2, allow_nan=False)
     if args.out is not None:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow_scripts.cli import command, new_parser
+from workflow_scripts.cli import add_metrics_option, command, new_parser
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting.exp1 import TITLE, table1
-from workflow_scripts.reporting.tables import to_markdown, write_csv
+from workflow_scripts.reporting.tables import chosen_metrics, to_markdown, write_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,11 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", required=True, help="CSV output")
     parser.add_argument("--markdown", required=True, help="Markdown output")
+    add_metrics_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
-    table = table1(args.entry)
+    table = table1(args.entry, chosen_metrics(args.metric))
     write_csv(table, args.out)
     write_text(to_markdown(table, title=TITLE), args.markdown)
     print(table.to_string(index=False), file=sys.stderr)

@@ -29,11 +29,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_significance_option, command, new_parser
+from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_text
-from workflow_scripts.reporting.exp2 import build_table, exp2_markdown, read_run_spec
+from workflow_scripts.reporting.exp2 import EXP2_METRICS, build_table, exp2_markdown, read_run_spec
 from workflow_scripts.reporting.significance import with_significance
-from workflow_scripts.reporting.tables import write_csv
+from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,16 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--out", type=Path, required=True, help="CSV output")
     add("--markdown", type=Path, required=True, help="Markdown output")
     add_significance_option(parser)
+    add_metrics_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     runs = [read_run_spec(text, "--run") for text in args.run]
     references = [read_run_spec(text, "--reference") for text in args.reference]
-    table, names = build_table(runs, references)
+    metrics = chosen_metrics(args.metric, EXP2_METRICS)
+    table, names = build_table(runs, references, metrics)
     # %.10g drops float noise like 0.19999999999999998
     write_csv(table, args.out, float_format="%.10g")
-    markdown = exp2_markdown(table, names)
+    markdown = exp2_markdown(table, names, metrics)
     markdown = with_significance(
         markdown, args.significance, title="Experiment 2: NC sampling minus each random control"
     )

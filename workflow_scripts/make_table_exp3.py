@@ -32,11 +32,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_significance_option, command, new_parser
+from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_json, write_text
 from workflow_scripts.reporting.exp3 import table2_from_files, table2_markdown, table2_runs
 from workflow_scripts.reporting.significance import with_significance
-from workflow_scripts.reporting.tables import write_csv
+from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 ENTRY = ("N", "EVAL_NAME", "METRICS_JSON")
 SUMMARY = ("N", "SEED", "SUMMARY_JSON")
@@ -52,12 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     add("--summary", nargs=3, action="append", default=[], metavar=SUMMARY, help="one run's draw")
     add("--counts-out", type=Path, default=None, help="CSV output: realised training counts")
     add_significance_option(parser)
+    add_metrics_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
+    metrics = chosen_metrics(args.metric)
     table, counts, entries = table2_from_files(
-        args.entry, args.summary, counts_wanted=args.counts_out is not None
+        args.entry, args.summary, counts_wanted=args.counts_out is not None, metrics=metrics
     )
     write_csv(table.combined(), args.out)
     markdown = table2_markdown(table, counts)
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> None:
     if args.counts_out is not None and counts is not None:
         write_csv(counts, args.counts_out)
     if args.seeds_json is not None:
-        write_json(table2_runs(entries), args.seeds_json)
+        write_json(table2_runs(entries, metrics), args.seeds_json)
     print(table.combined().to_string(index=False), file=sys.stderr)
 
 

@@ -26,11 +26,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_significance_option, command, new_parser
+from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting import exp4
 from workflow_scripts.reporting.significance import with_significance
-from workflow_scripts.reporting.tables import write_csv
+from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,15 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     add("--markdown", type=Path, required=True, help="Markdown output")
     add("--figure", type=Path, required=True, help="PNG comparison figure")
     add_significance_option(parser)
+    add_metrics_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     runs = [exp4.read_run(text) for text in args.run]
-    table = exp4.exp4_table(runs)
+    metrics = chosen_metrics(args.metric)
+    table = exp4.exp4_table(runs, metrics=metrics)
     summary = exp4.exp4_summary(runs)
     write_csv(table, args.out)
-    markdown = exp4.exp4_markdown(table)
+    markdown = exp4.exp4_markdown(table, metrics=metrics)
     markdown = with_significance(
         markdown, args.significance, title="Experiment 4: full method minus matched random sampling"
     )

@@ -25,11 +25,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_significance_option, command, new_parser
+from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting import exp4_sources
 from workflow_scripts.reporting.significance import with_significance
-from workflow_scripts.reporting.tables import write_csv
+from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,17 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
     add("--markdown", type=Path, required=True, help="Markdown output")
     add("--figure", type=Path, required=True, help="PNG comparison figure")
     add_significance_option(parser)
+    add_metrics_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     runs = [exp4_sources.read_source_run(text) for text in args.run]
-    table = exp4_sources.sources_table(runs)
+    metrics = chosen_metrics(args.metric)
+    table = exp4_sources.sources_table(runs, metrics=metrics)
     clusters = exp4_sources.cluster_recovery(runs)
     write_csv(table, args.out)
     write_csv(clusters, args.clusters_out)
     markdown = with_significance(
-        exp4_sources.sources_markdown(table, clusters),
+        exp4_sources.sources_markdown(table, clusters, metrics),
         args.significance,
         title="Full method minus matched random sampling, per embedding source",
     )

@@ -153,6 +153,18 @@ def add_draw_options(parser: argparse.ArgumentParser) -> None:
     add_summary_outputs(parser)
 
 
+def add_metrics_option(parser: argparse.ArgumentParser) -> None:
+    """``--metric KEY`` (repeat): the metrics a table shows, in order (config ``tables.metrics``;
+    none: the table's default, the paper's rows first)."""
+    parser.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="metric key of the metrics files to show (repeat; default: the table's own set)",
+    )
+
+
 def add_significance_option(parser: argparse.ArgumentParser) -> None:
     """``--significance``: the ``compare_runs`` table an experiment table shows under itself."""
     parser.add_argument(

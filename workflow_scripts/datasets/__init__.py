@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import asvspoof2019, fakeorreal, in_the_wild, wavefake
+from . import asvspoof5, asvspoof2019, asvspoof2021, fakeorreal, in_the_wild, mlaad, wavefake
 from .manifest import (
+    CONDITION_COLUMNS,
     LABEL_VALUES,
     MANIFEST_COLUMNS,
     QUARANTINE_COLUMNS,
@@ -33,30 +34,44 @@ from .manifest import (
 #: An adapter reads one corpus: ``(dataset name, options without 'format', problem log) -> rows``.
 Adapter = Callable[[str, Mapping[str, Any], ProblemLog], list[ManifestRow]]
 
+#: The format specifications: adapter modules, or objects with the same attributes
+#: (``FORMAT``, ``SPLITS``, ``HAS_ATTACK_IDS``, ``OPTION_DEFAULTS``), in registry order.
+FORMAT_SPECS: tuple[Any, ...] = (
+    asvspoof2019,
+    fakeorreal,
+    wavefake,
+    in_the_wild,
+    asvspoof2021.LA,
+    asvspoof2021.DF,
+    asvspoof5,
+    mlaad,
+)
+
 #: Adapter per config ``format``.
 ADAPTERS: dict[str, Adapter] = {
     asvspoof2019.FORMAT: asvspoof2019.read_asvspoof2019_la,
     fakeorreal.FORMAT: fakeorreal.read_fakeorreal,
     wavefake.FORMAT: wavefake.read_wavefake,
     in_the_wild.FORMAT: in_the_wild.read_in_the_wild,
+    asvspoof2021.LA.FORMAT: asvspoof2021.read_asvspoof2021_la,
+    asvspoof2021.DF.FORMAT: asvspoof2021.read_asvspoof2021_df,
+    asvspoof5.FORMAT: asvspoof5.read_asvspoof5,
+    mlaad.FORMAT: mlaad.read_mlaad,
 }
 
-#: Splits each format yields (In-the-Wild is evaluation only).
-SPLITS_BY_FORMAT: dict[str, tuple[str, ...]] = {
-    asvspoof2019.FORMAT: asvspoof2019.SPLITS,
-    fakeorreal.FORMAT: fakeorreal.SPLITS,
-    wavefake.FORMAT: wavefake.SPLITS,
-    in_the_wild.FORMAT: in_the_wild.SPLITS,
-}
+#: Splits each format yields (In-the-Wild and ASVspoof 2021 are evaluation only).
+SPLITS_BY_FORMAT: dict[str, tuple[str, ...]] = {spec.FORMAT: spec.SPLITS for spec in FORMAT_SPECS}
 
 #: Formats whose spoofs carry attack ids (attack-aware pretraining, per-attack agreement).
 ATTACK_ID_FORMATS: frozenset[str] = frozenset(
-    m.FORMAT for m in (asvspoof2019, fakeorreal, wavefake, in_the_wild) if m.HAS_ATTACK_IDS
+    spec.FORMAT for spec in FORMAT_SPECS if spec.HAS_ATTACK_IDS
 )
 
 __all__ = [
     "ADAPTERS",
     "ATTACK_ID_FORMATS",
+    "CONDITION_COLUMNS",
+    "FORMAT_SPECS",
     "LABEL_VALUES",
     "MANIFEST_COLUMNS",
     "QUARANTINE_COLUMNS",

@@ -1,9 +1,11 @@
 """The manifest table contract and the helpers every dataset adapter shares.
 
 A manifest has one row per utterance with the columns of
-:data:`MANIFEST_COLUMNS` (see ``docs/architecture.md``). Adapters collect
-:class:`ManifestRow` tuples and report per-line problems to a
-:class:`ProblemLog`, which either stops with a :class:`ProtocolError` or
+:data:`MANIFEST_COLUMNS` (see ``docs/architecture.md``), optionally followed
+by condition columns from the fixed vocabulary :data:`CONDITION_COLUMNS`
+(codec, language, ... of corpora that record them), in vocabulary order.
+Adapters collect :class:`ManifestRow` tuples and report per-line problems to
+a :class:`ProblemLog`, which either stops with a :class:`ProtocolError` or
 records a :class:`QuarantineRecord`, depending on the ``on_error`` policy.
 """
 
@@ -13,6 +15,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -26,6 +29,21 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "attack",
     "speaker",
     "path",
+)
+#: Optional condition columns a manifest may carry after :data:`MANIFEST_COLUMNS`, in this
+#: order: string-valued, ``-`` when unknown. Only corpora that record a condition write its
+#: column; formats without conditions write exactly :data:`MANIFEST_COLUMNS`.
+CONDITION_COLUMNS: tuple[str, ...] = (
+    "subset",  # ASVspoof 2021 phase: eval, progress, hidden
+    "codec",  # codec / compression condition (ASVspoof 2021 LA/DF, ASVspoof 5)
+    "codec_quality",  # codec quality configuration number (ASVspoof 5)
+    "transmission",  # transmission channel (ASVspoof 2021 LA)
+    "source_corpus",  # where the source speech comes from (ASVspoof 2021 DF)
+    "vocoder_family",  # vocoder type of a spoof (ASVspoof 2021 DF)
+    "attack_tag",  # attacker adaptation condition (ASVspoof 5)
+    "gender",  # speaker gender, F or M (ASVspoof 5, M-AILABS)
+    "language",  # language code (MLAAD, M-AILABS)
+    "architecture",  # TTS architecture of a spoof (MLAAD)
 )
 #: Columns of a quarantine list (problems found while building a table).
 QUARANTINE_COLUMNS: tuple[str, ...] = ("utt_id", "path", "stage", "reason")
@@ -65,8 +83,16 @@ class DatasetConfigError(ValueError):
     """A dataset entry of the configuration is invalid (unknown key, bad value)."""
 
 
+#: No conditions (the default of :attr:`ManifestRow.conditions`).
+NO_CONDITIONS: Mapping[str, str] = MappingProxyType({})
+
+
 class ManifestRow(NamedTuple):
-    """One manifest row; field order is :data:`MANIFEST_COLUMNS`."""
+    """One manifest row: the :data:`MANIFEST_COLUMNS` fields in order, then its conditions.
+
+    ``conditions`` maps names from :data:`CONDITION_COLUMNS` to values; a
+    condition another row of the table has and this one lacks is written ``-``.
+    """
 
     utt_id: str
     dataset: str
@@ -75,6 +101,7 @@ class ManifestRow(NamedTuple):
     attack: str
     speaker: str
     path: str
+    conditions: Mapping[str, str] = NO_CONDITIONS
 
 
 @dataclass(frozen=True)
@@ -150,8 +177,26 @@ class ProblemLog:
 
 
 def manifest_frame(rows: Iterable[ManifestRow]) -> pd.DataFrame:
-    """Build the manifest DataFrame (string columns, documented order)."""
-    return pd.DataFrame.from_records(list(rows), columns=list(MANIFEST_COLUMNS)).astype(str)
+    """Build the manifest DataFrame (string columns, documented order).
+
+    Condition columns are those any row carries, in :data:`CONDITION_COLUMNS`
+    order; a missing or empty value is ``-``. Without conditions the table has
+    exactly :data:`MANIFEST_COLUMNS`.
+    """
+    rows = list(rows)
+    n_fixed = len(MANIFEST_COLUMNS)
+    table = pd.DataFrame.from_records(
+        [row[:n_fixed] for row in rows], columns=list(MANIFEST_COLUMNS)
+    ).astype(str)
+    present = {name for row in rows for name in row.conditions}
+    unknown = sorted(present - set(CONDITION_COLUMNS))
+    if unknown:
+        raise ValueError(
+            f"unknown condition column(s) {unknown}; allowed: {list(CONDITION_COLUMNS)}"
+        )
+    for name in (c for c in CONDITION_COLUMNS if c in present):
+        table[name] = [str(row.conditions.get(name) or NO_VALUE) for row in rows]
+    return table
 
 
 def quarantine_frame(records: Iterable[QuarantineRecord]) -> pd.DataFrame:
@@ -164,15 +209,26 @@ def quarantine_frame(records: Iterable[QuarantineRecord]) -> pd.DataFrame:
 def validate_manifest(df: pd.DataFrame) -> None:
     """Check a manifest against the contract; raise ``ValueError`` listing every violation.
 
-    Checked: exact columns and order, label and split values, unique
-    ``utt_id``, and no empty/missing value in ``utt_id`` or ``path``.
+    Checked: the columns (exactly :data:`MANIFEST_COLUMNS` in order, then
+    only known condition columns, each once, in :data:`CONDITION_COLUMNS`
+    order), label and split values, unique ``utt_id``, no missing value, and
+    no empty value in ``utt_id``, ``path`` or a condition column.
     """
-    if list(df.columns) != list(MANIFEST_COLUMNS):
+    columns = list(df.columns)
+    n_fixed = len(MANIFEST_COLUMNS)
+    extra = columns[n_fixed:]
+    order = {name: i for i, name in enumerate(CONDITION_COLUMNS)}
+    if (
+        columns[:n_fixed] != list(MANIFEST_COLUMNS)
+        or any(name not in order for name in extra)
+        or [order[name] for name in extra] != sorted({order[name] for name in extra})
+    ):
         raise ValueError(
-            f"manifest columns must be {list(MANIFEST_COLUMNS)}, got {list(df.columns)}"
+            f"manifest columns must be {list(MANIFEST_COLUMNS)} followed by condition columns "
+            f"from {list(CONDITION_COLUMNS)} (in that order, each once), got {columns}"
         )
     problems: list[str] = []
-    for column in MANIFEST_COLUMNS:
+    for column in columns:
         if df[column].isna().any():
             problems.append(f"column {column!r} has {int(df[column].isna().sum())} missing values")
     bad_labels = sorted(set(df["label"].dropna()) - set(LABEL_VALUES))
@@ -186,7 +242,7 @@ def validate_manifest(df: pd.DataFrame) -> None:
         problems.append(
             f"utt_id must be unique, {len(duplicated)} duplicates (e.g. {duplicated.iloc[0]!r})"
         )
-    for column in ("utt_id", "path"):
+    for column in ("utt_id", "path", *extra):
         empty = df[column].fillna("").astype(str).str.strip() == ""
         if empty.any():
             problems.append(f"column {column!r} has {int(empty.sum())} empty values")

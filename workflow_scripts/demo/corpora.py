@@ -2,7 +2,8 @@
 
 The workflow runs end to end without downloads on these corpora; the dataset
 adapters read them exactly as they read ASVspoof 2019 LA, Fake-or-Real,
-WaveFake (+ LJSpeech) and In-the-Wild. Every file is a pure function of
+WaveFake (+ LJSpeech) and In-the-Wild (this module), and ASVspoof 2021 LA/DF,
+ASVspoof 5 and MLAAD (+ M-AILABS) (one module each). Every file is a pure function of
 ``(seed, corpus, split, index)`` and the sizes, so runs are byte-identical.
 
 The LJSpeech-like utterance ``i`` depends only on ``(seed, "ljspeech", i)``
@@ -16,20 +17,21 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
+from . import asvspoof5 as asvspoof5_demo
+from . import asvspoof2021 as asvspoof2021_demo
 from . import channels
+from . import mlaad as mlaad_demo
 from .attacks import (
     ASVSPOOF_ATTACKS,
     ASVSPOOF_EVAL_IDS,
@@ -37,14 +39,28 @@ from .attacks import (
     FOR_RECIPES,
     ITW_RECIPES,
     WAVEFAKE_VOCODERS,
-    Recipe,
     describe,
     synthesize_spoof,
     wavefake_vocoder,
 )
-from .speech import Speaker, plan_utterance, render, rng_for, sample_speaker
+from .codecs import mp3_round_trip
+from .jobs import AudioJob, make_utterance
+from .jobs import count as _count
+from .jobs import draw_duration as _duration
+from .jobs import drawn_utterance as _drawn_utterance
+from .jobs import finish as _finish
+from .jobs import split_counts as _split_counts
+from .speech import Speaker, plan_utterance, rng_for, sample_speaker
 
-FORMATS = ("asvspoof2019_la", "for", "wavefake", "in_the_wild")
+FORMATS = (
+    "asvspoof2019_la",
+    "for",
+    "wavefake",
+    "in_the_wild",
+    *asvspoof2021_demo.FORMATS,
+    asvspoof5_demo.FORMAT,
+    mlaad_demo.FORMAT,
+)
 FOR_VARIANTS = ("for-norm", "for-2sec", "for-rerec", "for-original")
 SPLITS = ("train", "dev", "eval")
 ASVSPOOF_SR = 16000
@@ -61,6 +77,9 @@ _ALLOWED_KEYS = {
     "for": {"train", "dev", "eval", "n_speakers", "ljspeech_duplicates", "ljspeech_pool"},
     "wavefake": {"n_utterances"},
     "in_the_wild": {"bonafide", "spoof", "n_speakers"},
+    **{fmt: asvspoof2021_demo.ALLOWED_KEYS for fmt in asvspoof2021_demo.FORMATS},
+    asvspoof5_demo.FORMAT: asvspoof5_demo.ALLOWED_KEYS,
+    mlaad_demo.FORMAT: mlaad_demo.ALLOWED_KEYS,
 }
 _ITW_NAMES = (
     "Avery Stone", "Blake Harrow", "Casey Lindqvist", "Dana Okafor", "Emery Vance", "Finley Moreau",
@@ -68,24 +87,7 @@ _ITW_NAMES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class AudioJob:
-    """One audio file of a corpus: where it goes and how to make it (lazily)."""
-
-    rel_path: str
-    sr: int
-    make: Callable[[], np.ndarray]
-    fmt: str = "WAV"
-
-
 # ------------------------------------------------------------------ validation
-def _count(value: object, where: str) -> int:
-    """A non-negative integer size, or a clear error naming the config entry."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"demo sizes: {where} must be a non-negative integer, got {value!r}")
-    return int(value)
-
-
 def _check_keys(fmt: str, sizes: Mapping[str, object]) -> None:
     """Reject non-mappings and unknown keys (typos in the config would otherwise be ignored)."""
     if not isinstance(sizes, Mapping):
@@ -98,23 +100,6 @@ def _check_keys(fmt: str, sizes: Mapping[str, object]) -> None:
         )
 
 
-def _split_counts(fmt: str, sizes: Mapping[str, object]) -> dict[str, tuple[int, int]]:
-    """(bonafide, spoof) per split from ``{"train": {"bonafide": b, "spoof": s}, ...}``."""
-    out = {}
-    for split in SPLITS:
-        entry = sizes.get(split)
-        if not isinstance(entry, Mapping) or set(entry) != {"bonafide", "spoof"}:
-            raise ValueError(
-                f"demo sizes for {fmt!r}: {split!r} must be {{'bonafide': int, 'spoof': int}}, "
-                f"got {entry!r}"
-            )
-        out[split] = (
-            _count(entry["bonafide"], f"{fmt}.{split}.bonafide"),
-            _count(entry["spoof"], f"{fmt}.{split}.spoof"),
-        )
-    return out
-
-
 def _check_duration(duration_s: tuple[float, float]) -> tuple[float, float]:
     """Validate the (min, max) utterance duration range."""
     lo, hi = (float(v) for v in duration_s)
@@ -123,70 +108,6 @@ def _check_duration(duration_s: tuple[float, float]) -> tuple[float, float]:
             f"demo duration_s must satisfy 0.5 <= min <= max <= 60, got {duration_s!r}"
         )
     return lo, hi
-
-
-# -------------------------------------------------------------- one utterance
-def _finish(x: np.ndarray, sr: int, level_dbfs: float | None, where: str) -> np.ndarray:
-    """Final level and the invariants every written file satisfies."""
-    if level_dbfs is not None:
-        x = channels.normalise_loudness(x, sr, level_dbfs)
-    if not np.all(np.isfinite(x)):
-        raise FloatingPointError(f"{where}: non-finite samples generated")
-    if channels.rms(x) < 1e-4:
-        raise RuntimeError(f"{where}: generated audio is (nearly) silent")
-    return np.clip(x, -1.0, 1.0).astype(np.float32)
-
-
-def make_utterance(
-    seed: int,
-    keys: tuple[str | int, ...],
-    speaker: Speaker,
-    duration_s: float,
-    sr: int,
-    profile: str,
-    chain: Recipe | None,
-    level_dbfs: float | None,
-    post: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-) -> np.ndarray:
-    """Render one bonafide (``chain`` None) or spoofed utterance, record, post-process, level it."""
-    plan = plan_utterance(speaker, duration_s, rng_for(seed, *keys, "plan"))
-
-    def record(x: np.ndarray) -> np.ndarray:
-        return channels.record(x, sr, profile, rng_for(seed, *keys, "record"))
-
-    render_rng = rng_for(seed, *keys, "render")
-    if chain is None:
-        x = record(render(plan, speaker, sr, render_rng))
-    else:
-        x = synthesize_spoof(
-            chain, plan, speaker, sr, rng_for(seed, *keys, "attack"), record, render_rng
-        )
-    if post is not None:
-        x = post(x, rng_for(seed, *keys, "post"))
-    return _finish(x, sr, level_dbfs, "/".join(map(str, keys)))
-
-
-def _duration(seed: int, keys: tuple[str | int, ...], duration_s: tuple[float, float]) -> float:
-    """The utterance's duration, from its own stream so it is known before rendering."""
-    return float(rng_for(seed, *keys, "duration").uniform(*duration_s))
-
-
-def _drawn_utterance(
-    seed: int,
-    keys: tuple[str | int, ...],
-    speaker: Speaker,
-    duration_s: tuple[float, float],
-    level_dbfs: tuple[float, float],
-    sr: int,
-    profile: str,
-    chain: Recipe | None,
-    post: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
-) -> Callable[[], np.ndarray]:
-    """:func:`make_utterance`, deferred, with the duration and level drawn from the ranges
-    ``duration_s`` and ``level_dbfs`` by the utterance's own streams."""
-    level = float(rng_for(seed, *keys, "level").uniform(*level_dbfs))
-    duration = _duration(seed, keys, duration_s)
-    return partial(make_utterance, seed, keys, speaker, duration, sr, profile, chain, level, post)
 
 
 # ----------------------------------------------------------------- LJSpeech
@@ -324,22 +245,6 @@ DUPLICATE_MP3_RATES = (44100, 22050)
 #: Leading silence (s) and gain (dB, after FoR's loudness normalisation) of the planted duplicates.
 DUPLICATE_MAX_OFFSET_S = 0.5
 DUPLICATE_MAX_GAIN_DB = 6.0
-
-
-def mp3_round_trip(x: np.ndarray, sr: int) -> np.ndarray:
-    """Encode to MP3 (libsndfile's LAME, default quality) and decode again, as FoR's sources were.
-
-    The decoded signal carries the codec's delay and padding (silence at both ends).
-    """
-    buf = io.BytesIO()
-    sf.write(
-        buf, np.clip(x, -1.0, 1.0).astype(np.float32), sr, format="MP3", subtype="MPEG_LAYER_III"
-    )
-    buf.seek(0)
-    y, rate = sf.read(buf, dtype="float64")
-    if rate != sr or y.ndim != 1 or y.shape[0] == 0:
-        raise RuntimeError(f"MP3 round trip at {sr} Hz returned {y.shape} samples at {rate} Hz")
-    return y
 
 
 def _for_duplicate(
@@ -580,8 +485,10 @@ def write_demo_corpus(
     ``{"n_speakers": 10, "train": {"bonafide": 30, "spoof": 270}, ...}`` for
     ``asvspoof2019_la``; ``{"train": ..., "dev": ..., "eval": ...,
     "ljspeech_duplicates": 12}`` for ``for``; ``{"n_utterances": 60}`` for
-    ``wavefake``; ``{"bonafide": 100, "spoof": 100}`` for ``in_the_wild``.
-    ``root`` must not exist (or be empty); it appears only when complete.
+    ``wavefake``; ``{"bonafide": 100, "spoof": 100}`` for ``in_the_wild``; the
+    new formats' sizes are described in their modules (``demo/asvspoof2021.py``,
+    ``demo/asvspoof5.py``, ``demo/mlaad.py``). ``root`` must not exist (or be
+    empty); it appears only when complete.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown demo corpus format {fmt!r}; expected one of {FORMATS}")
@@ -594,8 +501,14 @@ def write_demo_corpus(
         jobs, texts = _for_jobs(sizes, seed, duration, variant)
     elif fmt == "wavefake":
         jobs, texts = _wavefake_jobs(sizes, seed, duration, vocoders)
-    else:
+    elif fmt == "in_the_wild":
         jobs, texts = _itw_jobs(sizes, seed, duration)
+    elif fmt in asvspoof2021_demo.FORMATS:
+        jobs, texts = asvspoof2021_demo.jobs(fmt, sizes, seed, duration)
+    elif fmt == asvspoof5_demo.FORMAT:
+        jobs, texts = asvspoof5_demo.jobs(sizes, seed, duration)
+    else:
+        jobs, texts = mlaad_demo.jobs(sizes, seed, duration)
     info = {"format": fmt, "seed": seed, "sizes": sizes, "duration_s": list(duration)}
     if fmt == "for":
         info["variant"] = variant
@@ -609,7 +522,7 @@ def write_demo_corpus(
         "Results on it say nothing about real detectors.\n"
         f"{json.dumps(info, sort_keys=True)}\n"
         "Spoofing systems (workflow_scripts.demo.attacks):\n"
-        + "".join(f"  {k}: {v}\n" for k, v in _systems(fmt, vocoders))
+        + "".join(f"  {k}: {v}\n" for k, v in _systems(fmt, sizes, vocoders))
     )
     with _atomic_dir(Path(root)) as tmp:
         for rel, text in texts.items():
@@ -624,8 +537,16 @@ def write_demo_corpus(
                 bar.update(1)
 
 
-def _systems(fmt: str, vocoders: list[str] | None) -> list[tuple[str, str]]:
+def _systems(
+    fmt: str, sizes: Mapping[str, object], vocoders: list[str] | None
+) -> list[tuple[str, str]]:
     """(system, algorithm chain) pairs that the corpus' spoofs come from, for its README."""
+    if fmt in asvspoof2021_demo.FORMATS:
+        return asvspoof2021_demo.systems(fmt)
+    if fmt == asvspoof5_demo.FORMAT:
+        return asvspoof5_demo.systems()
+    if fmt == mlaad_demo.FORMAT:
+        return mlaad_demo.systems(sizes)
     if fmt == "asvspoof2019_la":
         return [(k, describe(v)) for k, v in ASVSPOOF_ATTACKS.items()]
     if fmt == "for":

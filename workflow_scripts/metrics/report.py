@@ -3,7 +3,9 @@
 A score table (``docs/architecture.md``) has columns ``utt_id``, ``label``
 (``bonafide``/``spoof``), ``score`` (higher = more bonafide) and optionally
 ``attack``. :func:`compute_metrics` returns a JSON-serialisable dict; every
-number in it is finite because the inputs are checked first.
+number in it is finite because the inputs are checked first. With ASV scores
+(:func:`read_asv_scores`, the ASVspoof 2019 LA ASV score file layout) it also
+reports the min t-DCF of the CM in tandem with that ASV.
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workflow_scripts.metrics.calibration import (
+    apply_calibration,
+    cllr,
+    fit_logistic_calibration,
+    min_cllr_from_arrays,
+)
+from workflow_scripts.metrics.dcf import ASV_KEYS, act_dcf, min_dcf, tdcf_report
 from workflow_scripts.metrics.eer import (
     eer_det_from_groups,
     eer_roc_from_groups,
@@ -39,8 +48,9 @@ CI_METRICS = ("eer_roc", "eer_det", "auc", "map", "ap_bonafide", "ap_mean")
 
 #: Version of the metric definitions; the workflow passes it as a rule parameter so that
 #: a change of definition (v2: ``map`` became the paper's spoof-positive AP) re-runs
-#: every ``evaluate`` job instead of leaving metrics computed under the old meaning.
-METRIC_DEFINITIONS_VERSION = 2
+#: every ``evaluate`` job instead of leaving metrics computed under the old meaning
+#: (or, as for v3, without the metrics added since).
+METRIC_DEFINITIONS_VERSION = 3  # v3: cllr, min_cllr, min_dcf, act_dcf added
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
@@ -119,6 +129,86 @@ def _separator(file: Path) -> str:
     with open(file, encoding="utf-8", errors="replace") as handle:
         header = handle.readline()
     return "\t" if "\t" in header else ","
+
+
+def calibrate_score_table(
+    dev: pd.DataFrame, table: pd.DataFrame, prior: float = 0.5
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """``table`` with its scores replaced by LLRs of an affine calibration fitted on ``dev``.
+
+    A detector's logit is not a calibrated log-likelihood ratio: Cllr and actDCF read it as
+    one, so they mix calibration error into the score. Fitting ``llr = a * score + b`` on
+    held-out dev scores (never on the evaluation scores themselves) and applying it to the
+    evaluation scores gives the calibrated reading; ranking metrics (EER, APs, minDCF,
+    minCllr) do not change, since the map is increasing (``a > 0`` is required).
+    Returns the calibrated table and ``{"a", "b", "prior", "n_dev_bonafide", "n_dev_spoof"}``.
+    """
+    dev_scores, dev_labels, _ = table_arrays(dev)
+    a, b = fit_logistic_calibration(dev_scores, dev_labels, prior=prior)
+    if not a > 0:
+        raise ValueError(
+            f"calibration slope {a:.4g} is not positive: the dev scores rank spoofs above "
+            "bonafide, so no increasing calibration exists"
+        )
+    scores, _, _ = table_arrays(table)
+    calibrated = table.copy()
+    calibrated["score"] = [repr(float(v)) for v in apply_calibration(scores, a, b)]
+    params = {
+        "a": float(a),
+        "b": float(b),
+        "prior": float(prior),
+        "n_dev_bonafide": int((dev_labels == 1).sum()),
+        "n_dev_spoof": int((dev_labels == 0).sum()),
+    }
+    return calibrated, params
+
+
+def read_asv_scores(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read an ASV score file in the ASVspoof 2019 LA layout; errors name the file and line.
+
+    One trial per line, three whitespace-separated columns: the CM key (``bonafide`` or the
+    attack id, e.g. ``A07``; not used), the ASV key (``target``, ``nontarget`` or
+    ``spoof``) and the ASV score, e.g. ``bonafide target 1.8321`` (the layout of
+    ``ASVspoof2019.LA.asv.eval.gi.trl.scores.txt``, key and score read from columns 2 and 3
+    as ASVspoof 2019's ``evaluate_tDCF_asvspoof19.py`` reads them). Blank lines are
+    skipped. Returns the scores by ASV key; each key must occur at least once.
+    """
+    file = Path(path)
+    found: dict[str, list[float]] = {key: [] for key in ASV_KEYS}
+    try:
+        with open(file, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                fields = line.split()
+                if not fields:
+                    continue
+                where = f"{file}:{number}"
+                if len(fields) != 3:
+                    raise ValueError(
+                        f"{where}: expected 3 columns (cm_key asv_key score), "
+                        f"got {len(fields)}: {line.strip()!r}"
+                    )
+                key, text = fields[1], fields[2]
+                if key not in found:
+                    raise ValueError(
+                        f"{where}: ASV key must be one of {list(ASV_KEYS)}, got {key!r}"
+                    )
+                try:
+                    score = float(text)
+                except ValueError:
+                    score = float("nan")
+                if not np.isfinite(score):
+                    raise ValueError(f"{where}: score must be a finite number, got {text!r}")
+                found[key].append(score)
+    except FileNotFoundError:
+        raise ValueError(f"{file}: file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{file}: not a text file ({exc})") from None
+    missing = [key for key in ASV_KEYS if not found[key]]
+    if missing:
+        raise ValueError(
+            f"{file}: no {'/'.join(missing)} trials; the t-DCF needs all of {list(ASV_KEYS)}"
+        )
+    return {key: np.array(values, dtype=np.float64) for key, values in found.items()}
 
 
 # --------------------------------------------------------------------------- bootstrap
@@ -216,18 +306,41 @@ def point_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
     }
 
 
+def cost_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Calibration and detection-cost metrics of already-checked arrays, scores read as LLRs.
+
+    ``cllr`` and ``min_cllr`` in bits; ``min_dcf`` and ``act_dcf`` with the ASVspoof 5
+    cost model (``docs/metrics.md``, "Calibration and detection costs").
+    """
+    return {
+        "cllr": cllr(scores, labels),
+        "min_cllr": min_cllr_from_arrays(scores, labels),
+        "min_dcf": min_dcf(scores, labels),
+        "act_dcf": act_dcf(scores, labels),
+    }
+
+
 def compute_metrics(
-    table: pd.DataFrame, *, bootstrap: int = 0, seed: int = 0, alpha: float = 0.05
+    table: pd.DataFrame,
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    alpha: float = 0.05,
+    asv_scores: Mapping[str, np.ndarray] | None = None,
+    tdcf_edition: int = 2019,
 ) -> dict[str, Any]:
     """Every metric of ``docs/metrics.md`` for one score table.
 
     Keys: ``n_bonafide``, ``n_spoof``, ``eer_roc``, ``eer_det``,
     ``eer_det_threshold``, ``auc``, ``ap_bonafide``, ``ap_spoof``, ``ap_mean``
-    (mean of the two), ``map`` (the paper's mAP = spoof-positive AP),
+    (mean of the two), ``map`` (the paper's mAP = spoof-positive AP), ``cllr``,
+    ``min_cllr``, ``min_dcf``, ``act_dcf`` (:func:`cost_metrics`),
     ``per_attack`` (``{attack: {n, eer_roc, eer_det}}``, empty without an
     ``attack`` column) and, when ``bootstrap > 0``, ``ci``
     (``{metric: [low, high]}`` for :data:`CI_METRICS`) plus ``bootstrap``
-    (``{n, seed, alpha}``).
+    (``{n, seed, alpha}``). With ``asv_scores`` (``{target, nontarget, spoof: scores}``)
+    also ``min_tdcf`` and ``tdcf`` (its edition, constants and ASV error rates,
+    :func:`~workflow_scripts.metrics.dcf.tdcf_report`) for ``tdcf_edition`` 2019 or 2021.
     """
     if bootstrap < 0:
         raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
@@ -238,8 +351,13 @@ def compute_metrics(
         "n_bonafide": int(labels.sum()),
         "n_spoof": int((labels == 0).sum()),
         **point_metrics(scores, labels),
+        **cost_metrics(scores, labels),
         "per_attack": {} if attacks is None else per_attack_eer(scores, labels, attacks),
     }
+    if asv_scores is not None:
+        tdcf = tdcf_report(scores, labels, asv_scores, edition=tdcf_edition)
+        result["min_tdcf"] = tdcf["min_tdcf"]
+        result["tdcf"] = tdcf
     if bootstrap:
         replicates = bootstrap_replicates(point_metrics, scores, labels, n=bootstrap, seed=seed)
         result["ci"] = {
@@ -250,11 +368,27 @@ def compute_metrics(
 
 
 def metrics_of_score_file(
-    path: str | os.PathLike[str], *, bootstrap: int = 0, seed: int = 0, alpha: float = 0.05
+    path: str | os.PathLike[str],
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
+    alpha: float = 0.05,
+    asv_scores: str | os.PathLike[str] | None = None,
+    tdcf_edition: int = 2019,
 ) -> dict[str, Any]:
-    """:func:`compute_metrics` of the score table in ``path``; every error names the file."""
+    """:func:`compute_metrics` of the score table in ``path``, with the t-DCF when an ASV
+    score file (:func:`read_asv_scores`) is given; every error names the file."""
     table = read_scores(path)  # its errors already name the file
+    asv = None if asv_scores is None else read_asv_scores(asv_scores)
     try:
-        return compute_metrics(table, bootstrap=bootstrap, seed=seed, alpha=alpha)
+        return compute_metrics(
+            table,
+            bootstrap=bootstrap,
+            seed=seed,
+            alpha=alpha,
+            asv_scores=asv,
+            tdcf_edition=tdcf_edition,
+        )
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
+        where = path if asv_scores is None else f"{path} with ASV scores {asv_scores}"
+        raise ValueError(f"{where}: {exc}") from None

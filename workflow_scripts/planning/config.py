@@ -15,21 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from workflow_scripts.datasets import (
-    SPLITS_BY_FORMAT,
-    asvspoof2019,
-    fakeorreal,
-    in_the_wild,
-    wavefake,
-)
+from workflow_scripts.datasets import FORMAT_SPECS, SPLITS_BY_FORMAT
 
 #: Splits each format provides (ASVspoof dev is the validation set; In-the-Wild is evaluation only).
 SPLITS_BY_FORMAT_NAMES: dict[str, tuple[str, ...]] = SPLITS_BY_FORMAT
 
 #: Keys each format accepts besides ``format`` and ``root``, with their defaults (from adapters).
 FORMAT_OPTIONS: dict[str, dict[str, Any]] = {
-    module.FORMAT: {k: v for k, v in module.OPTION_DEFAULTS.items() if k != "root"}
-    for module in (asvspoof2019, fakeorreal, wavefake, in_the_wild)
+    spec.FORMAT: {k: v for k, v in spec.OPTION_DEFAULTS.items() if k != "root"}
+    for spec in FORMAT_SPECS
 }
 
 

@@ -123,6 +123,11 @@ def demo_priority(config: Config, name: str) -> int:
     if fmt == "wavefake":
         vocoders = resolved_dataset(config, name).get("vocoders") or []
         return int(sizes["n_utterances"]) * (1 + len(vocoders))
+    if fmt == "mlaad":
+        per_language = int(sizes["bonafide_per_language"]) + int(
+            sizes["models_per_language"]
+        ) * int(sizes["spoof_per_model"])
+        return int(sizes["n_languages"]) * per_language
     blocks = [sizes] if "bonafide" in sizes else [v for v in sizes.values() if isinstance(v, dict)]
     return sum(int(b["bonafide"]) + int(b["spoof"]) for b in blocks)
 
@@ -277,6 +282,19 @@ def threshold_args(threshold_caches: Paths) -> list[str]:
 def exp2_embeddings(config: Config) -> str:
     exp = config["experiment2"]
     return f"results/embeddings/{exp['source_dataset']}/{exp['source_model']}/train.h5"
+
+
+# --------------------------------------------------------------------------- tables
+
+#: ``tables.metrics`` of the schema default: the tables' own metric sets (no flags passed).
+DEFAULT_TABLE_METRICS = ("eer_roc", "map", "eer_det", "ap_bonafide", "ap_mean")
+
+
+def table_metric_args(config: Config) -> list[str]:
+    """``--metric`` per ``tables.metrics`` entry, or nothing for the default (each table's own
+    set and order, so the paper's tables and their rule params stay as they were)."""
+    metrics = tuple(config["tables"]["metrics"])
+    return [] if metrics == DEFAULT_TABLE_METRICS else repeat_option("--metric", metrics)
 
 
 # --------------------------------------------------------------------------- Experiment 1

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 import pandas as pd
 
 from workflow_scripts.io.files import read_json
-from workflow_scripts.reporting.tables import metric_grid
+from workflow_scripts.reporting.tables import TABLE_METRICS, metric_grid
 
 TITLE = "Table 1: detectors trained on one corpus"
 
 
-def table1(entries: Sequence[Sequence[str]]) -> pd.DataFrame:
+def table1(
+    entries: Sequence[Sequence[str]], metrics: Sequence[tuple[str, str]] = TABLE_METRICS
+) -> pd.DataFrame:
     """Table 1 from ``(evaluation set, model, metrics JSON path)`` entries, files read here."""
     cells = [
         (eval_set, model, read_json(path, "metrics file")) for eval_set, model, path in entries
@@ -26,4 +28,5 @@ def table1(entries: Sequence[Sequence[str]]) -> pd.DataFrame:
         cells,
         row_order=list(dict.fromkeys(e[0] for e in entries)),
         column_order=list(dict.fromkeys(e[1] for e in entries)),
+        metrics=metrics,
     )

@@ -235,7 +235,9 @@ def training_seconds(path: str | os.PathLike[str]) -> float:
     return float(seconds.sum())
 
 
-def read_eval_metrics(path: str | os.PathLike[str]) -> dict[str, float]:
+def read_eval_metrics(
+    path: str | os.PathLike[str], metrics: Sequence[tuple[str, str]] = EXP2_METRICS
+) -> dict[str, float]:
     """The :data:`EXP2_METRICS` values of a ``compute_metrics`` JSON; each must be a finite number.
 
     A JSON without ``ap_mean`` was written before ``map`` meant the spoof-positive
@@ -245,7 +247,7 @@ def read_eval_metrics(path: str | os.PathLike[str]) -> dict[str, float]:
     if not isinstance(values, Mapping):
         raise ValueError(f"{path}: metrics JSON must be an object")
     out = {}
-    for key, _ in EXP2_METRICS:
+    for key, _ in metrics:
         v = values.get(key)
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
             hint = STALE_METRICS_HINT if key == "ap_mean" and v is None else ""
@@ -256,7 +258,9 @@ def read_eval_metrics(path: str | os.PathLike[str]) -> dict[str, float]:
     return out
 
 
-def load_run(run: Mapping[str, Any]) -> dict[str, Any]:
+def load_run(
+    run: Mapping[str, Any], metrics: Sequence[tuple[str, str]] = EXP2_METRICS
+) -> dict[str, Any]:
     """One flat record per run: group keys, seed, counts, training seconds and
     ``{slug}_{metric}`` values."""
     n_bonafide, n_spoof = training_counts(run)
@@ -270,7 +274,7 @@ def load_run(run: Mapping[str, Any]) -> dict[str, Any]:
         "train_seconds": training_seconds(run["history"]),
     }
     for name, path in run["metrics"].items():
-        for key, value in read_eval_metrics(path).items():
+        for key, value in read_eval_metrics(path, metrics).items():
             record[f"{slugify(name)}_{key}"] = value
     return record
 
@@ -302,7 +306,11 @@ def _std(values: pd.Series) -> float:
     return float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-def aggregate_runs(records: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataFrame:
+def aggregate_runs(
+    records: pd.DataFrame,
+    eval_names: Sequence[str],
+    metrics: Sequence[tuple[str, str]] = EXP2_METRICS,
+) -> pd.DataFrame:
     """The Experiment 2 table from one row per run (see :func:`load_run`), ordered as the
     module says.
 
@@ -318,7 +326,7 @@ def aggregate_runs(records: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataF
             f"run {first.method} {first.bonafide_rate}/{first.spoof_rate} "
             f"seed {first.seed} given twice"
         )
-    metric_columns = [f"{slugify(name)}_{key}" for name in eval_names for key, _ in EXP2_METRICS]
+    metric_columns = [f"{slugify(name)}_{key}" for name in eval_names for key, _ in metrics]
     rows = []
     for keys, group in records.groupby(list(GROUP_KEYS), sort=False):
         sizes = group[["n_bonafide", "n_spoof"]].drop_duplicates()
@@ -345,7 +353,9 @@ def aggregate_runs(records: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataF
 
 
 def build_table(
-    specs: Sequence[Mapping[str, Any]], references: Sequence[Mapping[str, Any]] = ()
+    specs: Sequence[Mapping[str, Any]],
+    references: Sequence[Mapping[str, Any]] = (),
+    metrics: Sequence[tuple[str, str]] = EXP2_METRICS,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Parse, load and aggregate run specs (and reference specs); returns the table and the
     eval-set names."""
@@ -355,15 +365,19 @@ def build_table(
         for i, s in enumerate(references)
     ]
     names = eval_set_names(runs)
-    records = pd.DataFrame([load_run(run) for run in runs])
-    return aggregate_runs(records, names), names
+    records = pd.DataFrame([load_run(run, metrics) for run in runs])
+    return aggregate_runs(records, names, metrics), names
 
 
 def _mean_std(mean: float, std: float, n: int) -> str:
     return f"{mean:.3f}" if n < 2 else f"{mean:.3f} ± {std:.3f}"
 
 
-def markdown_frame(table: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataFrame:
+def markdown_frame(
+    table: pd.DataFrame,
+    eval_names: Sequence[str],
+    metrics: Sequence[tuple[str, str]] = EXP2_METRICS,
+) -> pd.DataFrame:
     """Readable version of the table: one ``mean ± std`` cell per eval set and metric."""
     out = pd.DataFrame(
         {
@@ -376,7 +390,7 @@ def markdown_frame(table: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataFra
         }
     )
     for name in eval_names:
-        for key, label in EXP2_METRICS:
+        for key, label in metrics:
             column = f"{slugify(name)}_{key}"
             out[f"{name} {label}"] = [
                 _mean_std(m, s, n)
@@ -388,6 +402,10 @@ def markdown_frame(table: pd.DataFrame, eval_names: Sequence[str]) -> pd.DataFra
     return out
 
 
-def exp2_markdown(table: pd.DataFrame, eval_names: Sequence[str]) -> str:
+def exp2_markdown(
+    table: pd.DataFrame,
+    eval_names: Sequence[str],
+    metrics: Sequence[tuple[str, str]] = EXP2_METRICS,
+) -> str:
     """The Markdown page of the table: title, ``mean ± std`` cells, and what they mean."""
-    return to_markdown(markdown_frame(table, eval_names), title=TITLE) + NOTE
+    return to_markdown(markdown_frame(table, eval_names, metrics), title=TITLE) + NOTE

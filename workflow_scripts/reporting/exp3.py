@@ -313,13 +313,14 @@ def table2_from_files(
     summary_args: Sequence[Sequence[str]],
     *,
     counts_wanted: bool = False,
+    metrics: Sequence[tuple[str, str]] = TABLE_METRICS,
 ) -> tuple[Table2, pd.DataFrame | None, list[Entry]]:
     """Table 2, the realised counts (``None`` without summaries) and the entries read.
 
     ``counts_wanted`` (a counts table is to be written) without summaries is an error.
     """
     entries = read_entries(entry_args)
-    table = table2(entries)
+    table = table2(entries, metrics=metrics)
     if counts_wanted and not summary_args:
         raise ValueError("--counts-out needs the runs' sampling summaries (--summary)")
     if not summary_args:

@@ -25,7 +25,7 @@ import pandas as pd
 from workflow_scripts.io.files import parse_json_object, read_json
 from workflow_scripts.reporting import exp4
 from workflow_scripts.reporting.plotting import figure, save_figure
-from workflow_scripts.reporting.tables import mean_std, to_markdown
+from workflow_scripts.reporting.tables import TABLE_METRICS, mean_std, to_markdown
 
 #: Columns of the cluster-recovery table, in order.
 CLUSTER_COLUMNS: tuple[str, ...] = (
@@ -74,13 +74,18 @@ def source_order(runs: Sequence[SourceRun]) -> list[str]:
     return list(dict.fromkeys(r.source for r in runs))
 
 
-def sources_table(runs: Sequence[SourceRun], digits: int = 4) -> pd.DataFrame:
+def sources_table(
+    runs: Sequence[SourceRun],
+    digits: int = 4,
+    metrics: Sequence[tuple[str, str]] = TABLE_METRICS,
+) -> pd.DataFrame:
     """Experiment 4's table per source, stacked, with a leading ``source`` column."""
     if not runs:
         raise ValueError("no runs of the embedding-source ablation")
     parts = []
     for source in source_order(runs):
-        table = exp4.exp4_table([r.run for r in runs if r.source == source], digits=digits)
+        mine = [r.run for r in runs if r.source == source]
+        table = exp4.exp4_table(mine, digits=digits, metrics=metrics)
         parts.append(table.assign(source=source))
     table = pd.concat(parts, ignore_index=True)
     return table[["source", *[c for c in table.columns if c != "source"]]]
@@ -157,7 +162,11 @@ def cluster_recovery(runs: Sequence[SourceRun]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(CLUSTER_COLUMNS))
 
 
-def sources_markdown(table: pd.DataFrame, clusters: pd.DataFrame) -> str:
+def sources_markdown(
+    table: pd.DataFrame,
+    clusters: pd.DataFrame,
+    metrics: Sequence[tuple[str, str]] = TABLE_METRICS,
+) -> str:
     """Both tables as Markdown: cluster recovery first, then the per-source Experiment 4 rows."""
     shown = clusters.astype(object).where(clusters.notna(), "n/a")
     recovery = to_markdown(
@@ -166,7 +175,8 @@ def sources_markdown(table: pd.DataFrame, clusters: pd.DataFrame) -> str:
     blocks = []
     for source in dict.fromkeys(table["source"]):
         part = table[table["source"] == source].drop(columns=["source"]).reset_index(drop=True)
-        body = exp4.exp4_markdown(part).split("\n", 2)[-1]  # drop the generic title
+        # drop the generic title
+        body = exp4.exp4_markdown(part, metrics=metrics).split("\n", 2)[-1]
         blocks.append(f"#### Source: {source}\n\n{body.strip()}\n")
     return (
         recovery.rstrip()

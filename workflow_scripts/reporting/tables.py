@@ -29,6 +29,32 @@ TABLE_METRICS: tuple[tuple[str, str], ...] = (
     ("ap_mean", "AP-mean"),
 )
 
+#: Every metric key a table can show (``tables.metrics`` of the config), with its label.
+METRIC_LABELS: dict[str, str] = {
+    **dict(TABLE_METRICS),
+    "auc": "ROC-AUC",
+    "ap_spoof": "AP-spoof",
+    "cllr": "Cllr",
+    "min_cllr": "minCllr",
+    "min_dcf": "minDCF",
+    "act_dcf": "actDCF",
+}
+
+
+def chosen_metrics(
+    keys: Sequence[str] | None, default: Sequence[tuple[str, str]] = TABLE_METRICS
+) -> tuple[tuple[str, str], ...]:
+    """(key, label) of the metrics a table shows: ``keys`` in their order, or ``default``."""
+    if not keys:
+        return tuple(default)
+    unknown = [k for k in keys if k not in METRIC_LABELS]
+    if unknown:
+        raise ValueError(f"unknown table metric(s) {unknown}; choose from {list(METRIC_LABELS)}")
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"table metrics repeat a key: {list(keys)}")
+    return tuple((k, METRIC_LABELS[k]) for k in keys)
+
+
 #: Appended to "metric missing" errors for ``ap_mean``: metrics JSON files from
 #: before ``map`` became the spoof-positive AP lack that key, and their ``map`` is
 #: the old mean of the two APs, so they must be regenerated, not mixed with new ones.

@@ -196,7 +196,16 @@ def test_config_errors(tmp_path: Path) -> None:
     assert (
         set(ADAPTERS)
         == set(SPLITS_BY_FORMAT)
-        == {"asvspoof2019_la", "for", "wavefake", "in_the_wild"}
+        == {
+            "asvspoof2019_la",
+            "for",
+            "wavefake",
+            "in_the_wild",
+            "asvspoof2021_la",
+            "asvspoof2021_df",
+            "asvspoof5",
+            "mlaad",
+        }
     )
 
 

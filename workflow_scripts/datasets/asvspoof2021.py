@@ -27,8 +27,9 @@ folder itself (recognised by ``flac/``). The four DF audio tarballs
 ``progress`` or ``hidden`` (non-speech trimmed). Sources: the keys' README
 "On meta-labels" (asvspoof-challenge/2021, ``eval-package/README.md``), the
 column lists of ``eval-package/config.py`` (``ConfigLA.p_names``,
-``ConfigDF.p_names``) and ``README.LA.txt`` of ``ASVspoof2021_LA_eval``
-(``flac/``, 16 kHz FLAC).
+``ConfigDF.p_names``), ``README.LA.txt`` of ``ASVspoof2021_LA_eval``
+(``flac/``, 16 kHz FLAC) and, for the DF parts each holding
+``ASVspoof2021_DF_eval/flac/``, the layout shown in Gallo00/ASVspoof ``README.md``.
 
 Decisions: option ``subset`` (default ``[eval]``, the phase the official
 evaluation package scores by default and the one disjoint from the progress

@@ -71,6 +71,7 @@ localrules:
     table_exp4,
     table_exp4_sources,
     per_attack_table,
+    per_condition_table,
 
 
 rule all:
@@ -85,3 +86,4 @@ rule all:
         "results/table_exp4_sources.csv",
         "results/table1_per_attack.csv",
         "results/table2_per_attack.csv",
+        get_condition_tables,

@@ -6,12 +6,18 @@ argument lists) lives in ``workflow_scripts.planning.runs`` and is tested there
 """
 
 from workflow_scripts.planning import runs
-from workflow_scripts.planning.config import RATE_TAG_PATTERN, exp2_grid
+from workflow_scripts.planning.config import (
+    RATE_TAG_PATTERN,
+    check_eval_sets,
+    exp2_grid,
+)
 
 DATASETS = list(config["datasets"])
 
-# Fail at parse time, naming the grid entry, on a rate outside (0, 1] or a repeated grid point.
+# Fail at parse time, naming the entry, on a rate outside (0, 1] or a repeated grid point, and
+# on an evaluation set of an unknown dataset or split, or with a label used twice.
 exp2_grid(config)
+check_eval_sets(config)
 
 
 wildcard_constraints:
@@ -368,6 +374,19 @@ def get_training_priority(wildcards):
 
 
 # ------------------------------------------------------- per-attack tables (rules/per_attack.smk)
+
+
+def get_condition_tables(wildcards):
+    """Table 1's per-condition companion, when an evaluation set has condition columns."""
+    return runs.condition_tables(config)
+
+
+def get_condition_files(wildcards):
+    return runs.condition_files(config)
+
+
+def get_condition_args(wildcards):
+    return runs.condition_args(config)
 
 
 def get_per_attack_files(wildcards):

@@ -1,4 +1,4 @@
-"""Per-attack companions of Tables 1 and 2 (EER-ROC per attack, unseen attacks marked)."""
+"""Per-attack companions of Tables 1 and 2 (unseen attacks marked), and Table 1 per condition."""
 
 
 rule per_attack_table:
@@ -33,3 +33,31 @@ rule per_attack_table:
     shell:
         "python -m workflow_scripts.make_per_attack_table {params.args:q} --out {output.csv}"
         " --markdown {output.markdown} --figure {output.figure} 2> {log}"
+
+
+rule per_condition_table:
+    """EER-ROC per codec, language, vocoder family ... of corpora whose manifests have them."""
+    input:
+        get_condition_files,
+    output:
+        csv=report(
+            "results/table1_per_condition.csv",
+            caption="../report/per_condition_table.rst",
+            category="Tables",
+        ),
+        markdown="results/table1_per_condition.md",
+    log:
+        "results/logs/tables/table1_per_condition.log",
+    benchmark:
+        "results/benchmarks/tables/table1_per_condition.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        args=get_condition_args,
+    shell:
+        "python -m workflow_scripts.make_condition_table {params.args:q} --out {output.csv}"
+        " --markdown {output.markdown} 2> {log}"

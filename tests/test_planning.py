@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from workflow_scripts.planning import runs
-from workflow_scripts.planning.config import ConfigError
+from workflow_scripts.planning.config import ConfigError, check_eval_sets
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "data" / "tiny_config.yaml"
@@ -411,6 +411,31 @@ def test_table_metrics_pass_flags_only_when_changed(tiny: dict, cfg: dict) -> No
         ["min_dcf"],
         ["cllr"],
     ]
+
+
+def test_extra_eval_sets_join_every_table_and_bad_ones_fail_by_name(cfg: dict) -> None:
+    cfg["datasets"]["asv5"] = {"format": "asvspoof5", "root": None}
+    cfg["extra_eval_sets"] = [{"name": "ASVspoof 5", "dataset": "asv5", "split": "eval"}]
+    check_eval_sets(cfg)
+    run = "pretrained/asvspoof2019/resnet"
+    assert list(runs.eval_set_metrics(cfg, run)) == ["ASV eval", "In the wild", "ASVspoof 5"]
+    assert runs.exp34_eval_metrics(cfg, "exp3/n2/seed0")["ASVspoof 5"] == (
+        "results/metrics/exp3/n2/seed0/asv5/eval.json"
+    )
+    assert [c["eval_set"] for c in runs.significance_comparisons(cfg, "table_exp4")] == [
+        "eval data",
+        "In the wild",
+        "ASVspoof 5",
+    ]
+    assert {name for name, _, _ in runs.exp1_table_cells(cfg)} >= {"ASVspoof 5"}
+    for bad, message in (
+        ({"name": "x", "dataset": "nope", "split": "eval"}, "dataset 'nope' is not in datasets"),
+        ({"name": "x", "dataset": "itw", "split": "train"}, "has no split 'train'"),
+        ({"name": "In the wild", "dataset": "asv5", "split": "dev"}, "used twice"),
+    ):
+        cfg["extra_eval_sets"] = [bad]
+        with pytest.raises(ConfigError, match=message):
+            check_eval_sets(cfg)
 
 
 def test_per_attack_tables_read_the_table_metrics_and_the_training_manifests(

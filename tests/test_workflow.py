@@ -9,6 +9,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from conftest import SNAKEMAKE, TINY, job_counts, malformed_asvspoof_config, snakemake
 
 from workflow_scripts.training.checkpoint import load_checkpoint
@@ -204,6 +205,79 @@ def test_calibrated_scores_keep_the_ranking_and_record_the_fit(full_workdir: Pat
     )
     assert fit["a"] > 0 and fit["dev_scores"].endswith("asvspoof2019/resnet/asvspoof2019/dev.tsv")
     assert fit["n_dev_bonafide"] > 0 and fit["n_dev_spoof"] > 0
+
+
+EXTRA_EVAL = """
+datasets:
+  asv21la: {format: asvspoof2021_la, root: null}
+  asv21df: {format: asvspoof2021_df, root: null}
+  asv5: {format: asvspoof5, root: null}
+  mlaad: {format: mlaad, root: null}
+extra_eval_sets:
+  - {name: ASV21 LA, dataset: asv21la, split: eval}
+  - {name: ASV21 DF, dataset: asv21df, split: eval}
+  - {name: ASVspoof 5, dataset: asv5, split: eval}
+  - {name: MLAAD, dataset: mlaad, split: eval}
+demo:
+  asvspoof2021_la:
+    n_speakers: 2
+    eval: {bonafide: 4, spoof: 8}
+    progress: {bonafide: 2, spoof: 2}
+    hidden: {bonafide: 2, spoof: 2}
+  asvspoof2021_df:
+    n_speakers: 2
+    eval: {bonafide: 4, spoof: 8}
+    progress: {bonafide: 2, spoof: 2}
+    hidden: {bonafide: 2, spoof: 2}
+  asvspoof5:
+    n_speakers: 2
+    train: {bonafide: 4, spoof: 4}
+    dev: {bonafide: 4, spoof: 4}
+    eval: {bonafide: 4, spoof: 8}
+  mlaad: {n_languages: 2, models_per_language: 2, bonafide_per_language: 6, spoof_per_model: 4}
+"""
+
+
+def test_extra_eval_corpora_of_the_new_formats_add_their_rows(full_workdir: Path) -> None:
+    """One corpus of each new format (demo, released layout) as an extra evaluation set: Table 1
+    gains its rows, from scores of the same detectors; manifests keep condition columns."""
+    config = full_workdir / "extra_eval.yaml"
+    base, extra = yaml.safe_load(TINY.read_text()), yaml.safe_load(EXTRA_EVAL)
+    base["demo"].update(extra.pop("demo"))
+    base["datasets"].update(extra.pop("datasets"))
+    config.write_text(yaml.safe_dump({**base, **extra}, sort_keys=False))
+    results = full_workdir / "results"
+    try:
+        snakemake(
+            full_workdir, "results/table1.csv", "results/table1_per_condition.csv", config=config
+        )
+        table1 = pd.read_csv(results / "table1.csv")
+        conditions_table = pd.read_csv(results / "table1_per_condition.csv")
+    finally:  # later tests of the shared work directory read the tiny config's Table 1
+        snakemake(full_workdir, "results/table1.csv")
+    names = ["ASV eval", "In the wild", "ASV21 LA", "ASV21 DF", "ASVspoof 5", "MLAAD"]
+    assert list(dict.fromkeys(table1["eval_set"])) == names
+    for dataset, name in (("asv21la", "ASV21 LA"), ("mlaad", "MLAAD")):
+        metrics = json.loads(
+            (results / f"metrics/pretrained/asvspoof2019/resnet/{dataset}/eval.json").read_text()
+        )
+        row = table1[(table1["eval_set"] == name) & (table1["metric"] == "EER-ROC")]
+        assert row["resnet"].iloc[0] == round(metrics["eer_roc"], 4)
+    conditions = {
+        "asv21la": ["subset", "codec", "transmission"],
+        "asv21df": ["subset", "codec", "source_corpus", "vocoder_family"],
+        "asv5": ["codec", "codec_quality", "attack_tag", "gender"],
+        "mlaad": ["gender", "language", "architecture"],
+    }
+    for dataset, columns in conditions.items():
+        manifest = pd.read_csv(results / f"manifests/{dataset}.tsv", sep="\t", dtype=str)
+        assert list(manifest.columns[7:]) == columns, dataset
+        assert set(manifest["split"]) >= {"eval"} and (manifest["label"] == "spoof").any()
+    # the per-condition companion: every eval set of a new format, its conditions, both models
+    assert set(conditions_table["eval_set"]) == set(names[2:])
+    assert {"codec", "language"} <= set(conditions_table["condition"])
+    assert list(conditions_table.columns[5:]) == ["resnet", "convnext"]
+    assert conditions_table[["resnet", "convnext"]].notna().all().all()
 
 
 def test_a_failing_rule_shows_its_cause_on_the_console_without_a_profile(tmp_path: Path) -> None:

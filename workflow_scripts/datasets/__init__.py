@@ -67,8 +67,14 @@ ATTACK_ID_FORMATS: frozenset[str] = frozenset(
     spec.FORMAT for spec in FORMAT_SPECS if spec.HAS_ATTACK_IDS
 )
 
+#: Formats whose manifests carry condition columns (codec, language, ...): per-condition tables.
+CONDITION_FORMATS: frozenset[str] = frozenset(
+    {"asvspoof2021_la", "asvspoof2021_df", "asvspoof5", "mlaad"}
+)
+
 __all__ = [
     "ADAPTERS",
+    "CONDITION_FORMATS",
     "ATTACK_ID_FORMATS",
     "CONDITION_COLUMNS",
     "FORMAT_SPECS",

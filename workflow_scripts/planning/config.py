@@ -176,3 +176,37 @@ def exp3_pool(
             )
         out += [(name, split) for split in EXP3_POOLS[pool] if split in available]
     return out
+
+
+# --------------------------------------------------------------------------- evaluation sets
+
+#: Labels of the Experiment-3/4 evaluation sets the workflow names itself.
+EXP34_EVAL_LABELS: tuple[str, ...] = ("eval data", "In the wild")
+
+
+def check_eval_sets(config: Mapping[str, Any]) -> None:
+    """Refuse evaluation sets that name an unconfigured dataset or a split its format lacks,
+    and labels that collide (two columns of one table would share a name)."""
+    first = list(config["experiment1"]["eval_sets"])
+    extra = list(config.get("extra_eval_sets") or [])
+    for where, sets in (("experiment1.eval_sets", first), ("extra_eval_sets", extra)):
+        for i, ev in enumerate(sets):
+            name = ev["dataset"]
+            if name not in config["datasets"]:
+                raise ConfigError(
+                    f"{where}[{i}] ({ev['name']!r}): dataset {name!r} is not in datasets "
+                    f"(configured: {', '.join(config['datasets'])})"
+                )
+            splits = SPLITS_BY_FORMAT_NAMES[config["datasets"][name]["format"]]
+            if ev["split"] not in splits:
+                raise ConfigError(
+                    f"{where}[{i}] ({ev['name']!r}): dataset {name!r} has no split "
+                    f"{ev['split']!r} (its format has {', '.join(splits)})"
+                )
+    for labels, where in (
+        ([ev["name"] for ev in first + extra], "experiment1.eval_sets + extra_eval_sets"),
+        ([*EXP34_EVAL_LABELS, *(ev["name"] for ev in extra)], "extra_eval_sets"),
+    ):
+        repeated = sorted({label for label in labels if labels.count(label) > 1})
+        if repeated:
+            raise ConfigError(f"{where}: evaluation set label(s) {repeated} used twice")

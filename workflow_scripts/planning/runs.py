@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from workflow_scripts.datasets import ATTACK_ID_FORMATS
+from workflow_scripts.datasets import ATTACK_ID_FORMATS, CONDITION_FORMATS
 from workflow_scripts.planning.config import (
     SPLITS_BY_FORMAT_NAMES,
     demo_sizes,
@@ -300,11 +300,22 @@ def table_metric_args(config: Config) -> list[str]:
 # --------------------------------------------------------------------------- Experiment 1
 
 
-def eval_set_metrics(config: Config, run: str) -> dict[str, str]:
-    """{row label: metrics path} of a model run on the Table-1 evaluation sets."""
+def extra_eval_metrics(config: Config, run: str) -> dict[str, str]:
+    """{label: metrics path} of a model run on ``extra_eval_sets`` (every table's extras)."""
     return {
         ev["name"]: f"results/metrics/{run}/{ev['dataset']}/{ev['split']}.json"
-        for ev in config["experiment1"]["eval_sets"]
+        for ev in config["extra_eval_sets"]
+    }
+
+
+def eval_set_metrics(config: Config, run: str) -> dict[str, str]:
+    """{row label: metrics path} of a model run on the Table-1 evaluation sets and the extras."""
+    return {
+        **{
+            ev["name"]: f"results/metrics/{run}/{ev['dataset']}/{ev['split']}.json"
+            for ev in config["experiment1"]["eval_sets"]
+        },
+        **extra_eval_metrics(config, run),
     }
 
 
@@ -429,6 +440,7 @@ def exp34_eval_metrics(config: Config, run: str) -> dict[str, str]:
     return {
         "eval data": f"results/metrics/{run}/eval_data.json",
         "In the wild": f"results/metrics/{run}/{itw}/eval.json",
+        **extra_eval_metrics(config, run),
     }
 
 
@@ -831,6 +843,40 @@ def per_attack_args(config: Config, table: str) -> list[str]:
         "--title",
         PER_ATTACK_TITLES[table],
     ]
+
+
+# --------------------------------------------------------------------------- per-condition table
+
+
+def condition_cells(config: Config) -> list[tuple[str, str, str, str]]:
+    """(evaluation set, model, scores, manifest) of Table 1's cells whose corpus' manifest has
+    condition columns (ASVspoof 2021, ASVspoof 5, MLAAD formats)."""
+    exp = config["experiment1"]
+    cells = []
+    for model in exp["models"]:
+        for ev in [*exp["eval_sets"], *config["extra_eval_sets"]]:
+            if dataset_format(config, ev["dataset"]) not in CONDITION_FORMATS:
+                continue
+            run = f"pretrained/{exp['train_dataset']}/{model}"
+            scores = f"results/scores/{run}/{ev['dataset']}/{ev['split']}.tsv"
+            cells.append((ev["name"], model, scores, manifest_path(ev["dataset"])))
+    return cells
+
+
+def condition_tables(config: Config) -> list[str]:
+    """``[results/table1_per_condition.csv]`` when some Table-1 set has conditions, else ``[]``."""
+    return ["results/table1_per_condition.csv"] if condition_cells(config) else []
+
+
+def condition_files(config: Config) -> list[str]:
+    return list(dict.fromkeys(f for cell in condition_cells(config) for f in cell[2:]))
+
+
+def condition_args(config: Config) -> list[str]:
+    """``--entry`` per cell, and the title."""
+    cells = condition_cells(config)
+    title = "Table 1 per condition: detectors trained on one corpus (EER-ROC)"
+    return [*repeat_option("--entry", cells), "--title", title]
 
 
 def figure1_other_png(config: Config) -> str:

@@ -192,19 +192,26 @@ def test_adding_an_embedding_source_runs_only_its_ablation_branch(full_workdir: 
 
 def test_calibrated_scores_keep_the_ranking_and_record_the_fit(full_workdir: Path) -> None:
     """The optional calibration rule: fitted on the detector's dev scores, applied to In the
-    Wild; an increasing map, so the ranking metrics are those of the raw scores."""
-    target = "results/metrics/calibrated/pretrained/asvspoof2019/resnet/itw/eval.json"
+    Wild; an increasing map, so the ranking metrics are those of the raw scores. A detector
+    whose dev scores rank spoofs first (the tiny ResNet, 4 epochs on 30 rows) is refused."""
+    target = "results/metrics/calibrated/pretrained/asvspoof2019/convnext/itw/eval.json"
     snakemake(full_workdir, target)
     results = full_workdir / "results"
     calibrated = json.loads((results / target.removeprefix("results/")).read_text())
-    raw = json.loads((results / "metrics/pretrained/asvspoof2019/resnet/itw/eval.json").read_text())
+    raw_path = results / "metrics/pretrained/asvspoof2019/convnext/itw/eval.json"
+    raw = json.loads(raw_path.read_text())
     for key in ("eer_roc", "map", "min_dcf", "min_cllr"):
         assert calibrated[key] == pytest.approx(raw[key], abs=1e-9), key
-    fit = json.loads(
-        (results / "calibration/pretrained/asvspoof2019/resnet/itw/eval.json").read_text()
-    )
-    assert fit["a"] > 0 and fit["dev_scores"].endswith("asvspoof2019/resnet/asvspoof2019/dev.tsv")
+    fit_path = results / "calibration/pretrained/asvspoof2019/convnext/itw/eval.json"
+    fit = json.loads(fit_path.read_text())
+    assert fit["a"] > 0 and fit["dev_scores"].endswith("convnext/asvspoof2019/dev.tsv")
     assert fit["n_dev_bonafide"] > 0 and fit["n_dev_spoof"] > 0
+
+    inverted = "results/metrics/calibrated/pretrained/asvspoof2019/resnet/itw/eval.json"
+    proc = snakemake(full_workdir, inverted, check=False)
+    assert proc.returncode != 0
+    assert "rank spoofs above bonafide" in proc.stdout + proc.stderr
+    assert not (full_workdir / inverted).exists()
 
 
 EXTRA_EVAL = """

@@ -529,22 +529,22 @@ def exp4_k_max_args(config: Config) -> list[str]:
     return repeat_option("--k-max", (f"{d}={k}" for d, k in config["experiment4"]["k_max"].items()))
 
 
+def exp4_run_spec(config: Config, method: str, seed: int, setting: str) -> RunSpec:
+    """The spec of one Experiment-4 run of ``method`` trained as ``exp4/{setting}/seed{seed}``."""
+    run = f"exp4/{setting}/seed{seed}"
+    return {
+        "method": method,
+        "seed": seed,
+        "summary": f"results/sampling/{run}.json",
+        "history": f"results/models/{run}/history.csv",
+        "metrics": exp34_eval_metrics(config, run),
+    }
+
+
 def exp4_runs(config: Config) -> list[RunSpec]:
     """One spec per trained Experiment-4 run (JSON-ready): full method, then matched random."""
-    runs = []
-    for method in EXP4_METHODS:
-        for seed in range(config["experiment4"]["seeds"]):
-            run = f"exp4/{method}/seed{seed}"
-            runs.append(
-                {
-                    "method": method,
-                    "seed": seed,
-                    "summary": f"results/sampling/{run}.json",
-                    "history": f"results/models/{run}/history.csv",
-                    "metrics": exp34_eval_metrics(config, run),
-                }
-            )
-    return runs
+    seeds = range(config["experiment4"]["seeds"])
+    return [exp4_run_spec(config, m, seed, m) for m in EXP4_METHODS for seed in seeds]
 
 
 def exp4_table_files(config: Config) -> list[str]:
@@ -637,22 +637,13 @@ def attack_aware_training_args(config: Config, model: str) -> list[str]:
 
 def exp4_source_runs(config: Config) -> list[RunSpec]:
     """Experiment-4 run specs of every embedding source (binary: Experiment 4's own runs)."""
-    runs = []
-    for source in exp4_sources(config):
-        for method in EXP4_METHODS:
-            for seed in range(config["experiment4"]["seeds"]):
-                run = f"exp4/{source_setting(method, source)}/seed{seed}"
-                runs.append(
-                    {
-                        "source": source,
-                        "method": method,
-                        "seed": seed,
-                        "summary": f"results/sampling/{run}.json",
-                        "history": f"results/models/{run}/history.csv",
-                        "metrics": exp34_eval_metrics(config, run),
-                    }
-                )
-    return runs
+    seeds = range(config["experiment4"]["seeds"])
+    return [
+        {"source": source, **exp4_run_spec(config, m, seed, source_setting(m, source))}
+        for source in exp4_sources(config)
+        for m in EXP4_METHODS
+        for seed in seeds
+    ]
 
 
 def exp4_sources_table_files(config: Config) -> list[str]:

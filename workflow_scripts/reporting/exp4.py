@@ -218,13 +218,32 @@ def exp4_markdown(
     )
 
 
+def draw_method_bars(ax: Any, part: pd.DataFrame, by: str, order: Sequence[str]) -> None:
+    """One bar per method (mean, error bar = std over seeds) for each value of column ``by``,
+    in ``order``: the panels of :func:`plot_exp4` and of the embedding-source figure."""
+    methods = list(dict.fromkeys(part["method"]))
+    width = 0.8 / max(len(methods), 1)
+    x = np.arange(len(order))
+    for i, method in enumerate(methods):
+        rows = part[part["method"] == method].set_index(by).reindex(order)
+        ax.bar(
+            x + (i - (len(methods) - 1) / 2) * width,
+            rows["mean"].to_numpy(),
+            width,
+            yerr=rows["std"].to_numpy(),
+            capsize=3,
+            label=METHOD_LABELS.get(method, method),
+        )
+    ax.set_xticks(x, order)
+    ax.set_ylim(bottom=0.0)
+    ax.grid(axis="y", alpha=0.3)
+
+
 def plot_exp4(summary: pd.DataFrame, path: str | os.PathLike[str]) -> None:
     """Bar chart: one panel per metric, bars per method grouped by eval set, error bars = std
     over seeds."""
     metric_order = list(dict.fromkeys(summary["metric"]))
     eval_order = list(dict.fromkeys(summary["eval_set"]))
-    methods = list(dict.fromkeys(summary["method"]))
-    width = 0.8 / max(len(methods), 1)
     with figure(
         1,
         len(metric_order),
@@ -233,21 +252,7 @@ def plot_exp4(summary: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         squeeze=False,
     ) as (fig, axes):
         for ax, metric in zip(axes[0], metric_order, strict=True):
-            part = summary[summary["metric"] == metric]
-            x = np.arange(len(eval_order))
-            for i, method in enumerate(methods):
-                rows = part[part["method"] == method].set_index("eval_set").reindex(eval_order)
-                ax.bar(
-                    x + (i - (len(methods) - 1) / 2) * width,
-                    rows["mean"].to_numpy(),
-                    width,
-                    yerr=rows["std"].to_numpy(),
-                    capsize=3,
-                    label=METHOD_LABELS.get(method, method),
-                )
-            ax.set_xticks(x, eval_order)
+            draw_method_bars(ax, summary[summary["metric"] == metric], "eval_set", eval_order)
             ax.set_title(metric)
-            ax.set_ylim(bottom=0.0)
-            ax.grid(axis="y", alpha=0.3)
         axes[0][0].legend(fontsize="small")
         save_figure(fig, path, dpi=120)

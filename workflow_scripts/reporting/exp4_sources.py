@@ -198,8 +198,6 @@ def plot_sources(runs: Sequence[SourceRun], path: str | os.PathLike[str]) -> Non
     )
     long = long[long["metric"] == "EER-ROC"]
     eval_sets = list(dict.fromkeys(long["eval_set"]))
-    methods = list(dict.fromkeys(long["method"]))
-    width = 0.8 / max(len(methods), 1)
     with figure(
         1,
         len(eval_sets),
@@ -208,21 +206,7 @@ def plot_sources(runs: Sequence[SourceRun], path: str | os.PathLike[str]) -> Non
         constrained_layout=True,
     ) as (fig, axes):
         for ax, eval_set in zip(axes[0], eval_sets, strict=True):
-            part = long[long["eval_set"] == eval_set]
-            x = np.arange(len(sources))
-            for i, method in enumerate(methods):
-                rows = part[part["method"] == method].set_index("source").reindex(sources)
-                ax.bar(
-                    x + (i - (len(methods) - 1) / 2) * width,
-                    rows["mean"].to_numpy(),
-                    width,
-                    yerr=rows["std"].to_numpy(),
-                    capsize=3,
-                    label=exp4.METHOD_LABELS.get(method, method),
-                )
-            ax.set_xticks(x, sources)
+            exp4.draw_method_bars(ax, long[long["eval_set"] == eval_set], "source", sources)
             ax.set_title(f"{eval_set}: EER-ROC")
-            ax.set_ylim(bottom=0.0)
-            ax.grid(axis="y", alpha=0.3)
         axes[0][0].legend(fontsize="small")
         save_figure(fig, path, dpi=120)

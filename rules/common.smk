@@ -377,16 +377,16 @@ def get_training_priority(wildcards):
 
 
 def get_condition_tables(wildcards):
-    """Table 1's per-condition companion, when an evaluation set has condition columns."""
+    """Per-condition companions, for tables with an evaluation set that has conditions."""
     return runs.condition_tables(config)
 
 
 def get_condition_files(wildcards):
-    return runs.condition_files(config)
+    return runs.condition_files(config, wildcards.table)
 
 
 def get_condition_args(wildcards):
-    return runs.condition_args(config)
+    return runs.condition_args(config, wildcards.table)
 
 
 def get_per_attack_files(wildcards):

@@ -1,4 +1,4 @@
-"""Per-attack companions of Tables 1 and 2 (unseen attacks marked), and Table 1 per condition."""
+"""Per-attack (unseen attacks marked) and per-condition companions of Tables 1 and 2."""
 
 
 rule per_attack_table:
@@ -41,15 +41,17 @@ rule per_condition_table:
         get_condition_files,
     output:
         csv=report(
-            "results/table1_per_condition.csv",
+            "results/{table}_per_condition.csv",
             caption="../report/per_condition_table.rst",
             category="Tables",
         ),
-        markdown="results/table1_per_condition.md",
+        markdown="results/{table}_per_condition.md",
     log:
-        "results/logs/tables/table1_per_condition.log",
+        "results/logs/tables/{table}_per_condition.log",
     benchmark:
-        "results/benchmarks/tables/table1_per_condition.tsv"
+        "results/benchmarks/tables/{table}_per_condition.tsv"
+    wildcard_constraints:
+        table="|".join(runs.PER_CONDITION_TABLES),
     conda:
         "../envs/analysis.yaml"
     threads: 1

@@ -10,6 +10,7 @@ import pytest
 
 from workflow_scripts import make_condition_table
 from workflow_scripts.metrics.eer import eer_roc
+from workflow_scripts.reporting.per_condition import per_condition_table
 
 
 def _write(tmp_path: Path, name: str, rng: np.random.Generator) -> tuple[Path, Path]:
@@ -37,6 +38,7 @@ def _write(tmp_path: Path, name: str, rng: np.random.Generator) -> tuple[Path, P
         }
     )
     scores = pd.DataFrame({"utt_id": utt, "label": label, "score": score})
+    tmp_path.mkdir(parents=True, exist_ok=True)
     manifest_path, scores_path = tmp_path / f"{name}.manifest.tsv", tmp_path / f"{name}.tsv"
     manifest.to_csv(manifest_path, sep="\t", index=False)
     scores.to_csv(scores_path, sep="\t", index=False)
@@ -81,3 +83,15 @@ def test_eer_per_condition_value_for_both_class_and_spoof_only_conditions(
     out.unlink()
     assert make_condition_table.main([*args, *tail]) == 2
     assert "'stranger'" in capsys.readouterr().err and not out.exists()
+
+
+def test_seeds_of_one_cell_are_averaged(tmp_path: Path) -> None:
+    """Table 2: two seeds of one N are one column, the mean of their per-condition EERs."""
+    first = _write(tmp_path / "a", "asv5", np.random.default_rng(1))
+    second = _write(tmp_path / "b", "asv5", np.random.default_rng(2))
+    entries = [("ASVspoof 5", "40", *first), ("ASVspoof 5", "40", *second)]
+    table = per_condition_table(entries).set_index(["condition", "value"])
+    one = per_condition_table(entries[:1]).set_index(["condition", "value"])["40"]
+    two = per_condition_table(entries[1:]).set_index(["condition", "value"])["40"]
+    assert list(table.columns[-1:]) == ["40"]
+    assert (table["40"] - (one + two) / 2).abs().max() < 1e-4

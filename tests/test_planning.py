@@ -413,6 +413,10 @@ def test_table_metrics_pass_flags_only_when_changed(tiny: dict, cfg: dict) -> No
     ]
 
 
+def runs_config_without_extras(cfg: dict) -> dict:
+    return {**cfg, "extra_eval_sets": []}
+
+
 def test_extra_eval_sets_join_every_table_and_bad_ones_fail_by_name(cfg: dict) -> None:
     cfg["datasets"]["asv5"] = {"format": "asvspoof5", "root": None}
     cfg["extra_eval_sets"] = [{"name": "ASVspoof 5", "dataset": "asv5", "split": "eval"}]
@@ -428,6 +432,19 @@ def test_extra_eval_sets_join_every_table_and_bad_ones_fail_by_name(cfg: dict) -
         "ASVspoof 5",
     ]
     assert {name for name, _, _ in runs.exp1_table_cells(cfg)} >= {"ASVspoof 5"}
+    # both tables get a per-condition companion; Table 2's columns are the N (per seed)
+    assert runs.condition_tables(cfg) == [
+        "results/table1_per_condition.csv",
+        "results/table2_per_condition.csv",
+    ]
+    cells = runs.condition_cells(cfg, "table2")
+    assert cells[0] == (
+        "ASVspoof 5",
+        "2",
+        "results/scores/exp3/n2/seed0/asv5/eval.tsv",
+        "results/manifests/asv5.tsv",
+    )
+    assert runs.condition_tables(runs_config_without_extras(cfg)) == []
     for bad, message in (
         ({"name": "x", "dataset": "nope", "split": "eval"}, "dataset 'nope' is not in datasets"),
         ({"name": "x", "dataset": "itw", "split": "train"}, "has no split 'train'"),

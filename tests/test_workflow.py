@@ -255,13 +255,16 @@ def test_extra_eval_corpora_of_the_new_formats_add_their_rows(full_workdir: Path
     config.write_text(yaml.safe_dump({**base, **extra}, sort_keys=False))
     results = full_workdir / "results"
     try:
-        snakemake(
-            full_workdir, "results/table1.csv", "results/table1_per_condition.csv", config=config
-        )
+        targets = [
+            f"results/{t}{s}.csv" for t in ("table1", "table2") for s in ("", "_per_condition")
+        ]
+        snakemake(full_workdir, *targets, config=config)
         table1 = pd.read_csv(results / "table1.csv")
+        table2 = pd.read_csv(results / "table2.csv")
         conditions_table = pd.read_csv(results / "table1_per_condition.csv")
-    finally:  # later tests of the shared work directory read the tiny config's Table 1
-        snakemake(full_workdir, "results/table1.csv")
+        conditions_table2 = pd.read_csv(results / "table2_per_condition.csv")
+    finally:  # later tests of the shared work directory read the tiny config's tables
+        snakemake(full_workdir, "results/table1.csv", "results/table2.csv")
     names = ["ASV eval", "In the wild", "ASV21 LA", "ASV21 DF", "ASVspoof 5", "MLAAD"]
     assert list(dict.fromkeys(table1["eval_set"])) == names
     for dataset, name in (("asv21la", "ASV21 LA"), ("mlaad", "MLAAD")):
@@ -285,6 +288,10 @@ def test_extra_eval_corpora_of_the_new_formats_add_their_rows(full_workdir: Path
     assert {"codec", "language"} <= set(conditions_table["condition"])
     assert list(conditions_table.columns[5:]) == ["resnet", "convnext"]
     assert conditions_table[["resnet", "convnext"]].notna().all().all()
+    # Table 2 gains the four sets after "eval data" and In the wild, and its own companion
+    assert set(names[2:]) <= set(table2["eval_set"])
+    assert set(conditions_table2["eval_set"]) == set(names[2:])
+    assert list(conditions_table2.columns[5:]) == ["2", "3"]
 
 
 def test_a_failing_rule_shows_its_cause_on_the_console_without_a_profile(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Per-condition companion of Table 1: EER-ROC per codec, language, vocoder family, ...
+"""Per-condition companion of Table 1 or 2: EER-ROC per codec, language, vocoder family, ...
 
 Usage::
 
@@ -9,7 +9,8 @@ Usage::
         --markdown results/table1_per_condition.md
 
 ``--entry EVAL_SET COLUMN SCORES MANIFEST``: one detector's scores on one evaluation set
-and the manifest of that set's corpus, whose condition columns (``codec``, ``language``,
+(a column is a model in Table 1, an N in Table 2; repeated seeds are averaged) and the
+manifest of that set's corpus, whose condition columns (``codec``, ``language``,
 ...) group the trials (``reporting/per_condition.py``). CSV columns: ``eval_set,
 condition, value, n_bonafide, n_spoof``, then one EER-ROC column per table column.
 """

@@ -836,38 +836,70 @@ def per_attack_args(config: Config, table: str) -> list[str]:
     ]
 
 
-# --------------------------------------------------------------------------- per-condition table
+# --------------------------------------------------------------------------- per-condition tables
+
+#: Tables that get a per-condition companion ``results/{table}_per_condition.csv`` when one of
+#: their evaluation sets comes from a format with condition columns.
+PER_CONDITION_TABLES = ("table1", "table2")
+PER_CONDITION_TITLES = {
+    "table1": "Table 1 per condition: detectors trained on one corpus (EER-ROC)",
+    "table2": "Table 2 per condition: N samples per class per corpus (EER-ROC)",
+}
 
 
-def condition_cells(config: Config) -> list[tuple[str, str, str, str]]:
-    """(evaluation set, model, scores, manifest) of Table 1's cells whose corpus' manifest has
-    condition columns (ASVspoof 2021, ASVspoof 5, MLAAD formats)."""
-    exp = config["experiment1"]
-    cells = []
-    for model in exp["models"]:
-        for ev in [*exp["eval_sets"], *config["extra_eval_sets"]]:
-            if dataset_format(config, ev["dataset"]) not in CONDITION_FORMATS:
-                continue
-            run = f"pretrained/{exp['train_dataset']}/{model}"
-            scores = f"results/scores/{run}/{ev['dataset']}/{ev['split']}.tsv"
-            cells.append((ev["name"], model, scores, manifest_path(ev["dataset"])))
-    return cells
+def _condition_sets(config: Config, sets: Sequence[Mapping[str, str]]) -> list[Mapping[str, str]]:
+    return [ev for ev in sets if dataset_format(config, ev["dataset"]) in CONDITION_FORMATS]
+
+
+def condition_cells(config: Config, table: str) -> list[tuple[str, str, str, str]]:
+    """(evaluation set, column, scores, manifest) of a table's cells whose corpus' manifest has
+    condition columns (ASVspoof 2021, ASVspoof 5, MLAAD formats): the models of Table 1, each
+    N and seed of Table 2 (its "eval data" mixes corpora and has no single manifest)."""
+    if table == "table1":
+        exp = config["experiment1"]
+        sets = _condition_sets(config, [*exp["eval_sets"], *config["extra_eval_sets"]])
+        runs = [(model, f"pretrained/{exp['train_dataset']}/{model}") for model in exp["models"]]
+    elif table == "table2":
+        exp = config["experiment3"]
+        sets = _condition_sets(config, config["extra_eval_sets"])
+        runs = [
+            (str(n), f"exp3/n{n}/seed{seed}")
+            for n in exp["n_per_class"]
+            for seed in range(exp["seeds"])
+        ]
+    else:
+        raise ValueError(
+            f"no per-condition table for {table!r}; choose from {PER_CONDITION_TABLES}"
+        )
+    return [
+        (
+            ev["name"],
+            column,
+            f"results/scores/{run}/{ev['dataset']}/{ev['split']}.tsv",
+            manifest_path(ev["dataset"]),
+        )
+        for column, run in runs
+        for ev in sets
+    ]
 
 
 def condition_tables(config: Config) -> list[str]:
-    """``[results/table1_per_condition.csv]`` when some Table-1 set has conditions, else ``[]``."""
-    return ["results/table1_per_condition.csv"] if condition_cells(config) else []
+    """``results/{table}_per_condition.csv`` of each table with condition cells."""
+    return [
+        f"results/{table}_per_condition.csv"
+        for table in PER_CONDITION_TABLES
+        if condition_cells(config, table)
+    ]
 
 
-def condition_files(config: Config) -> list[str]:
-    return list(dict.fromkeys(f for cell in condition_cells(config) for f in cell[2:]))
+def condition_files(config: Config, table: str) -> list[str]:
+    return list(dict.fromkeys(f for cell in condition_cells(config, table) for f in cell[2:]))
 
 
-def condition_args(config: Config) -> list[str]:
-    """``--entry`` per cell, and the title."""
-    cells = condition_cells(config)
-    title = "Table 1 per condition: detectors trained on one corpus (EER-ROC)"
-    return [*repeat_option("--entry", cells), "--title", title]
+def condition_args(config: Config, table: str) -> list[str]:
+    """``--entry`` per cell (repeated seeds are averaged), and the title."""
+    cells = condition_cells(config, table)
+    return [*repeat_option("--entry", cells), "--title", PER_CONDITION_TITLES[table]]
 
 
 def figure1_other_png(config: Config) -> str:

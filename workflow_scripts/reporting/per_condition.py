@@ -1,4 +1,4 @@
-"""Per-condition companion of Table 1: EER-ROC per codec, language, vocoder family, ...
+"""Per-condition companions of Tables 1 and 2: EER-ROC per codec, language, vocoder family, ...
 
 Corpora such as ASVspoof 2021, ASVspoof 5 and MLAAD carry condition columns in their
 manifests (``datasets.manifest.CONDITION_COLUMNS``). For each evaluation set with such
@@ -11,7 +11,8 @@ is computed per value of each condition:
   the spoofs with that value against all bonafide trials, as the per-attack EER does.
 
 A value with no trial of one class gets no row (an EER needs both). Cells are rounded like
-the other tables; one table column per detector.
+the other tables; one table column per detector (a model in Table 1, an N in Table 2,
+averaged over its seeds).
 """
 
 from __future__ import annotations
@@ -69,33 +70,37 @@ def per_condition_table(
     digits: int = 4,
 ) -> pd.DataFrame:
     """``(eval set, column, scores, manifest)`` entries -> one row per eval set, condition and
-    value, one EER-ROC column per table column (in first-given order)."""
+    value, one EER-ROC column per table column (in first-given order). Entries repeating an
+    (eval set, column) pair are seeds of one cell and are averaged; they must have scored the
+    same trials."""
     if not entries:
         raise ValueError("no entries: no evaluation set has condition columns")
     columns = list(dict.fromkeys(column for _, column, _, _ in entries))
-    parts: dict[str, list[pd.DataFrame]] = {}
+    keys = ["condition", "value", "n_bonafide", "n_spoof"]
     manifests: dict[str, pd.DataFrame] = {}
+    cells: dict[tuple[str, str], list[pd.DataFrame]] = {}
     for eval_set, column, scores_path, manifest_path in entries:
-        key = str(manifest_path)
-        if key not in manifests:
-            manifests[key] = read_input_tsv(manifest_path, "manifest")
-        rows = condition_rows(read_scores(scores_path), manifests[key], str(scores_path))
-        parts.setdefault(eval_set, []).append(
-            rows.rename(columns={"eer_roc": column}).assign(eval_set=eval_set)
+        if str(manifest_path) not in manifests:
+            manifests[str(manifest_path)] = read_input_tsv(manifest_path, "manifest")
+        rows = condition_rows(
+            read_scores(scores_path), manifests[str(manifest_path)], str(scores_path)
         )
-    keys = ["eval_set", "condition", "value", "n_bonafide", "n_spoof"]
+        cells.setdefault((eval_set, column), []).append(rows.set_index(keys)["eer_roc"])
     tables = []
-    for eval_set, frames in parts.items():
-        merged = frames[0]
-        for frame in frames[1:]:
-            merged = merged.merge(frame, on=keys, how="outer", validate="one_to_one")
-        missing = [c for c in columns if c not in merged.columns]
-        if missing:
-            raise ValueError(f"evaluation set {eval_set!r} has no scores of {missing}")
-        tables.append(merged[[*keys, *columns]])
-    table = pd.concat(tables, ignore_index=True)
-    if table[columns].isna().to_numpy().any():
-        raise ValueError("detectors were scored on different trials of one evaluation set")
+    for eval_set in dict.fromkeys(e for e, _, _, _ in entries):
+        merged = {}
+        for column in columns:
+            seeds = cells.get((eval_set, column))
+            if not seeds:
+                raise ValueError(f"evaluation set {eval_set!r} has no scores of {column!r}")
+            if any(not s.index.equals(seeds[0].index) for s in seeds[1:]):
+                raise ValueError(f"{eval_set!r}, {column!r}: the seeds scored different trials")
+            merged[column] = pd.concat(seeds, axis=1).mean(axis=1)
+        table = pd.DataFrame(merged)
+        if table.isna().to_numpy().any():
+            raise ValueError(f"{eval_set!r}: detectors were scored on different trials")
+        tables.append(table.reset_index().assign(eval_set=eval_set))
+    table = pd.concat(tables, ignore_index=True)[["eval_set", *keys, *columns]]
     table[columns] = table[columns].round(digits)
     return table
 

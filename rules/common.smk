@@ -8,6 +8,7 @@ argument lists) lives in ``workflow_scripts.planning.runs`` and is tested there
 from workflow_scripts.planning import runs
 from workflow_scripts.planning.config import (
     RATE_TAG_PATTERN,
+    check_dataset_roles,
     check_eval_sets,
     exp2_grid,
 )
@@ -15,9 +16,11 @@ from workflow_scripts.planning.config import (
 DATASETS = list(config["datasets"])
 
 # Fail at parse time, naming the entry, on a rate outside (0, 1] or a repeated grid point, and
-# on an evaluation set of an unknown dataset or split, or with a label used twice.
+# on an evaluation set of an unknown dataset or split, or with a label used twice, and on a
+# training role given to a corpus without train and dev splits.
 exp2_grid(config)
 check_eval_sets(config)
+check_dataset_roles(config)
 
 
 wildcard_constraints:

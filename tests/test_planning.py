@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from workflow_scripts.planning import runs
-from workflow_scripts.planning.config import ConfigError, check_eval_sets
+from workflow_scripts.planning.config import ConfigError, check_dataset_roles, check_eval_sets
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "data" / "tiny_config.yaml"
@@ -453,6 +453,30 @@ def test_extra_eval_sets_join_every_table_and_bad_ones_fail_by_name(cfg: dict) -
         cfg["extra_eval_sets"] = [bad]
         with pytest.raises(ConfigError, match=message):
             check_eval_sets(cfg)
+
+
+def test_training_roles_need_train_and_dev_splits(cfg: dict) -> None:
+    """Any corpus with train and dev splits can train; an evaluation-only one is refused by role."""
+    cfg["datasets"].update(
+        {
+            "asv5": {"format": "asvspoof5", "root": None},
+            "mlaad": {"format": "mlaad", "root": None},
+            "asv21df": {"format": "asvspoof2021_df", "root": None},
+        }
+    )
+    cfg["experiment1"]["train_dataset"] = "asv5"
+    cfg["experiment2"]["source_dataset"] = "mlaad"
+    cfg["experiment3"]["datasets"] = ["asv5", "mlaad", "for"]
+    check_dataset_roles(cfg)
+    for section, key, value, message in (
+        ("experiment1", "train_dataset", "asv21df", r"\(asvspoof2021_df\) has no train or dev"),
+        ("experiment2", "source_dataset", "itw", "has no train or dev split"),
+        ("experiment3", "datasets", ["asv5", "asv21df"], "experiment3.datasets: dataset 'asv21df'"),
+        ("experiment3", "itw_dataset", "nope", "'nope' is not in datasets"),
+    ):
+        bad = {**cfg, section: {**cfg[section], key: value}}
+        with pytest.raises(ConfigError, match=message):
+            check_dataset_roles(bad)
 
 
 def test_per_attack_tables_read_the_table_metrics_and_the_training_manifests(

@@ -294,6 +294,64 @@ def test_extra_eval_corpora_of_the_new_formats_add_their_rows(full_workdir: Path
     assert list(conditions_table2.columns[5:]) == ["2", "3"]
 
 
+NEW_CORPORA_TRAINING = """
+datasets:
+  asv5: {format: asvspoof5, root: null}
+  mlaad: {format: mlaad, root: null}
+experiment1:
+  train_dataset: asv5
+  models: [resnet]
+  eval_sets:
+    - {name: ASVspoof 5 eval, dataset: asv5, split: eval}
+    - {name: In the wild, dataset: itw, split: eval}
+experiment3:
+  datasets: [asv5, mlaad]
+  n_per_class: [2]
+experiment4:
+  embedding_sources: [binary, attack_aware]
+demo:
+  asvspoof5:
+    n_speakers: 2
+    train: {bonafide: 8, spoof: 12}
+    dev: {bonafide: 4, spoof: 6}
+    eval: {bonafide: 4, spoof: 6}
+  mlaad: {n_languages: 2, models_per_language: 2, bonafide_per_language: 12, spoof_per_model: 6}
+"""
+
+
+def test_new_corpora_train_the_detectors_of_experiments_1_3_and_4(tmp_path: Path) -> None:
+    """ASVspoof 5 and MLAAD (demo, released layouts) in training roles: Experiment 1 detectors
+    trained on ASVspoof 5, Experiments 3 and 4 on both corpora, attack-aware pretraining on
+    their attack ids (ASVspoof 5 attacks, MLAAD TTS models)."""
+    base, new = yaml.safe_load(TINY.read_text()), yaml.safe_load(NEW_CORPORA_TRAINING)
+    for section in ("datasets", "demo", "experiment1", "experiment3", "experiment4"):
+        base[section].update(new[section])
+    config = tmp_path / "new_corpora.yaml"
+    config.write_text(yaml.safe_dump(base, sort_keys=False))
+    targets = ["results/table1.csv", "results/table2.csv", "results/table_exp4_sources.csv"]
+    snakemake(tmp_path, *targets, config=config)
+    results = tmp_path / "results"
+    table1 = pd.read_csv(results / "table1.csv")
+    assert list(dict.fromkeys(table1["eval_set"])) == ["ASVspoof 5 eval", "In the wild"]
+    assert list(table1.columns[2:]) == ["resnet"] and table1["resnet"].notna().all()
+    for dataset in ("asv5", "mlaad"):
+        pretrained = load_checkpoint(results / f"models/pretrained/{dataset}/resnet/best.pt")
+        assert [c["dataset"] for c in pretrained["config"]["data"]["train"]] == [dataset]
+        aware = load_checkpoint(
+            results / f"models/pretrained_attack_aware/{dataset}/resnet/best.pt"
+        )
+        manifest = pd.read_csv(results / f"manifests/{dataset}.tsv", sep="\t", dtype=str)
+        train = manifest[(manifest["split"] == "train") & (manifest["label"] == "spoof")]
+        # the head's classes: bonafide and each attack id of the corpus' spoof training rows
+        classes = aware["config"]["attack_head"]["classes"]
+        assert classes == ["bonafide", *sorted(set(train["attack"]))], dataset
+        assert len(classes) >= 3, dataset
+    table2 = pd.read_csv(results / "table2.csv")
+    assert {"eval data", "In the wild"} <= set(table2["eval_set"])
+    sources = pd.read_csv(results / "table_exp4_sources.csv")
+    assert {"binary", "attack_aware"} <= set(sources["source"])
+
+
 def test_a_failing_rule_shows_its_cause_on_the_console_without_a_profile(tmp_path: Path) -> None:
     """profiles/default (the workflow profile) prints the failed job's log with the bare command."""
     config = malformed_asvspoof_config(tmp_path)

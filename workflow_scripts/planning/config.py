@@ -3,8 +3,9 @@
 The JSON schema checks types and unknown keys; this module adds what a schema
 cannot say: which keys belong to which dataset format, their per-format
 defaults, where the demo corpus stands in for a missing root, the checked
-Experiment-2 grid with its lossless rate tags (path wildcards), and the
-(dataset, split) caches of the Experiment-3 training pool.
+Experiment-2 grid with its lossless rate tags (path wildcards), the
+(dataset, split) caches of the Experiment-3 training pool, and the splits each
+evaluation set and training role needs from its corpus.
 """
 
 from __future__ import annotations
@@ -210,3 +211,39 @@ def check_eval_sets(config: Mapping[str, Any]) -> None:
         repeated = sorted({label for label in labels if labels.count(label) > 1})
         if repeated:
             raise ConfigError(f"{where}: evaluation set label(s) {repeated} used twice")
+
+
+# --------------------------------------------------------------------------- dataset roles
+
+#: Splits a corpus needs in each role: detectors train on train and validate on dev (Experiment
+#: 4 pretrains one per Experiment-3 corpus); In-the-Wild is read from its eval split.
+ROLE_SPLITS: dict[str, tuple[str, ...]] = {
+    "experiment1.train_dataset": ("train", "dev"),
+    "experiment2.source_dataset": ("train", "dev"),
+    "experiment3.datasets": ("train", "dev"),
+    "experiment3.itw_dataset": ("eval",),
+}
+
+
+def check_dataset_roles(config: Mapping[str, Any]) -> None:
+    """Refuse a training or evaluation role given to an unconfigured dataset or to a corpus whose
+    format lacks the splits the role reads (e.g. ASVspoof 2021, evaluation only, as a training
+    corpus), before any job is planned around files no rule can make."""
+    for role, needed in ROLE_SPLITS.items():
+        section, key = role.split(".")
+        value = config[section][key]
+        for name in [value] if isinstance(value, str) else value:
+            if name not in config["datasets"]:
+                raise ConfigError(
+                    f"{role}: dataset {name!r} is not in datasets "
+                    f"(configured: {', '.join(config['datasets'])})"
+                )
+            fmt = config["datasets"][name]["format"]
+            splits = SPLITS_BY_FORMAT_NAMES[fmt]
+            missing = [split for split in needed if split not in splits]
+            if missing:
+                raise ConfigError(
+                    f"{role}: dataset {name!r} ({fmt}) has no {' or '.join(missing)} split, "
+                    f"which this role reads (its format has {', '.join(splits)}); "
+                    "use it as an evaluation set instead (experiment1.eval_sets, extra_eval_sets)"
+                )

@@ -30,7 +30,7 @@ wildcard_constraints:
     eval_dataset="|".join(DATASETS),
     eval_split="train|dev|eval",
     run=r"(pretrained/[^/]+/[^/]+)|(exp[234]/[^/]+/seed\d+)",
-    method="nc|random_interest|random_all",
+    method="nc|random_interest|random_all|full",
     brate=RATE_TAG_PATTERN,
     srate=RATE_TAG_PATTERN,
     seed=r"\d+",
@@ -167,6 +167,11 @@ def get_threshold_args(wildcards, input):
 
 def get_exp2_embeddings(wildcards):
     return runs.exp2_embeddings(config)
+
+
+def get_exp2_diagnostics(wildcards):
+    """NC1 and the distance distributions of Experiment 2's samples of interest."""
+    return runs.exp2_diagnostics(config)
 
 
 # ------------------------------------------------------- Experiment 1 (rules/evaluation.smk)
@@ -328,12 +333,17 @@ def get_significance_scores(wildcards):
     return runs.significance_files(config, wildcards.table)
 
 
+def get_significance_manifests(wildcards):
+    """Manifests of the evaluation sets compared: the bootstrap resamples their speakers."""
+    return runs.significance_manifests(config, wildcards.table)
+
+
 def get_significance_args(wildcards):
     return runs.significance_args(config, wildcards.table)
 
 
 def get_exp2_significance(wildcards):
-    """Experiment 2's significance table, or none (no comparisons without method nc)."""
+    """Experiment 2's significance table (nc vs controls, each method vs full data)."""
     return runs.significance_table(config, "table_exp2")
 
 
@@ -398,3 +408,40 @@ def get_per_attack_files(wildcards):
 
 def get_per_attack_args(wildcards):
     return runs.per_attack_args(config, wildcards.table)
+
+
+# ------------------------------------------- kept epochs (rules/training.smk, table rules)
+
+
+def get_table1_training(wildcards):
+    """training.json of each run behind a table: its note names runs that kept epoch 1-2."""
+    return runs.table_training_summaries(config, "table1")
+
+
+def get_exp2_training(wildcards):
+    return runs.table_training_summaries(config, "table_exp2")
+
+
+def get_exp3_training(wildcards):
+    return runs.table_training_summaries(config, "table2")
+
+
+def get_exp4_training(wildcards):
+    return runs.table_training_summaries(config, "table_exp4")
+
+
+def get_exp4_sources_training(wildcards):
+    return runs.table_training_summaries(config, "table_exp4_sources")
+
+
+def get_training_summary_args(wildcards, input):
+    return runs.training_summary_args(input.training)
+
+
+def get_best_epochs_files(wildcards):
+    """training.json of every run target all trains."""
+    return runs.best_epochs_files(config)
+
+
+def get_best_epochs_args(wildcards):
+    return runs.best_epochs_args(config)

@@ -20,10 +20,13 @@ rule fingerprints:
         runtime=240,
     params:
         window_s=config["experiment3"]["duplicate_window_s"],
+        # the file format the command writes: a new one reruns the rule on old results
+        file_version=2,
     shell:
         "python -m workflow_scripts.make_fingerprints --cache {input.cache}"
         " --manifest {input.manifest} --window-s {params.window_s:q} --threads {threads}"
-        " --out {output.h5} --unchecked-out {output.unchecked} 2> {log}"
+        " --file-version {params.file_version:q} --out {output.h5}"
+        " --unchecked-out {output.unchecked} 2> {log}"
 
 
 rule find_duplicates:

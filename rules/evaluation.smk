@@ -83,6 +83,7 @@ rule calibrate_scores:
 rule table_exp1:
     input:
         metrics=get_exp1_table_metrics,
+        training=get_table1_training,
     output:
         csv=report(
             "results/table1.csv",
@@ -103,7 +104,9 @@ rule table_exp1:
     params:
         entries=get_exp1_table_args,
         metrics=get_table_metric_args,
+        training=get_training_summary_args,
     shell:
         "python -m workflow_scripts.make_table_exp1 {params.entries:q} {params.metrics:q}"
+        " {params.training:q}"
         " --out {output.csv}"
         " --markdown {output.markdown} 2> {log}"

@@ -34,6 +34,7 @@ rule table_exp2:
     input:
         unpack(get_exp2_table_inputs),
         significance=get_exp2_significance,
+        training=get_exp2_training,
     output:
         csv=report(
             "results/table_exp2.csv",
@@ -55,7 +56,8 @@ rule table_exp2:
         runs=get_exp2_table_args,
         significance=get_exp2_significance_args,
         metrics=get_table_metric_args,
+        training=get_training_summary_args,
     shell:
         "python -m workflow_scripts.make_table_exp2 {params.runs:q} {params.significance:q}"
-        " {params.metrics:q}"
+        " {params.metrics:q} {params.training:q}"
         " --out {output.csv} --markdown {output.markdown} 2> {log}"

@@ -75,6 +75,7 @@ rule table_exp3:
         summaries=get_exp3_table_summaries,
         duplicates="results/duplicates/summary.json",
         significance=get_exp3_significance,
+        training=get_exp3_training,
     output:
         csv=report(
             "results/table2.csv",
@@ -103,8 +104,9 @@ rule table_exp3:
         summaries=get_exp3_table_summary_args,
         significance=get_exp3_significance_args,
         metrics=get_table_metric_args,
+        training=get_training_summary_args,
     shell:
         "python -m workflow_scripts.make_table_exp3 {params.entries:q} {params.summaries:q}"
-        " {params.significance:q} {params.metrics:q}"
+        " {params.significance:q} {params.metrics:q} {params.training:q}"
         " --out {output.csv} --markdown {output.markdown} --seeds-json {output.seeds}"
-        " --counts-out {output.counts} 2> {log}"
+        " --counts-out {output.counts} --duplicates-summary {input.duplicates} 2> {log}"

@@ -91,6 +91,7 @@ rule table_exp4:
     input:
         files=get_exp4_table_files,
         significance=get_exp4_significance,
+        training=get_exp4_training,
     output:
         csv=report(
             "results/table_exp4.csv",
@@ -117,9 +118,10 @@ rule table_exp4:
         runs=get_exp4_table_args,
         significance=get_exp4_significance_args,
         metrics=get_table_metric_args,
+        training=get_training_summary_args,
     shell:
         "python -m workflow_scripts.make_table_exp4 {params.runs:q} {params.significance:q}"
-        " {params.metrics:q}"
+        " {params.metrics:q} {params.training:q}"
         " --out {output.csv} --markdown {output.markdown} --figure {output.figure} 2> {log}"
 
 
@@ -128,6 +130,7 @@ rule table_exp4_sources:
     input:
         files=get_exp4_sources_table_files,
         significance=get_exp4_sources_significance,
+        training=get_exp4_sources_training,
     output:
         csv=report(
             "results/table_exp4_sources.csv",
@@ -159,7 +162,9 @@ rule table_exp4_sources:
         runs=get_exp4_sources_table_args,
         significance=get_exp4_sources_significance_args,
         metrics=get_table_metric_args,
+        training=get_training_summary_args,
     shell:
         "python -m workflow_scripts.make_table_exp4_sources {params.runs:q}"
-        " {params.significance:q} {params.metrics:q} --out {output.csv} --clusters-out {output.clusters}"
+        " {params.significance:q} {params.metrics:q} {params.training:q}"
+        " --out {output.csv} --clusters-out {output.clusters}"
         " --markdown {output.markdown} --figure {output.figure} 2> {log}"

@@ -1,9 +1,11 @@
-"""Method-versus-control differences of the experiment tables, with paired-bootstrap intervals."""
+"""Method-versus-control differences of the experiment tables, with paired-bootstrap intervals
+(drawing whole speakers where the evaluation set's manifests name them)."""
 
 
 rule significance:
     input:
-        get_significance_scores,
+        scores=get_significance_scores,
+        manifests=get_significance_manifests,
     output:
         report(
             "results/{table}_significance.csv",
@@ -26,8 +28,9 @@ rule significance:
         comparisons=get_significance_args,
         n_resamples=config["statistics"]["n_resamples"],
         alpha=config["statistics"]["alpha"],
+        min_speakers=config["statistics"]["min_speakers"],
         seed=config["seed"],
     shell:
         "python -m workflow_scripts.compare_runs {params.comparisons:q}"
         " --n-resamples {params.n_resamples:q} --alpha {params.alpha:q} --seed {params.seed:q}"
-        " --out {output} 2> {log}"
+        " --min-speakers {params.min_speakers:q} --out {output} 2> {log}"

@@ -8,6 +8,7 @@ rule pretrain:
     output:
         checkpoint="results/models/pretrained/{dataset}/{model}/best.pt",
         history="results/models/pretrained/{dataset}/{model}/history.csv",
+        summary="results/models/pretrained/{dataset}/{model}/training.json",
         curve=report(
             "results/models/pretrained/{dataset}/{model}/curve.png",
             caption="../report/curve.rst",
@@ -43,6 +44,7 @@ use rule pretrain as pretrain_attack_aware with:
     output:
         checkpoint="results/models/pretrained_attack_aware/{dataset}/{model}/best.pt",
         history="results/models/pretrained_attack_aware/{dataset}/{model}/history.csv",
+        summary="results/models/pretrained_attack_aware/{dataset}/{model}/training.json",
         curve="results/models/pretrained_attack_aware/{dataset}/{model}/curve.png",
     log:
         "results/logs/pretrain_attack_aware/{dataset}/{model}.log",
@@ -63,6 +65,7 @@ use rule pretrain as train_selected with:
     output:
         checkpoint="results/models/{experiment}/{setting}/seed{seed}/best.pt",
         history="results/models/{experiment}/{setting}/seed{seed}/history.csv",
+        summary="results/models/{experiment}/{setting}/seed{seed}/training.json",
         curve="results/models/{experiment}/{setting}/seed{seed}/curve.png",
     log:
         "results/logs/train/{experiment}/{setting}/seed{seed}.log",
@@ -102,3 +105,31 @@ rule validation_selection:
         "python -m workflow_scripts.make_val_selection {params.caches:q}"
         " --duplicates {input.duplicates} --training-selection {input.training}"
         " --out {output.selection} --summary-out {output.summary} 2> {log}"
+
+
+rule best_epochs_table:
+    """Which epoch every trained run kept, of how many, and why it stopped."""
+    input:
+        get_best_epochs_files,
+    output:
+        csv=report(
+            "results/best_epochs.csv",
+            caption="../report/best_epochs.rst",
+            category="Tables",
+        ),
+        markdown="results/best_epochs.md",
+    log:
+        "results/logs/tables/best_epochs.log",
+    benchmark:
+        "results/benchmarks/tables/best_epochs.tsv"
+    conda:
+        "../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        entries=get_best_epochs_args,
+    shell:
+        "python -m workflow_scripts.make_best_epochs {params.entries:q}"
+        " --out {output.csv} --markdown {output.markdown} 2> {log}"

@@ -3,11 +3,13 @@
 #   slurm-wlm + munge  -> tests/test_slurm.py brings up a one-node SLURM cluster on localhost
 #   graphviz           -> DAG/rulegraph rendering in the report test
 #   chromium           -> HTML report rendering in the report test
+#   espeak-ng          -> one real TTS voice reading minimal pairs for the duplicate-search test
+#                         (tests/test_duplicate_minimal_pairs.py)
 # Idempotent and quiet: packages already installed are not fetched again.
 # Outside CI it never fails the caller: without root or apt-get it says why and exits 0,
 # and the tests that need these programs skip with their own reason. In CI (CI=true, set
 # by .ci/run) a package that cannot be installed fails the run (exit 1): a CI whose SLURM,
-# Chromium or Graphviz tests silently skipped would stay green without them.
+# Chromium, Graphviz or eSpeak NG tests silently skipped would stay green without them.
 set -uo pipefail
 
 case "${CI:-}" in
@@ -24,7 +26,7 @@ give_up() {
   exit 0
 }
 
-PACKAGES=(slurm-wlm munge graphviz chromium)
+PACKAGES=(slurm-wlm munge graphviz chromium espeak-ng)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -34,7 +36,7 @@ for pkg in "${PACKAGES[@]}"; do
 done
 # check_programs: every program the tests start is on PATH, else give up
 check_programs() {
-  for program in slurmctld slurmd munged dot chromium; do
+  for program in slurmctld slurmd munged dot chromium espeak-ng; do
     command -v "$program" >/dev/null 2>&1 || give_up "'$program' is not on PATH"
   done
 }

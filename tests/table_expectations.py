@@ -49,6 +49,7 @@ def exp2_columns(eval_slugs: Iterable[str]) -> list[str]:
         "n_bonafide",
         "n_spoof",
         "n_seeds",
+        "trained_as",
         *metric_columns,
         "train_seconds_mean",
     ]

@@ -241,7 +241,9 @@ def test_dry_run_passes_exact_rates_and_the_pool_to_the_commands(tmp_path: Path)
         for c in commands
         if c.startswith("python -m workflow_scripts.sample_nc ")
     }
-    assert len(nc) == 6  # 2 grid points x 3 methods, no shared path
+    assert len(nc) == 7  # 2 grid points x 3 methods, no shared path, and the full-data reference
+    full = nc["results/sampling/exp2/full_b1.0_s1.0/seed0.tsv"]
+    assert flag(full, "--bonafide-rate") == flag(full, "--spoof-rate") == "1.0"
     for method in ("nc", "random_interest", "random_all"):
         for tag in ("0.125", "0.12"):
             command = nc[f"results/sampling/exp2/{method}_b{tag}_s0.5/seed0.tsv"]

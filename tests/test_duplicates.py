@@ -5,7 +5,8 @@ Real audio files on disk: LJSpeech-like recordings from the demo speech
 generator (one speaker, as LJSpeech), copies of them as FoR would hold them
 (0-500 ms of added leading silence, +-6 dB, resampled, MP3 round trips,
 some cut 50 ms into the speech), fakes of the same sentences by two demo
-vocoders, and unrelated recordings of the same and of other speakers.
+vocoders, and unrelated recordings of the same and of other speakers. Minimal
+pairs of one real TTS voice are in tests/test_duplicate_minimal_pairs.py.
 """
 
 from __future__ import annotations
@@ -39,9 +40,13 @@ from workflow_scripts.features.fingerprint import (
     trim_bounds,
 )
 from workflow_scripts.io.selections import DUPLICATE_COLUMNS
+from workflow_scripts.reporting.exp3 import duplicates_caption
 from workflow_scripts.sampling.duplicates import (
     DEFAULT_THRESHOLD,
+    FrameSettings,
+    frame_similarity,
     scan_similarities,
+    short_row_pairs,
 )
 from workflow_scripts.sampling.duplicates import (
     find_duplicates as match,
@@ -60,8 +65,17 @@ THRESHOLD = DEFAULT_THRESHOLD
 
 
 def best_similarity(a: Fingerprint, b: Fingerprint) -> float:
-    """What the scan computes for a close pair: the best of the aligned and shifted onsets."""
+    """What the scan's vector stage computes for a close pair: the best of the aligned and
+    shifted onsets."""
     return float(max(a.main @ b.main, *(a.lagged @ b.main), *(b.lagged @ a.main)))
+
+
+SETTINGS = FrameSettings.from_params(FingerprintParams().attrs())
+
+
+def frames_similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """What the scan's confirmation computes for a candidate pair."""
+    return frame_similarity(a.frames, a.sound, b.frames, b.sound, SETTINGS)[0]
 
 
 def _write(path: Path, x: np.ndarray, sr: int, fmt: str = "WAV") -> Path:
@@ -141,6 +155,13 @@ def test_every_copy_matches_its_original_above_the_threshold(audio: dict[str, ob
         name: best_similarity(prints[f"orig{i}"], prints[name]) for name, (i, _) in copies.items()
     }
     assert min(sims.values()) >= 0.95, sims
+    # and their frames agree window by window (the copies cut into the speech lack 50 ms of it)
+    frames = {
+        name: frames_similarity(prints[f"orig{i}"], prints[name])
+        for name, (i, _) in copies.items()
+        if "cut" not in name
+    }
+    assert min(frames.values()) >= THRESHOLD + 0.03, frames
     for name, (i, _) in copies.items():  # and its best match among all originals is its own
         others = [
             best_similarity(prints[f"orig{k}"], prints[name]) for k in range(N_SENTENCES) if k != i
@@ -173,13 +194,14 @@ def test_unrelated_recordings_stay_far_below_the_threshold(audio: dict[str, obje
     sentence = {f"orig{i}": i for i in range(N_SENTENCES)} | {n: i for n, (i, _) in copies.items()}
     sentence |= {f"other{k}": 100 + k for k in range(3)}
     names = sorted(sentence)
-    worst = max(
-        best_similarity(prints[a], prints[b])
+    pairs = [
+        (prints[a], prints[b])
         for ia, a in enumerate(names)
         for b in names[ia + 1 :]
         if sentence[a] != sentence[b]
-    )
-    assert worst < 0.6
+    ]
+    assert max(best_similarity(a, b) for a, b in pairs) < 0.6
+    assert max(frames_similarity(a, b) for a, b in pairs) < THRESHOLD - 0.2
 
 
 def test_same_sentence_fakes_are_as_close_as_copies_so_labels_and_attacks_decide(
@@ -209,16 +231,94 @@ def test_gain_silence_and_short_files(audio: dict[str, object]) -> None:
         padded.start_s == pytest.approx(a.start_s + 0.25, abs=1e-3)
         and float(a.main @ padded.main) > 0.999
     )
+    # frames: a gain and leading silence change nothing; the frames start frame_margin_s
+    # before the trimmed onset and cover the sound
+    assert frames_similarity(a, b) > 0.99 and frames_similarity(a, padded) > 0.99
+    assert a.frames.dtype == np.uint8 and a.frames.shape[1] == params.frame_n_mels
+    assert a.sound[0] == params.frame_margin and a.frames.shape[0] == sum(a.sound) + a.sound[0]
+    assert a.sound[1] == pytest.approx((a.end_s - a.start_s) * 200, abs=1)  # 5 ms frames
     silent = fingerprint_wave(np.zeros(16000, np.float32), params)
     assert not silent.main.any() and not silent.lagged.any() and silent.note.startswith("silent")
-    short = fingerprint_wave(
-        np.concatenate([np.zeros(8000), x[8000:12000], np.zeros(8000)]), params
-    )
-    assert not short.main.any() and short.note.startswith("too short")
+    assert silent.frames.shape[0] == 0 and silent.sound == (0, 0)
+    # every sound is checked, however short: 0.25 s gets a vector and frames, 0.05 s (under two
+    # 100 ms cells) frames only, and both still match a copy of themselves
+    for n_sound, has_vector in ((4000, True), (800, False)):
+        burst = np.concatenate([np.zeros(8000), x[8000 : 8000 + n_sound], np.zeros(8000)])
+        short = fingerprint_wave(burst, params)
+        assert short.note == "" and short.sound[1] > 0 and bool(short.main.any()) == has_vector
+        copy = fingerprint_wave(0.3 * np.concatenate([np.zeros(3000), burst]), params)
+        assert frames_similarity(short, copy) > 0.99
+    assert not fingerprint_wave(burst, FingerprintParams(min_active_s=0.5)).main.any()
     with pytest.raises(ValueError, match="lags_ms"):
         FingerprintParams(lags_ms=(-25, 25))
     with pytest.raises(ValueError, match="window_s"):
         FingerprintParams(window_s=0.0)
+    with pytest.raises(ValueError, match="frame_f_max"):
+        FingerprintParams(frame_f_max=9000.0)
+
+
+def test_trim_sees_past_the_ends_of_the_file() -> None:
+    """Sound from the first sample is found where a copy with leading silence finds it."""
+    params = FingerprintParams()
+    x = np.sin(np.arange(8000) * 0.3).astype(np.float32)
+    start, stop = trim_bounds(x, params)
+    padded = trim_bounds(np.concatenate([np.zeros(500, np.float32), x]), params)
+    assert start < 0 and stop > x.shape[0] and (padded[0] - 500, padded[1] - 500) == (start, stop)
+    assert trim_bounds(np.zeros(100, np.float32), params) == (0, 0)
+
+
+# ------------------------------------------------------------------ frame confirmation
+
+
+def _frames(rng: np.random.Generator, n: int, margin: int = 10) -> tuple[np.ndarray, tuple]:
+    """A random (frames, bands) uint8 sequence with ``margin`` silent frames either side."""
+    body = rng.integers(80, 200, size=(n, 32)).astype(np.uint8)
+    pad = np.zeros((margin, 32), np.uint8)
+    return np.concatenate([pad, body, pad]), (margin, n)
+
+
+def test_frame_similarity_aligns_and_finds_one_differing_window() -> None:
+    rng = np.random.default_rng(3)
+    a, sound = _frames(rng, 100)
+    assert frame_similarity(a, sound, a, sound, SETTINGS) == (1.0, 0.0)
+    # the same sound found 7 frames later in the other copy (its margin is longer)
+    shifted = np.concatenate([np.zeros((7, 32), np.uint8), a])
+    sim, shift = frame_similarity(a, sound, shifted, (sound[0] + 7, sound[1]), SETTINGS)
+    assert sim == 1.0 and shift == 0.0
+    sim, shift = frame_similarity(a, sound, shifted, sound, SETTINGS)  # onsets found 35 ms apart
+    assert sim == 1.0 and shift == 7.0
+    # a gain-free level offset of 2 dB everywhere is a 2 dB RMS difference: 1 - 2/60
+    offset = (a.astype(int) + np.where(a > 0, 8, 0)).astype(np.uint8)
+    assert frame_similarity(a, sound, offset, sound, SETTINGS)[0] == pytest.approx(1 - 2 / 60)
+    # one 10-frame (50 ms) stretch that differs fails the whole pair, however long it is
+    b = a.copy()
+    b[50:60] = rng.integers(80, 200, size=(10, 32))
+    long_a, long_sound = _frames(np.random.default_rng(4), 1000)
+    long_b = long_a.copy()
+    long_b[500:510] = b[50:60]
+    for x, y, s in ((a, b, sound), (long_a, long_b, long_sound)):  # 12 dB RMS in that window
+        assert frame_similarity(x, s, y, s, SETTINGS)[0] < THRESHOLD - 0.05
+    # a suffix (six / sixth): the longer one's extra sound has nothing to agree with
+    suffix = np.concatenate([a[:-10], rng.integers(80, 200, size=(10, 32)), a[-10:]])
+    suffix_sim = frame_similarity(a, sound, suffix.astype(np.uint8), (10, 110), SETTINGS)[0]
+    assert suffix_sim < THRESHOLD - 0.05
+    # rows without frames are not compared
+    assert np.isnan(frame_similarity(a, sound, a[:0], (0, 0), SETTINGS)[0])
+    with pytest.raises(ValueError, match="alike"):
+        frame_similarity(a, sound, a[:, :16], sound, SETTINGS)
+
+
+def test_rows_without_a_vector_meet_every_row_of_similar_length() -> None:
+    sound_a = np.array([10, 0, 400, 20, 25])
+    short_a = np.array([True, True, False, False, False])
+    i, j = short_row_pairs(sound_a, short_a, sound_a, short_a, within=True, slack_frames=20)
+    # row 0 (10 frames) meets 3 (20) and 4 (25); row 1 has no sound; 2 is far longer
+    assert list(zip(i, j, strict=True)) == [(0, 3), (0, 4)]
+    sound_b = np.array([12, 500])
+    i, j = short_row_pairs(
+        sound_a, short_a, sound_b, np.array([False, False]), within=False, slack_frames=0
+    )
+    assert list(zip(i, j, strict=True)) == [(0, 0)]
 
 
 # ------------------------------------------------------------------ the scan (numpy)
@@ -436,6 +536,10 @@ def test_make_fingerprints_keeps_the_cache_rows_and_lists_unchecked_ones(
         == 2
     )
     assert not (out / "x.h5").exists()
+    # the rule names the file format it expects; another one is refused before any work
+    args = ["--cache", str(out / "for.h5"), "--manifest", str(out / "for.tsv")]
+    args += ["--file-version", "1", "--out", str(out / "y.h5"), "--unchecked-out", str(out / "y")]
+    assert make_fingerprints.main(args) == 2 and not (out / "y.h5").exists()
 
 
 def test_find_duplicates_finds_every_copy_and_reports_the_threshold_picture(
@@ -445,7 +549,9 @@ def test_find_duplicates_finds_every_copy_and_reports_the_threshold_picture(
     out = scanned["out"]
     pairs = pd.read_csv(out / "pairs.tsv", sep="\t", dtype=str)
     assert list(pairs.columns) == list(DUPLICATE_COLUMNS)
-    copies = audio["copies"]
+    # every copy but those cut 50 ms into the speech: a copy that lacks 50 ms of sound cannot be
+    # told from a word with a 50 ms suffix ("walk" / "walked"), and suffixes must not merge
+    copies = {n: c for n, c in audio["copies"].items() if "cut" not in n}
     expected = {
         ("wavefake", f"LJSpeech/{ljspeech_id(i)}", "for", f"train/real/{audio['paths'][n].name}")
         for n, (i, _) in copies.items()
@@ -460,11 +566,26 @@ def test_find_duplicates_finds_every_copy_and_reports_the_threshold_picture(
     assert (
         within["dataset_a"] == "for"
     ).all()  # copies of one sentence within FoR; nothing within WaveFake
-    assert len(within) == N_COPIED * 4 * 3 // 2
-    assert pairs["similarity"].astype(float).min() >= 0.95
+    assert len(within) == N_COPIED * 3 * 2 // 2
+    assert pairs["similarity"].astype(float).min() >= THRESHOLD + 0.03
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["expected_demo"]["found"] == summary["expected_demo"]["scanned"] == len(copies)
+    planted = summary["expected_demo"]
+    assert planted["scanned"] == len(audio["copies"]) and planted["found"] == len(copies)
+    assert planted["recall"] == pytest.approx(len(copies) / len(audio["copies"]))
+    assert planted["precision"] == 1.0 and planted["false_merges"] == 0
+    assert planted["reported"] == len(pairs) == planted["reported_planted"]
     assert summary["rows_unchecked"] == 2 and summary["pairs"] == len(pairs)
+    # the cut copies were candidates (their vectors align after the lag search) that the
+    # frames rejected, listed as the closest misses
+    rejected = {(p["utt_a"], p["utt_b"]) for p in summary["near_misses"]}
+    for n, (i, _) in audio["copies"].items():
+        if "cut" in n:
+            assert (
+                f"LJSpeech/{ljspeech_id(i)}",
+                f"train/real/{audio['paths'][n].name}",
+            ) in rejected
+    assert summary["candidates"] == summary["pairs"] + summary["rejected_by_frames"]
+    assert summary["rows_checked_by_frames_only"] == 0
     hist = summary["similarity_histogram"]
     assert (
         len(hist["bin_edges"]) == 21
@@ -477,15 +598,11 @@ def test_find_duplicates_finds_every_copy_and_reports_the_threshold_picture(
     # sentence's fake by the same vocoder); the two unchecked rows have none
     n_checked = len(scanned["rows"]["for"]) + len(scanned["rows"]["wavefake"]) - 2
     assert sum(hist["best_match_per_row"]) == hist["rows_with_a_comparable_row"] == n_checked
-    assert sum(hist["all_compared_pairs"][-2:]) == len(
-        pairs
-    )  # duplicates all >= 0.9, nothing else there
-    assert (
-        summary["near_misses"] == []
-        or max(p["similarity"] for p in summary["near_misses"]) < THRESHOLD
-    )
+    assert sum(hist["candidates_by_frame_similarity"]) == summary["candidates"]
+    assert sum(hist["candidates_by_frame_similarity"][-2:]) == len(pairs)
+    assert max(p["similarity"] for p in summary["near_misses"]) < THRESHOLD
     weakest = summary["weakest_pairs"]
-    assert weakest and set(weakest[0]) == set(DUPLICATE_COLUMNS)
+    assert weakest and set(weakest[0]) == {*DUPLICATE_COLUMNS, "vector_similarity"}
     assert weakest[0]["similarity"] == pytest.approx(
         pairs["similarity"].astype(float).min(), abs=1e-5
     )
@@ -495,6 +612,7 @@ def test_find_duplicates_finds_every_copy_and_reports_the_threshold_picture(
     wf = stats[("wavefake:train", "wavefake:train")]
     assert wf["pairs"] == 0 and wf["cross_label_matches"] >= 1 and wf["cross_attack_matches"] >= 1
     assert summary["fingerprint_params"]["window_s"] == 6.0
+    assert summary["fingerprint_params"]["frame_hop_length"] == 80
 
 
 def _fp_file(
@@ -505,17 +623,35 @@ def _fp_file(
     attacks: list[str],
     dataset: str | None = "wavefake",
     split: str | None = "train",
+    frames: bool = True,
     **attrs: object,
 ) -> Path:
+    """A fingerprint file with given vectors; each row's frames are drawn from its vector
+    (40 frames of 32 bands, 10 silent ones either side), so rows with near-equal vectors
+    have near-equal frames."""
+    margin, n_frames = 10, 40
+    pattern = np.random.default_rng(0).uniform(0.5, 1.0, size=(n_frames, 1))
+    rows = []
+    for v in vectors:
+        tiled = np.resize(np.asarray(v, np.float64), 32)
+        body = np.clip(120 + 600 * tiled[None, :] * pattern, 0, 255).astype(np.uint8)
+        rows.append(np.pad(body, ((margin, margin), (0, 0))))
+    stacked = np.concatenate(rows) if rows else np.zeros((0, 32), np.uint8)
+    size = n_frames + 2 * margin
+    index = np.array([(k * size, size, margin, n_frames) for k in range(len(rows))], np.int64)
+    params = {k: v for k, v in FingerprintParams().attrs().items() if k != "window_s"}
     with h5py.File(path, "w") as h5:
         h5.create_dataset("fingerprint", data=vectors.astype(np.float32))
+        if frames:
+            h5.create_dataset("frames", data=stacked)
+            h5.create_dataset("frame_index", data=index.reshape(-1, 4))
         h5.create_dataset("utt_id", data=np.array(utt, dtype=object), dtype=STR)
         h5.create_dataset("label", data=np.array(labels, dtype=np.int8))
         h5.create_dataset("attack", data=np.array(attacks, dtype=object), dtype=STR)
         h5.attrs.update(
             {
                 k: v
-                for k, v in {"dataset": dataset, "split": split, **attrs}.items()
+                for k, v in {"dataset": dataset, "split": split, **params, **attrs}.items()
                 if v is not None
             }
         )
@@ -573,6 +709,7 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
     rng = np.random.default_rng(1)
     x, y = _unit_rows(rng, 6, 32), _unit_rows(rng, 6, 32)
     y[1] = x[0]
+    y[5] = x[4]  # a copy that is not in the list: a false merge as far as the demo knows
     for_fp = _bonafide_fp_file(
         tmp_path / "for.h5", x, [f"train/real/f{i}.wav" for i in range(6)], "for", "train"
     )
@@ -602,6 +739,15 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
         1,
     )
     assert expected["missed_examples"] == [["train/real/f2.wav", "LJSpeech/LJ003-0001"]]
+    assert (expected["reported"], expected["reported_planted"], expected["false_merges"]) == (
+        2,
+        1,
+        1,
+    )
+    assert (expected["recall"], expected["precision"]) == (0.5, 0.5)
+    assert expected["false_merge_examples"] == [
+        ["for", "train/real/f4.wav", "wavefake", "LJSpeech/LJ005-0001"]
+    ]
     # A file without a split attribute needs the split on the command line; a wrong dataset name
     # is refused; the same file twice, a log-mel cache instead of fingerprints and other
     # fingerprint parameters are refused.
@@ -620,3 +766,25 @@ def test_find_duplicates_checks_demo_pairs_and_rejects_bad_input(tmp_path: Path)
     cache = tmp_path / "cache.h5"
     _pseudo_cache(cache, "itw", "eval", [("u0", "bonafide", "-")])
     assert find_duplicates.main([*base, "--fingerprints", f"itw:eval={cache}"]) == 2
+    # a fingerprint file from before the frame sequences: re-run make_fingerprints
+    old = _fp_file(
+        tmp_path / "v1.h5",
+        y,
+        [f"v{i}" for i in range(6)],
+        [1] * 6,
+        ["-"] * 6,
+        "itw",
+        "eval",
+        frames=False,
+        window_s=6.0,
+    )
+    assert find_duplicates.main([*base, "--fingerprints", f"itw:eval={old}"]) == 2
+
+
+def test_table2_caption_counts_the_rows_the_search_could_not_check() -> None:
+    summary = {"pairs": 12, "rows_scanned": 2900, "rows_unchecked": 0}
+    assert duplicates_caption(summary) == (
+        "Duplicate search: 12 pairs of copies found in 2,900 rows; every row was checked."
+    )
+    text = duplicates_caption({**summary, "rows_unchecked": 3})
+    assert "3 rows could not be checked" in text and "unchecked.tsv" in text

@@ -17,12 +17,15 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
-from workflow_scripts import make_figure1, make_table_exp2, nc_diagnostics, sample_nc
+from workflow_scripts import compare_runs, make_figure1, make_table_exp2, nc_diagnostics, sample_nc
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import read_tsv
+from workflow_scripts.planning import runs
 from workflow_scripts.reporting.exp2 import slugify
 from workflow_scripts.reporting.figures import effective_perplexity, stratified_subsample
+from workflow_scripts.reporting.significance import read_significance, significance_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 STR = h5py.string_dtype("utf-8")
@@ -171,6 +174,26 @@ def test_random_controls_have_nc_counts_and_their_pools(emb_file, tmp_path: Path
         assert rows["label"].value_counts().to_dict() == {
             k: v for k, v in nc["counts"].items() if v
         }
+
+
+def test_full_selection_and_the_identical_rate_one_selections(
+    emb_file, tmp_path: Path, capsys
+) -> None:
+    """``full`` keeps every row; at rates (1.0, 1.0) nc and random_interest keep the same rows
+    (every sample of interest, what lets planning train them once), random_all does not."""
+    path, data = emb_file
+    full = run_sample(path, tmp_path / "full.tsv", "full", 1.0, 1.0, seed=3)
+    assert full["counts"] == full["n_total"] == {"bonafide": 30, "spoof": 90}
+    assert read_tsv(tmp_path / "full.tsv")["utt_id"].tolist() == data["utt"].tolist()
+    rows = {}
+    for method in ("nc", "random_interest", "random_all"):
+        run_sample(path, tmp_path / f"{method}.tsv", method, 1.0, 1.0, seed=5)
+        rows[method] = set(read_tsv(tmp_path / f"{method}.tsv")["utt_id"])
+    assert rows["nc"] == rows["random_interest"] == set(data["utt"][data["correct"]])
+    assert rows["random_all"] != rows["nc"]  # as many rows, drawn from all of them
+    bad = ["--embeddings", str(path), "--method", "full", "--out", str(tmp_path / "bad.tsv")]
+    assert sample_nc.main([*bad, "--bonafide-rate", "1.0", "--spoof-rate", "0.5"]) == 2
+    assert "both rates must be 1.0" in capsys.readouterr().err
 
 
 def test_selection_is_deterministic_and_seeded(emb_file, tmp_path: Path) -> None:
@@ -598,3 +621,106 @@ def test_table_exp2_refuses_inconsistent_inputs(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "stale.json" in err and "'ap_mean'" in err and "re-run workflow_scripts.evaluate" in err
     assert not out.exists() and not md.exists()
+
+
+def _write_planned_run(
+    spec: dict, n_total: dict, counts: dict, separation: float, seed: int
+) -> None:
+    """The files ``spec`` points at (summary, history, metrics and their score files), written at
+    the planned paths under the working directory; scores separate the classes by
+    ``separation`` plus noise."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(["bonafide", "spoof"], 60)
+    for i, path in enumerate([spec["summary"], spec["history"], *spec["metrics"].values()]):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if i == 0:
+            summary = {"method": spec["method"], "counts": counts, "n_total": n_total}
+            summary |= {"bonafide_rate": spec["bonafide_rate"], "spoof_rate": spec["spoof_rate"]}
+            Path(path).write_text(json.dumps(summary))
+        elif i == 1:
+            pd.DataFrame({"epoch": [1], "seconds": [2.0]}).to_csv(path, index=False)
+        else:
+            eer = 0.5 - separation / 10
+            values = {"eer_roc": eer, "eer_det": eer, "map": 1 - eer}
+            Path(path).write_text(json.dumps(values | {"ap_bonafide": 0.6, "ap_mean": 0.6}))
+            score = (labels == "bonafide") * separation + rng.normal(0.0, 1.0, labels.size)
+            scores = Path(runs.scores_of_metrics(path))
+            scores.parent.mkdir(parents=True, exist_ok=True)
+            ids = [f"u{k:03d}" for k in range(labels.size)]
+            pd.DataFrame({"utt_id": ids, "label": labels, "score": score}).to_csv(
+                scores, sep="\t", index=False
+            )
+
+
+def test_planned_comparisons_against_the_full_data_on_synthetic_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The planner's Experiment-2 comparisons, run by compare_runs and make_table_exp2 on
+    synthetic score files: every method against the full-data reference (with each side's
+    share of the training data), the (1.0, 1.0) run shared by nc and random_interest shown
+    once per method in the table and never compared with itself."""
+    utils = pytest.importorskip("snakemake.utils")
+    config = yaml.safe_load((REPO / "tests" / "data" / "tiny_config.yaml").read_text())
+    utils.validate(config, str(REPO / "schemas" / "config.schema.yaml"))
+    config["experiment2"].update(grid=[[1.0, 1.0], [1.0, 0.5]], seeds=2)
+    monkeypatch.chdir(tmp_path)
+    specs, references = runs.exp2_runs(config)
+    n_total = {"bonafide": 40, "spoof": 160}  # 36 and 150 samples of interest: kept at rate 1
+    separation = {"full": 3.0, "nc": 2.0, "random_interest": 2.0, "random_all": 1.0}
+    for k, spec in enumerate([*specs, *references]):
+        if "trained_as" in spec:
+            continue  # its files are nc's
+        counts = {"bonafide": 36, "spoof": 75 if spec["spoof_rate"] == 0.5 else 150}
+        counts = n_total if spec["method"] == "full" else counts
+        _write_planned_run(spec, n_total, counts, separation[spec["method"]], seed=k)
+    for path in runs.significance_manifests(config, "table_exp2"):  # speakers unknown
+        labels = np.repeat(["bonafide", "spoof"], 60)
+        ids = [f"u{k:03d}" for k in range(labels.size)]
+        manifest = pd.DataFrame({"utt_id": ids, "dataset": Path(path).stem, "label": labels})
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        manifest.assign(speaker="-").to_csv(path, sep="\t", index=False)
+
+    out = tmp_path / "results" / "table_exp2_significance.csv"
+    args = runs.significance_args(config, "table_exp2")
+    assert compare_runs.main([*args, "--n-resamples", "50", "--out", str(out)]) == 0
+    table = read_significance(out)
+    sides = zip(table["setting"], table["method"], table["control"], strict=True)
+    pairs = list(dict.fromkeys(sides))
+    assert pairs == [
+        ("b1.0_s1.0", "nc", "random_all"),
+        ("b1.0_s0.5", "nc", "random_interest"),
+        ("b1.0_s0.5", "nc", "random_all"),
+        ("b1.0_s1.0", "nc", "full"),
+        ("b1.0_s0.5", "nc", "full"),
+        ("b1.0_s0.5", "random_interest", "full"),
+        ("b1.0_s1.0", "random_all", "full"),
+        ("b1.0_s0.5", "random_all", "full"),
+    ]
+    assert len(table) == len(pairs) * 2 * 2  # x eval sets x metrics, the whole Holm family
+    assert (table["n_seeds_method"] == 2).all() and (table["n_seeds_control"] == 2).all()
+    by_pair = table.set_index(["setting", "method", "control"])
+    assert (
+        by_pair.loc[("b1.0_s0.5", "nc", "full"), "train_fraction_method"].tolist()
+        == [pytest.approx((36 + 75) / 200)] * 4
+    )
+    assert (by_pair.xs("full", level="control")["train_fraction_control"] == 1.0).all()
+    assert (by_pair.loc[("b1.0_s1.0", "nc", "random_all"), "train_fraction_control"] == 0.93).all()
+    to_full = table[(table["control"] == "full") & (table["metric"] == "EER-ROC")]
+    assert (to_full["difference"] > 0).all()  # every sample does worse than the full set here
+    markdown = significance_markdown(table, title="T")
+    assert "| training data |" in markdown and "55.5% vs 100.0%" in markdown
+
+    csv, md = tmp_path / "results" / "table_exp2.csv", tmp_path / "results" / "table_exp2.md"
+    table_args = [*runs.exp2_table_args(config), "--significance", str(out)]
+    assert make_table_exp2.main([*table_args, "--out", str(csv), "--markdown", str(md)]) == 0
+    exp2 = pd.read_csv(csv).set_index(["method", "bonafide_rate", "spoof_rate"])
+    assert exp2.loc[("full", 1.0, 1.0), "n_seeds"] == 2
+    assert exp2.loc[("random_interest", 1.0, 1.0), "trained_as"] == "nc"
+    shared, nc = exp2.loc[("random_interest", 1.0, 1.0)], exp2.loc[("nc", 1.0, 1.0)]
+    assert shared["asv_eval_eer_roc_mean"] == nc["asv_eval_eer_roc_mean"]
+    own = exp2.drop(index=("random_interest", 1.0, 1.0))
+    assert (own["trained_as"] == own.index.get_level_values("method")).all()
+    text = md.read_text()
+    assert "random, samples of interest †" in text
+    assert "random, samples of interest at (1, 1) is the run of NC sampling (Alg. 1)" in text
+    assert "each method minus full data" in text and "nc − full" in text

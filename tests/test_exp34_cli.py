@@ -28,6 +28,7 @@ from workflow_scripts import (
     sample_full_method,
     sample_random,
 )
+from workflow_scripts.features.fingerprint import FingerprintParams
 from workflow_scripts.io.selections import (
     DUPLICATE_COLUMNS,
     parse_named_path,
@@ -88,16 +89,24 @@ def _write_fingerprints(
 ) -> None:
     """A make_fingerprints file standing in for the audio fingerprints.
 
-    Each row is its centred, unit-norm log-mel.
+    Each row's vector is its centred, unit-norm log-mel; its frames are the same log-mel,
+    gain removed, in dB (natural-log power x 4.34) above a floor 30 dB below its mean.
     """
     flat = features.reshape(features.shape[0], -1).astype(np.float32)
     flat -= flat.mean(axis=1, keepdims=True)
     flat /= np.linalg.norm(flat, axis=1, keepdims=True)
+    db = (features - features.mean(axis=(1, 2), keepdims=True)) * 10.0 / np.log(10.0)
+    frames = np.clip(np.round((db + 30.0) / 0.25), 0, 255).astype(np.uint8).transpose(0, 2, 1)
+    index = [(k * N_FRAMES, N_FRAMES, 0, N_FRAMES) for k in range(features.shape[0])]
+    params = FingerprintParams(frame_n_mels=N_MELS).attrs()
     with h5py.File(path, "w") as h5:
         h5.create_dataset("fingerprint", data=flat)
+        h5.create_dataset("frames", data=frames.reshape(-1, N_MELS))
+        h5.create_dataset("frame_index", data=np.array(index, dtype=np.int64))
         h5.create_dataset("utt_id", data=np.array(utt, dtype=object), dtype=STR)
         h5.create_dataset("label", data=np.array(labels, dtype=np.int8))
         h5.create_dataset("attack", data=np.array(attacks, dtype=object), dtype=STR)
+        h5.attrs.update(params)
         h5.attrs.update({"dataset": dataset, "split": split, "dim": flat.shape[1]})
 
 
@@ -230,7 +239,7 @@ def test_find_duplicates_finds_the_planted_pairs_and_no_others(corpus: dict[str,
         per_pair[("for:train", "for:train")] == 1 and per_pair[("for:train", "wavefake:train")] == 1
     )
     assert per_pair[("asvspoof2019:train", "for:train")] == 0
-    assert sum(s["near_misses"] for s in summary["pairs_per_cache_pair"]) == 0
+    assert summary["candidates"] == 4 and summary["rejected_by_frames"] == 0
     cross = {(s["a"], s["b"]): s["cross_label_matches"] for s in summary["pairs_per_cache_pair"]}
     assert cross[("wavefake:train", "wavefake:train")] == 1 and sum(cross.values()) == 1
 
@@ -1090,8 +1099,12 @@ def test_make_table2_training_counts_rows_csv_and_shortfall_caption(tmp_path: Pa
         "0",
         _sampling_summary(tmp_path / "s10.json", 10, available),
     ]
-    assert make_table_exp3.main([*small, "--out", str(out), "--markdown", str(md)]) == 0
+    dups = tmp_path / "duplicates.json"
+    dups.write_text(json.dumps({"pairs": 4, "rows_scanned": 116, "rows_unchecked": 2}))
+    argv = [*small, "--out", str(out), "--markdown", str(md), "--duplicates-summary", str(dups)]
+    assert make_table_exp3.main(argv) == 0
     assert "Every corpus gave the requested N" in md.read_text()
+    assert "4 pairs of copies found in 116 rows; 2 rows could not be checked" in md.read_text()
     wrong = [
         *small[:4],
         "--summary",

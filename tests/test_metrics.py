@@ -364,7 +364,7 @@ def test_compute_metrics_bootstrap_matches_bootstrap_ci() -> None:
     assert tuple(result["ci"]["ap_mean"]) == pytest.approx(
         bootstrap_ci(ap_mean, scores, labels, n=100, seed=9)
     )
-    assert result["bootstrap"] == {"n": 100, "seed": 9, "alpha": 0.05}
+    assert result["bootstrap"] == {"n": 100, "seed": 9, "alpha": 0.05, "resampled": "utterances"}
     assert "ci" not in compute_metrics(table)
 
 

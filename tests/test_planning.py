@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SNAKEMAKE, TINY, job_counts, snakemake
 
 from workflow_scripts.planning import runs
 from workflow_scripts.planning.config import ConfigError, check_dataset_roles, check_eval_sets
 
 REPO = Path(__file__).resolve().parents[1]
-TINY = REPO / "tests" / "data" / "tiny_config.yaml"
 
 
 def with_defaults(path: Path) -> dict:
@@ -96,7 +96,13 @@ def test_demo_corpora_get_their_format_options(tiny: dict, cfg: dict) -> None:
     ]
     assert runs.demo_args(tiny, "itw") == []
     assert runs.demo_durations(tiny) == ["1.0", "2.0"]
-    assert json.loads(runs.demo_sizes_json(tiny, "itw")) == {"bonafide": 6, "spoof": 6}
+    assert json.loads(runs.demo_sizes_json(tiny, "itw")) == {
+        "bonafide": 6,
+        "spoof": 6,
+        "mode": "hard",  # the schema's defaults
+        "n_speakers": None,
+        "duration_s": None,
+    }
     resolved = json.loads(runs.dataset_json(tiny, "wavefake"))
     assert resolved["root"] == resolved["ljspeech_root"] == "results/demo/wavefake"
     assert runs.is_demo(tiny, "for")
@@ -197,21 +203,39 @@ def test_exp1_table_has_one_entry_per_model_and_eval_set(tiny: dict) -> None:
 
 
 def test_exp2_runs_cover_the_grid_with_exact_rates(tiny: dict, cfg: dict) -> None:
-    specs, reference = runs.exp2_runs(tiny)
+    specs, references = runs.exp2_runs(tiny)
     assert [s["method"] for s in specs] == ["nc", "random_interest", "random_all"]
     nc = specs[0]
     assert (nc["bonafide_rate"], nc["spoof_rate"], nc["seed"]) == (1.0, 0.5, 0)
     assert nc["summary"] == "results/sampling/exp2/nc_b1.0_s0.5/seed0.json"
     assert nc["history"] == "results/models/exp2/nc_b1.0_s0.5/seed0/history.csv"
     assert nc["metrics"]["In the wild"] == "results/metrics/exp2/nc_b1.0_s0.5/seed0/itw/eval.json"
-    assert reference["summary"] == "results/nc/asvspoof2019/resnet/diagnostics.json"
-    assert reference["history"] == "results/models/pretrained/asvspoof2019/tiny_resnet/history.csv"
+    assert "trained_as" not in nc
+    # the full-data reference: the same tiny ResNet on every training row, one run per seed
+    [reference] = references
+    assert (reference["method"], reference["bonafide_rate"], reference["spoof_rate"]) == (
+        "full",
+        1.0,
+        1.0,
+    )
+    assert reference["summary"] == "results/sampling/exp2/full_b1.0_s1.0/seed0.json"
+    assert reference["history"] == "results/models/exp2/full_b1.0_s1.0/seed0/history.csv"
     assert runs.spec_files(nc) == [nc["summary"], nc["history"], *nc["metrics"].values()]
     inputs = runs.exp2_table_inputs(tiny)
     assert len(inputs["runs"]) == 3 * 4 and inputs["reference"] == runs.spec_files(reference)
     args = runs.exp2_table_args(tiny)
     assert args[-2] == "--reference" and json.loads(args[-1]) == reference
     assert [json.loads(spec) for spec in args[1:-2:2]] == specs
+    # the sampler gets rate 1.0 for the reference whether or not a grid point has it
+    assert runs.exp2_rate_arg(tiny, "1.0", "spoof") == "1.0"
+
+    cfg["experiment2"]["seeds"] = 3
+    _, references = runs.exp2_runs(cfg)
+    assert [r["seed"] for r in references] == [0, 1, 2]
+    assert references[2]["history"] == "results/models/exp2/full_b1.0_s1.0/seed2/history.csv"
+    args = runs.exp2_table_args(cfg)
+    assert args[::2] == ["--run"] * 3 * 3 + ["--reference"] * 3
+    assert [json.loads(w) for w in args[-5::2]] == references
 
     cfg["experiment2"]["grid"] = [[0.125, 0.5], [0.12, 0.5]]
     assert runs.exp2_rate_arg(cfg, "0.125", "bonafide") == "0.125"
@@ -219,6 +243,8 @@ def test_exp2_runs_cover_the_grid_with_exact_rates(tiny: dict, cfg: dict) -> Non
     rates = {(s["method"], s["bonafide_rate"]) for s in runs.exp2_runs(cfg)[0]}
     assert len(rates) == 6
     assert runs.exp2_embeddings(tiny) == "results/embeddings/asvspoof2019/resnet/train.h5"
+    # no table reads the NC diagnostics any more: target all asks for them
+    assert runs.exp2_diagnostics(tiny) == "results/nc/asvspoof2019/resnet/diagnostics.json"
 
 
 # --------------------------------------------------------------------------- Experiment 3
@@ -338,22 +364,96 @@ def test_significance_compares_each_method_with_its_control(tiny: dict, cfg: dic
         ("N=40", "N=20"),
     ]
     exp2 = runs.significance_comparisons(tiny, "table_exp2")
-    controls = [m for m in tiny["experiment2"]["methods"] if m != "nc"]
+    methods = tiny["experiment2"]["methods"]
+    controls = [m for m in methods if m != "nc"]
     grid, eval_sets = tiny["experiment2"]["grid"], tiny["experiment1"]["eval_sets"]
-    assert len(exp2) == len(grid) * len(controls) * len(eval_sets)
-    assert {c["method"] for c in exp2} == {"nc"}
+    # nc against each random control, then every method against the full training set
+    assert len(exp2) == len(grid) * (len(controls) + len(methods)) * len(eval_sets)
+    assert [(c["method"], c["control"]) for c in exp2[:: len(eval_sets)]] == [
+        ("nc", "random_interest"),
+        ("nc", "random_all"),
+        ("nc", "full"),
+        ("random_interest", "full"),
+        ("random_all", "full"),
+    ]
     first = exp2[0]
     assert first["method_scores"][0].startswith(f"results/scores/exp2/nc_{first['setting']}/seed0/")
+    assert first["method_summary"] == "results/sampling/exp2/nc_b1.0_s0.5/seed0.json"
+    to_full = exp2[-1]
+    assert to_full["control_scores"] == ["results/scores/exp2/full_b1.0_s1.0/seed0/itw/eval.tsv"]
+    assert to_full["control_summary"] == "results/sampling/exp2/full_b1.0_s1.0/seed0.json"
     files = runs.significance_files(tiny, "table_exp2")
     assert len(files) == len(set(files)) and first["control_scores"][0] in files
+    assert to_full["control_summary"] in files and first["method_summary"] in files
     assert runs.significance_table_args(tiny, "table2") == [
         "--significance",
         "results/table2_significance.csv",
     ]
     cfg["experiment2"]["methods"] = ["random_interest", "random_all"]
+    assert {c["control"] for c in runs.significance_comparisons(cfg, "table_exp2")} == {"full"}
+    cfg["experiment2"]["methods"] = []
     assert runs.significance_table(cfg, "table_exp2") == []
     with pytest.raises(ValueError, match="no significance table"):
         runs.significance_comparisons(tiny, "table1")
+
+
+def test_exp2_identical_selections_share_one_run_and_are_not_compared(cfg: dict) -> None:
+    """At rates (1.0, 1.0) nc and random_interest select every sample of interest: one run per
+    seed (nc's) stands for both, and no comparison pits it against itself or repeats one."""
+    cfg["experiment2"]["grid"] = [[1.0, 1.0], [1.0, 0.5]]
+    cfg["experiment2"]["seeds"] = 2
+    specs, references = runs.exp2_runs(cfg)
+    shared = [s for s in specs if s["method"] == "random_interest" and s["spoof_rate"] == 1.0]
+    assert [s["trained_as"] for s in shared] == ["nc", "nc"]
+    assert [s["history"] for s in shared] == [
+        f"results/models/exp2/nc_b1.0_s1.0/seed{i}/history.csv" for i in range(2)
+    ]
+    assert shared[0]["summary"] == "results/sampling/exp2/nc_b1.0_s1.0/seed0.json"
+    # random_all at (1.0, 1.0) draws as many rows as there are samples of interest from all
+    # rows: not the full set by construction, so it keeps its own runs
+    own = {s["method"]: s for s in specs if s["spoof_rate"] == 1.0 and s["seed"] == 0}
+    assert "trained_as" not in own["random_all"]
+    assert own["random_all"]["history"] != references[0]["history"]
+    # one trained run per distinct selection: 2 grid points x 3 methods - 1 shared, + full
+    trained = {s["history"] for s in [*specs, *references]}
+    assert len(trained) == (2 * 3 - 1 + 1) * 2
+    inputs = runs.exp2_table_inputs(cfg)
+    assert len(inputs["runs"]) == len(set(inputs["runs"]))
+    assert not any("random_interest_b1.0_s1.0" in f for f in inputs["runs"])
+
+    comparisons = runs.significance_comparisons(cfg, "table_exp2")
+    pairs = [(c["setting"], c["method"], c["control"]) for c in comparisons[::2]]
+    assert ("b1.0_s1.0", "nc", "random_interest") not in pairs  # a run against itself
+    assert ("b1.0_s1.0", "random_interest", "full") not in pairs  # the same as nc - full
+    assert ("b1.0_s1.0", "nc", "random_all") in pairs and ("b1.0_s1.0", "nc", "full") in pairs
+    assert ("b1.0_s0.5", "random_interest", "full") in pairs
+    assert len(pairs) == len(set(pairs)) == 2 * (2 + 3) - 2
+    for c in comparisons:
+        assert set(c["method_scores"]).isdisjoint(c["control_scores"]), c
+    files = runs.significance_files(cfg, "table_exp2")
+    assert not any("random_interest_b1.0_s1.0" in f for f in files)
+    # without nc, random_interest at (1.0, 1.0) is nobody's copy and trains itself
+    cfg["experiment2"]["methods"] = ["random_interest"]
+    assert all("trained_as" not in s for s in runs.exp2_runs(cfg)[0])
+
+
+@pytest.mark.skipif(SNAKEMAKE is None, reason="snakemake is not installed in this environment")
+def test_exp2_dag_trains_the_shared_selection_once(tmp_path: Path) -> None:
+    """Snakemake's own plan (a dry run) of Experiment 2 with the (1.0, 1.0) point and two seeds:
+    one training job per distinct selection and seed, the full-data reference included."""
+    config = tmp_path / "grid.yaml"
+    point = "    - [1.0, 0.5]\n"
+    config.write_text(TINY.read_text().replace(point, "    - [1.0, 1.0]\n" + point, 1))
+    config.write_text(config.read_text().replace("  seeds: 1\nfigure1:", "  seeds: 2\nfigure1:"))
+    assert "[1.0, 1.0]" in config.read_text() and "seeds: 2\nfigure1:" in config.read_text()
+    dry = snakemake(tmp_path, "-n", "results/table_exp2.csv", config=config).stdout
+    trained = re.findall(r"rule train_selected:\n(?:    .*\n)*?    wildcards: (.*)\n", dry)
+    settings = sorted(w.split(", ")[1].removeprefix("setting=") for w in trained)
+    expected = ["full_b1.0_s1.0", "nc_b1.0_s0.5", "nc_b1.0_s1.0"]
+    expected += ["random_all_b1.0_s0.5", "random_all_b1.0_s1.0", "random_interest_b1.0_s0.5"]
+    assert settings == sorted(expected * 2)
+    assert "random_interest_b1.0_s1.0" not in dry  # no sampling, training or scoring of it
+    assert job_counts(dry)["train_selected"] == 12 and "pretrain" in job_counts(dry)
 
 
 def test_embedding_sources_plan_their_detectors_layers_and_fallbacks(tiny: dict, cfg: dict) -> None:

@@ -37,6 +37,7 @@ EXPECTED_RESULTS = {
     "results/table_exp2.csv": "Tables",
     "results/table2.csv": "Tables",
     "results/table2_counts.csv": "Tables",
+    "results/best_epochs.csv": "Tables",
     "results/table_exp4.csv": "Tables",
     "results/table_exp2_significance.csv": "Tables",
     "results/table2_significance.csv": "Tables",

@@ -214,6 +214,13 @@ def exp2_setting_dir(method: str, b: float, s: float) -> str:
     return f"exp2/{method}_b{rate_tag(b)}_s{rate_tag(s)}"
 
 
+def exp2_trained_as(method: str, b: float, s: float) -> str:
+    """The method whose runs a table row shows (docs/experiments.md): at rates (1.0, 1.0)
+    random_interest selects nc's rows and reuses nc's runs."""
+    shared = (method, b, s) == ("random_interest", 1.0, 1.0)
+    return "nc" if shared and "nc" in CONFIG["experiment2"]["methods"] else method
+
+
 def check_table_exp2(table: pd.DataFrame, src: Sources) -> None:
     exp = CONFIG["experiment2"]
     assert list(table.columns) == exp2_columns(
@@ -227,35 +234,36 @@ def check_table_exp2(table: pd.DataFrame, src: Sources) -> None:
     cells = table.set_index(["method", "bonafide_rate", "spoof_rate"])
     for key in keys:
         method, b, s = key
+        trained_as = method if method == "full" else exp2_trained_as(method, b, s)
+        setting = exp2_setting_dir(trained_as, b, s)
+        run_dirs = [f"{setting}/seed{i}" for i in range(exp["seeds"])]
+        n_counts = []
+        for i in range(exp["seeds"]):
+            summary = src.json(f"sampling/{setting}/seed{i}.json")
+            assert (summary["method"], summary["bonafide_rate"], summary["spoof_rate"]) == (
+                trained_as,
+                b,
+                s,
+            )
+            tsv = src.selection_counts(f"sampling/{setting}/seed{i}.tsv")
+            assert {c: sum(v for (_, lab), v in tsv.items() if lab == c) for c in CLASSES} == (
+                summary["counts"]
+            ), f"{setting} seed{i}: selection TSV and summary counts differ"
+            n_counts.append(summary["counts"])
         if method == "full":
-            source, model = exp["source_dataset"], exp["model"]
-            run_dirs = [f"pretrained/{source}/{model}"]
-            n_total = src.json(f"nc/{source}/{exp['source_model']}/diagnostics.json")["n_total"]
-            with h5py.File(src.results / "caches" / source / "train.h5", "r") as h5:
+            with h5py.File(src.results / "caches" / exp["source_dataset"] / "train.h5", "r") as h5:
                 labels = h5["label"][:]
             # the reference trained on the whole train split: 1 = bonafide, 0 = spoof
-            assert n_total == {
+            assert n_counts[0] == {
                 "bonafide": int((labels == 1).sum()),
                 "spoof": int((labels == 0).sum()),
             }
-            n_counts = [n_total]
-        else:
-            setting = exp2_setting_dir(method, b, s)
-            run_dirs = [f"{setting}/seed{i}" for i in range(exp["seeds"])]
-            n_counts = []
-            for i in range(exp["seeds"]):
-                summary = src.json(f"sampling/{setting}/seed{i}.json")
-                assert (summary["method"], summary["bonafide_rate"], summary["spoof_rate"]) == key
-                tsv = src.selection_counts(f"sampling/{setting}/seed{i}.tsv")
-                assert {c: sum(v for (_, lab), v in tsv.items() if lab == c) for c in CLASSES} == (
-                    summary["counts"]
-                ), f"{setting} seed{i}: selection TSV and summary counts differ"
-                n_counts.append(summary["counts"])
         assert all(c == n_counts[0] for c in n_counts), f"{key}: counts differ between seeds"
         where = f"table_exp2 {key}"
         assert cells.loc[key, "n_bonafide"] == n_counts[0]["bonafide"], where
         assert cells.loc[key, "n_spoof"] == n_counts[0]["spoof"], where
         assert cells.loc[key, "n_seeds"] == len(run_dirs), where
+        assert cells.loc[key, "trained_as"] == trained_as, where
         seconds = [src.seconds(f"models/{run}/history.csv") for run in run_dirs]
         assert cells.loc[key, "train_seconds_mean"] == at_10g(mean(seconds)), where
         for name, rel in rows.items():
@@ -403,22 +411,29 @@ def expected_comparisons() -> dict[str, list[tuple[str, str, str, str, list[str]
     tables: dict[str, list[tuple[str, str, str, str, list[str], list[str]]]] = {}
 
     def exp2_runs(method: str, b: float, s: float) -> list[str]:
-        return [f"{exp2_setting_dir(method, b, s)}/seed{i}" for i in range(exp2["seeds"])]
+        trained_as = method if method == "full" else exp2_trained_as(method, b, s)
+        return [f"{exp2_setting_dir(trained_as, b, s)}/seed{i}" for i in range(exp2["seeds"])]
 
-    tables["table_exp2_significance.csv"] = [
-        (
-            f"b{rate_tag(float(b))}_s{rate_tag(float(s))}",
-            name,
-            "nc",
-            control,
-            exp2_runs("nc", float(b), float(s)),
-            exp2_runs(control, float(b), float(s)),
+    # nc against each random control, then each method against the full-data reference; a
+    # run is never compared with itself, and a comparison is made once
+    grid = [(float(b), float(s)) for b, s in exp2["grid"]]
+    nc = ["nc"] if "nc" in exp2["methods"] else []
+    pairs = [("nc", c, b, s) for _ in nc for b, s in grid for c in exp2["methods"] if c != "nc"]
+    pairs += [(method, "full", b, s) for method in exp2["methods"] for b, s in grid]
+    made: list[tuple[list[str], list[str]]] = []
+    tables["table_exp2_significance.csv"] = []
+    for method, control, b, s in pairs:
+        sides = (
+            exp2_runs(method, b, s),
+            exp2_runs(control, 1.0, 1.0) if control == "full" else exp2_runs(control, b, s),
         )
-        for b, s in exp2["grid"]
-        for control in exp2["methods"]
-        if control != "nc"
-        for name in eval_metrics_1()
-    ]
+        if sides[0] == sides[1] or sides in made:
+            continue
+        made.append(sides)
+        tables["table_exp2_significance.csv"] += [
+            (f"b{rate_tag(b)}_s{rate_tag(s)}", name, method, control, *sides)
+            for name in eval_metrics_1()
+        ]
     sizes = sorted(exp3["n_per_class"])
     tables["table2_significance.csv"] = [
         (

@@ -343,6 +343,7 @@ def exp2_expected(values: Values, seconds: dict) -> list[dict[str, Any]]:
             "n_bonafide": n_b,
             "n_spoof": n_s,
             "n_seeds": len(seeds),
+            "trained_as": method,
         }
         for name, slug in EXP2_EVAL.items():
             for key in EXP2_KEYS:
@@ -365,7 +366,9 @@ def assert_exp2(table: pd.DataFrame, expected: list[dict[str, Any]], *, written:
     for key, row in zip(keys, expected, strict=True):
         for column in exp2_columns(EXP2_EVAL.values())[3:]:
             cell, want = indexed.loc[key, column], row[column]
-            if column.endswith("_std") and want != 0:
+            if column == "trained_as":
+                assert cell == want, key
+            elif column.endswith("_std") and want != 0:
                 assert cell == pytest.approx(want, rel=1e-9), (key, column)
             else:
                 assert cell == (at_10g(want) if written else want), (key, column)

@@ -383,6 +383,16 @@ def test_early_stopping_keeps_min_val_loss_epoch(caches: dict[str, Path], tmp_pa
     assert result.best_epoch == best == result.best["epoch"]
     assert epochs[-1] == best + params.patience  # stopped exactly `patience` epochs after the best
 
+    # the kept epoch, of how many, and why, written beside the checkpoint for the tables
+    summary = json.loads(write_outputs(result, tmp_path / "out")["summary"].read_text())
+    assert summary["best_epoch"] == best and summary["epochs_run"] == len(epochs)
+    assert summary["stop_reason"] == "patience" and summary["patience"] == 2
+    assert summary["max_epochs"] == 12 and summary["val_loss"] == "balanced"
+    assert summary["best_val_loss"] == pytest.approx(result.history["val_loss"].min())
+    assert summary["train_rows"] == {"bonafide": 32, "spoof": 32}
+    assert summary["val_rows"] == {"bonafide": 16, "spoof": 16}
+    assert summary["model"] == "tiny_resnet" and summary["validation"] == "caches"
+
 
 def test_resume_with_other_config_starts_afresh(caches: dict[str, Path], tmp_path: Path) -> None:
     data = prepare_data([caches["train"]], val_fraction=0.25, seed=0)
@@ -451,8 +461,11 @@ def test_killed_then_resumed_run_equals_uninterrupted_run(
     assert _train_subprocess(caches, broken, tmp_path / "broken.pt", None) == 0
     assert not (tmp_path / "broken.pt").exists()  # resume state is dropped once outputs exist
 
-    for name in ("best.pt", "history.csv", "curve.png"):
+    for name in ("best.pt", "history.csv", "training.json", "curve.png"):
         assert (straight / name).is_file() and (broken / name).is_file()
+    kept = json.loads((straight / "training.json").read_text())
+    assert kept == json.loads((broken / "training.json").read_text())
+    assert kept["epochs_run"] == 3 and kept["stop_reason"] == "max_epochs"
     columns = ["epoch", "train_loss", "val_loss", "val_eer", "lr"]  # seconds is wall time
     a, b = pd.read_csv(straight / "history.csv"), pd.read_csv(broken / "history.csv")
     assert len(a) == 3

@@ -125,6 +125,7 @@ def test_all_targets_produce_tables_and_figures(full_workdir: Path) -> None:
     )  # tiny config: 3 planted LJSpeech copies
     assert planted["found"] == planted["scanned"] and planted["missed"] == 0
     assert summary["pairs"] >= planted["found"]
+    assert planted["precision"] == 1.0 and summary["rows_unchecked"] == 0  # no false merge
 
 
 def dry_run_counts(workdir: Path, name: str, old: str, new: str) -> dict[str, int]:
@@ -147,6 +148,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
         "metrics": 6,
         "significance": 1,
         "table_exp2": 1,
+        "best_epochs_table": 1,
         "all": 1,
     }
 
@@ -161,6 +163,7 @@ def test_adding_a_grid_point_or_n_reruns_only_its_branch(full_workdir: Path) -> 
         "significance": 1,
         "per_attack_table": 1,
         "table_exp3": 1,
+        "best_epochs_table": 1,
         "all": 1,
     }
 
@@ -186,6 +189,7 @@ def test_adding_an_embedding_source_runs_only_its_ablation_branch(full_workdir: 
         "metrics": 4,
         "significance": 1,
         "table_exp4_sources": 1,
+        "best_epochs_table": 1,
         "all": 1,
     }
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m workflow_scripts.evaluate SCORES [--bootstrap N] [--seed S]
+    python -m workflow_scripts.evaluate SCORES [--bootstrap N [--manifest M ...]] [--seed S]
         [--alpha A] [--asv-scores FILE [--tdcf-edition {2019,2021}]] [--out metrics.json]
 
 ``SCORES`` is a CSV or TSV with columns ``utt_id``, ``label``
@@ -13,7 +13,8 @@ file, without a traceback. Metrics: EER-ROC, EER-DET, AUC, per-class APs
 with spoof as the positive class), Cllr and minCllr (scores read as LLRs) and
 the ASVspoof 5 min/actual DCF; with ``--asv-scores`` (an ASV score file in the
 ASVspoof 2019 LA layout ``cm_key asv_key score``) also the min t-DCF of the
-given edition. See docs/metrics.md.
+given edition. With ``--manifest`` (the evaluation set's corpus manifests) the
+bootstrap draws whole speakers, not utterances. See docs/metrics.md.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import argparse
 import json
 from pathlib import Path
 
-from workflow_scripts.cli import command, new_parser, non_negative_int
+from workflow_scripts.cli import command, new_parser, non_negative_int, positive_int
 from workflow_scripts.io.files import write_text
 from workflow_scripts.metrics.report import metrics_of_score_file
+from workflow_scripts.metrics.resampling import DEFAULT_MIN_SPEAKERS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=0,
         metavar="N",
         help="stratified bootstrap resamples for confidence intervals (0 = none)",
+    )
+    parser.add_argument(
+        "--manifest",
+        action="append",
+        default=[],
+        type=Path,
+        help="manifest naming the speakers: the bootstrap draws speakers (repeat)",
+    )
+    parser.add_argument(
+        "--min-speakers",
+        type=positive_int,
+        default=DEFAULT_MIN_SPEAKERS,
+        help="a corpus with fewer named speakers is drawn by utterance",
     )
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     parser.add_argument(
@@ -67,6 +82,8 @@ def run(args: argparse.Namespace) -> None:
         alpha=args.alpha,
         asv_scores=args.asv_scores,
         tdcf_edition=args.tdcf_edition,
+        manifests=args.manifest,
+        min_speakers=args.min_speakers,
     )
     text = json.dumps(metrics, indent=2, allow_nan=False)
     if args.out is not None:

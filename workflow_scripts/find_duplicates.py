@@ -5,19 +5,21 @@ Usage::
     python -m workflow_scripts.find_duplicates \\
         --fingerprints asvspoof2019:train=results/fingerprints/asvspoof2019/train.h5 \\
         --fingerprints for:train=... --fingerprints wavefake:eval=... [...] \\
-        [--threshold 0.9] [--near-miss-from 0.5] [--expected-demo demo_duplicates.tsv] \\
+        [--threshold 0.9] [--candidate-from 0.5] [--expected-demo demo_duplicates.tsv] \\
         --out duplicates.tsv --summary-out duplicates.json
 
 The fingerprint files (``make_fingerprints``, one per cache, same rows) are
-compared within each file and across any two (``sampling.duplicates.scan_files``).
-Every pair with similarity >= threshold, the same label, and for spoofs the
-same attack goes to ``--out`` (``dataset_a, split_a, utt_a, dataset_b, split_b,
-utt_b, similarity``; ``a`` is the earlier file on the command line, or the
-earlier row within one file). The summary JSON (``scan_summary``) gives the
-counts per file pair, the near misses in ``[near_miss_from, threshold)``,
-similarity histograms and the rows without a fingerprint (``unchecked``), so
-the threshold can be checked on real data. ``--expected-demo`` checks the pairs
-planted in the FoR-like demo corpus (``demo.planted_duplicates``).
+compared within each file and across any two (``sampling.duplicates.scan_files``):
+pairs of the same label (for spoofs the same attack) whose candidate vectors
+reach ``--candidate-from`` are aligned frame by frame, and those whose frame
+similarity reaches ``--threshold`` go to ``--out`` (``dataset_a, split_a, utt_a,
+dataset_b, split_b, utt_b, similarity``; ``a`` is the earlier file on the
+command line, or the earlier row within one file). The summary JSON
+(``scan_summary``) gives the counts per file pair, the candidates rejected by
+their frames (closest first), similarity histograms and the rows that could not
+be checked (``rows_unchecked``), so the threshold can be checked on real data.
+``--expected-demo`` checks the pairs planted in the FoR-like demo corpus
+(``demo.planted_duplicates``: recall and precision).
 """
 
 from __future__ import annotations
@@ -41,14 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--fingerprints", type=named_path, action="append", required=True, metavar="NAME:SPLIT=H5")
     add(
-        "--threshold", type=float, default=duplicates.DEFAULT_THRESHOLD,
-        help="copy: cosine similarity >= this"
+        "--threshold",
+        type=float,
+        default=duplicates.DEFAULT_THRESHOLD,
+        help="copy: frame similarity >= this",
     )
     add(
-        "--near-miss-from",
+        "--candidate-from",
         type=float,
-        default=duplicates.DEFAULT_NEAR_MISS_FROM,
-        help="start of the near-miss band",
+        default=duplicates.DEFAULT_CANDIDATE_FROM,
+        help="vector similarity from which a pair is checked by its frames",
     )
     add("--expected-demo", type=Path, default=None, help="demo_duplicates.tsv to check")
     add("--for-name", default="for", help="dataset name of FoR (for --expected-demo)")
@@ -59,15 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
-    threshold, near_miss_from = args.threshold, args.near_miss_from
-    if not -1.0 <= threshold <= 1.0:
-        raise ValueError(f"--threshold must be a cosine similarity in [-1, 1], got {threshold}")
+    settings = {"threshold": args.threshold, "candidate_from": args.candidate_from}
+    for name, value in settings.items():
+        if not -1.0 <= value <= 1.0:
+            raise ValueError(f"--{name.replace('_', '-')} must be in [-1, 1], got {value}")
     with contextlib.ExitStack() as stack:
         sets = open_fingerprint_sets(args.fingerprints, stack)
-        found = duplicates.scan_files(sets, threshold=threshold, near_miss_from=near_miss_from)
-        summary = duplicates.scan_summary(
-            sets, *found, threshold=threshold, near_miss_from=near_miss_from
-        )
+        found = duplicates.scan_files(sets, **settings)
+        summary = duplicates.scan_summary(sets, *found, **settings)
         pairs = found[0]
         if args.expected_demo is not None:
             metas = [s.meta for s in sets]

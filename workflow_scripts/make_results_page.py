@@ -3,12 +3,17 @@
 Usage::
 
     python -m workflow_scripts.make_results_page \\
-        --section "Table 1"=results/table1.md [--section ...] \\
+        [--results-dir results] [--section "Table 1"=results/table1.md ...] \\
         --command "snakemake --cores 2 all" --config config.yaml --commit abc1234 \\
         [--note "text" ...] --out docs/demo-results.md
 
-A missing or empty table is an error and nothing is written, so the page
-never has a hole (:mod:`workflow_scripts.reporting.results_page`).
+``--results-dir`` adds the tables of docs/demo-results.md (``DEMO_SECTIONS``: Tables 1 and
+2, their per-attack companions, Experiments 2 and 4, the best epochs) from that folder,
+before any ``--section``. A missing or empty table is an error and nothing is written, so
+the page never has a hole (:mod:`workflow_scripts.reporting.results_page`).
+
+The page names the CPU this command runs on as the one that trained the models (run it on
+the machine that ran the workflow), and what another CPU would change.
 """
 
 from __future__ import annotations
@@ -18,7 +23,13 @@ from pathlib import Path
 
 from workflow_scripts.cli import command, new_parser
 from workflow_scripts.io.files import write_text
-from workflow_scripts.reporting.results_page import Section, results_page
+from workflow_scripts.reporting.results_page import (
+    Machine,
+    Section,
+    demo_sections,
+    results_page,
+)
+from workflow_scripts.training.device import cpu_description
 
 
 def section(text: str) -> Section:
@@ -36,10 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--section",
         type=section,
         action="append",
-        required=True,
+        default=[],
         metavar="TITLE=PATH",
         help="heading and the Markdown table the workflow wrote",
     )
+    add("--results-dir", type=Path, help="add docs/demo-results.md's tables from this folder")
     add("--title", default="Demo results")
     add("--command", required=True, help="the command that produced the results")
     add("--config", type=Path, required=True, help="configuration file of that run")
@@ -55,13 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> None:
+    standard = demo_sections(args.results_dir) if args.results_dir is not None else []
     text = results_page(
-        args.section,
+        [*standard, *args.section],
         title=args.title,
         command=args.command,
         config=args.config,
         commit=args.commit,
         notes=args.note,
+        machine=Machine(**cpu_description()),
     )
     write_text(text, args.out)
 

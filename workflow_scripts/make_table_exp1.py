@@ -9,6 +9,9 @@ Usage::
 Rows: evaluation set x metric (``reporting.tables.TABLE_METRICS``: EER-ROC,
 mAP = the paper's AP with spoof positive, then EER-DET, AP-bonafide, AP-mean);
 columns: models, in the order first given.
+
+``--training-summary JSON`` (repeat: each run's ``training.json``) adds a note under the
+Markdown table naming the runs that kept epoch 1 or 2 (``reporting.best_epochs``).
 """
 
 from __future__ import annotations
@@ -16,8 +19,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow_scripts.cli import add_metrics_option, command, new_parser
+from workflow_scripts.cli import (
+    add_metrics_option,
+    add_training_summary_option,
+    command,
+    new_parser,
+)
 from workflow_scripts.io.files import write_text
+from workflow_scripts.reporting.best_epochs import with_early_epoch_note
 from workflow_scripts.reporting.exp1 import TITLE, table1
 from workflow_scripts.reporting.tables import chosen_metrics, to_markdown, write_csv
 
@@ -35,13 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="CSV output")
     parser.add_argument("--markdown", required=True, help="Markdown output")
     add_metrics_option(parser)
+    add_training_summary_option(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     table = table1(args.entry, chosen_metrics(args.metric))
     write_csv(table, args.out)
-    write_text(to_markdown(table, title=TITLE), args.markdown)
+    markdown = with_early_epoch_note(to_markdown(table, title=TITLE), args.training_summary)
+    write_text(markdown, args.markdown)
     print(table.to_string(index=False), file=sys.stderr)
 
 

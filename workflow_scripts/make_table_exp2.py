@@ -6,21 +6,26 @@ Usage::
         --run '{"method": "nc", "bonafide_rate": 1.0, "spoof_rate": 0.5, "seed": 1,
                 "summary": "summary.json", "history": "history.csv",
                 "metrics": {"ASV eval": "eval.json", "In the wild": "itw.json"}}' [--run ...] \\
-        [--reference '{"seed": 1, "summary": "nc.json", "history": "history.csv",
+        [--reference '{"seed": 1, "summary": "full.json", "history": "history.csv",
                        "metrics": {...}}' ...] \\
         [--significance results/table_exp2_significance.csv] \\
         --out results/table_exp2.csv --markdown results/table_exp2.md
 
 Each ``--run``/``--reference`` value is a JSON object, or the path of a file
 holding one. The reference is the full-data tiny ResNet (method ``full``,
-rates 1.0/1.0 by default). CSV columns: ``method, bonafide_rate,
-spoof_rate, n_bonafide, n_spoof, n_seeds``, then for every eval set (slug
-of its name) ``<slug>_eer_roc_mean, <slug>_eer_roc_std, <slug>_eer_det_mean,
+rates 1.0/1.0 by default; one ``--reference`` per seed). A ``--run`` with
+``"trained_as": "nc"`` reuses that method's runs (same rows by construction).
+CSV columns: ``method, bonafide_rate, spoof_rate, n_bonafide, n_spoof,
+n_seeds, trained_as`` (the method whose runs the row shows), then for every
+eval set (slug of its name) ``<slug>_eer_roc_mean, <slug>_eer_roc_std, <slug>_eer_det_mean,
 ..., <slug>_map_std, <slug>_ap_bonafide_mean, ..., <slug>_ap_mean_std`` (``map``
 is the paper's mAP, AP with spoof positive; ``ap_mean`` the mean of the two
 per-class APs), then ``train_seconds_mean``. Std uses ddof=1 over
 >= 2 seeds and is 0 for one seed. Aggregation and row order:
 ``workflow_scripts/reporting/exp2.py``.
+
+``--training-summary JSON`` (repeat: each run's ``training.json``) adds a note under the
+Markdown table naming the runs that kept epoch 1 or 2 (``reporting.best_epochs``).
 """
 
 from __future__ import annotations
@@ -29,8 +34,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
+from workflow_scripts.cli import (
+    add_metrics_option,
+    add_significance_option,
+    add_training_summary_option,
+    command,
+    new_parser,
+)
 from workflow_scripts.io.files import write_text
+from workflow_scripts.reporting.best_epochs import with_early_epoch_note
 from workflow_scripts.reporting.exp2 import EXP2_METRICS, build_table, exp2_markdown, read_run_spec
 from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
@@ -51,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--markdown", type=Path, required=True, help="Markdown output")
     add_significance_option(parser)
     add_metrics_option(parser)
+    add_training_summary_option(parser)
     return parser
 
 
@@ -61,9 +74,11 @@ def run(args: argparse.Namespace) -> None:
     table, names = build_table(runs, references, metrics)
     # %.10g drops float noise like 0.19999999999999998
     write_csv(table, args.out, float_format="%.10g")
-    markdown = exp2_markdown(table, names, metrics)
+    markdown = with_early_epoch_note(exp2_markdown(table, names, metrics), args.training_summary)
     markdown = with_significance(
-        markdown, args.significance, title="Experiment 2: NC sampling minus each random control"
+        markdown,
+        args.significance,
+        title="Experiment 2: NC sampling minus each random control; each method minus full data",
     )
     write_text(markdown, args.markdown)
     print(

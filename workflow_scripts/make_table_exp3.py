@@ -24,6 +24,10 @@ realised training rows: rows ``training rows`` x "<dataset> <class>" (rows
 drawn, mean over seeds), a caption sentence in the Markdown naming every
 shortfall (a corpus with fewer eligible rows than N gives all it has), and
 ``--counts-out``, the long table (``reporting.exp3.TABLE2_COUNT_COLUMNS``).
+
+``--training-summary JSON`` (repeat: each run's ``training.json``) adds a note under the
+Markdown table naming the runs that kept epoch 1 or 2 (``reporting.best_epochs``).
+``--duplicates-summary`` adds the duplicate search's pairs and unchecked rows to the caption.
 """
 
 from __future__ import annotations
@@ -32,8 +36,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
-from workflow_scripts.io.files import write_json, write_text
+from workflow_scripts.cli import (
+    add_metrics_option,
+    add_significance_option,
+    add_training_summary_option,
+    command,
+    new_parser,
+)
+from workflow_scripts.io.files import read_json, write_json, write_text
+from workflow_scripts.reporting.best_epochs import with_early_epoch_note
+from workflow_scripts.reporting.exp3 import duplicates_caption as dup_caption
 from workflow_scripts.reporting.exp3 import table2_from_files, table2_markdown, table2_runs
 from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
@@ -51,8 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("--seeds-json", type=Path, default=None, help="JSON output: the runs behind each cell")
     add("--summary", nargs=3, action="append", default=[], metavar=SUMMARY, help="one run's draw")
     add("--counts-out", type=Path, default=None, help="CSV output: realised training counts")
+    add("--duplicates-summary", type=Path, default=None, help="find_duplicates summary JSON")
     add_significance_option(parser)
     add_metrics_option(parser)
+    add_training_summary_option(parser)
     return parser
 
 
@@ -62,7 +76,9 @@ def run(args: argparse.Namespace) -> None:
         args.entry, args.summary, counts_wanted=args.counts_out is not None, metrics=metrics
     )
     write_csv(table.combined(), args.out)
-    markdown = table2_markdown(table, counts)
+    markdown = with_early_epoch_note(table2_markdown(table, counts), args.training_summary)
+    if args.duplicates_summary is not None:
+        markdown += "\n" + dup_caption(read_json(args.duplicates_summary)) + "\n"
     markdown = with_significance(
         markdown, args.significance, title="Table 2: each N minus the next smaller N"
     )

@@ -18,6 +18,9 @@ class. ``history`` is the training ``history.csv``; the training time is the
 sum of its ``seconds`` column. One table row per method: mean and standard
 deviation over seeds of EER-ROC, mAP (the paper's: AP with spoof positive),
 EER-DET, AP-bonafide and AP-mean per evaluation set.
+
+``--training-summary JSON`` (repeat: each run's ``training.json``) adds a note under the
+Markdown table naming the runs that kept epoch 1 or 2 (``reporting.best_epochs``).
 """
 
 from __future__ import annotations
@@ -26,9 +29,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
+from workflow_scripts.cli import (
+    add_metrics_option,
+    add_significance_option,
+    add_training_summary_option,
+    command,
+    new_parser,
+)
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting import exp4
+from workflow_scripts.reporting.best_epochs import with_early_epoch_note
 from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
@@ -42,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--figure", type=Path, required=True, help="PNG comparison figure")
     add_significance_option(parser)
     add_metrics_option(parser)
+    add_training_summary_option(parser)
     return parser
 
 
@@ -52,6 +63,7 @@ def run(args: argparse.Namespace) -> None:
     summary = exp4.exp4_summary(runs)
     write_csv(table, args.out)
     markdown = exp4.exp4_markdown(table, metrics=metrics)
+    markdown = with_early_epoch_note(markdown, args.training_summary)
     markdown = with_significance(
         markdown, args.significance, title="Experiment 4: full method minus matched random sampling"
     )

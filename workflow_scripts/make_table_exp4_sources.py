@@ -17,6 +17,9 @@ Each ``--run`` is an Experiment-4 run (see ``make_table_exp4``) with the embeddi
 has Experiment 4's columns per source; the clusters CSV, from the full method's selection
 summaries, says per source and corpus how well k-means recovered the attacks (k chosen,
 silhouette, ARI, NMI, NC1 per class).
+
+``--training-summary JSON`` (repeat: each run's ``training.json``) adds a note under the
+Markdown table naming the runs that kept epoch 1 or 2 (``reporting.best_epochs``).
 """
 
 from __future__ import annotations
@@ -25,9 +28,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import add_metrics_option, add_significance_option, command, new_parser
+from workflow_scripts.cli import (
+    add_metrics_option,
+    add_significance_option,
+    add_training_summary_option,
+    command,
+    new_parser,
+)
 from workflow_scripts.io.files import write_text
 from workflow_scripts.reporting import exp4_sources
+from workflow_scripts.reporting.best_epochs import with_early_epoch_note
 from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
@@ -42,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--figure", type=Path, required=True, help="PNG comparison figure")
     add_significance_option(parser)
     add_metrics_option(parser)
+    add_training_summary_option(parser)
     return parser
 
 
@@ -53,7 +64,9 @@ def run(args: argparse.Namespace) -> None:
     write_csv(table, args.out)
     write_csv(clusters, args.clusters_out)
     markdown = with_significance(
-        exp4_sources.sources_markdown(table, clusters, metrics),
+        with_early_epoch_note(
+            exp4_sources.sources_markdown(table, clusters, metrics), args.training_summary
+        ),
         args.significance,
         title="Full method minus matched random sampling, per embedding source",
     )

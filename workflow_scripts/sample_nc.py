@@ -3,13 +3,14 @@
 Usage::
 
     python -m workflow_scripts.sample_nc --embeddings emb.h5
-        --method nc|random_interest|random_all --bonafide-rate 1.0 --spoof-rate 0.5
+        --method nc|random_interest|random_all|full --bonafide-rate 1.0 --spoof-rate 0.5
         [--metric euclidean|cosine] [--seed S] [--dataset D --split S]
         --out selection.tsv [--summary-out summary.json]
 
 Methods: ``nc`` (Algorithm 1: per class, the samples of interest nearest the
 class mean), ``random_interest`` and ``random_all`` (the same per-class counts
-drawn from the samples of interest or from all rows); see
+drawn from the samples of interest or from all rows), and ``full`` (every
+row, rates 1.0: Experiment 2's full-data reference); see
 ``sampling.nc_selection``. The TSV has columns ``dataset, split, utt_id, label,
 attack, correct, distance, rank`` in cache order; the JSON summarises counts,
 rates and the largest selected distance per class.
@@ -25,7 +26,7 @@ from workflow_scripts.cli import command, new_parser, non_negative_int, rate
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import write_json, write_tsv
 from workflow_scripts.sampling.nc_sampling import METRICS
-from workflow_scripts.sampling.nc_selection import NC_METHODS, nc_selection
+from workflow_scripts.sampling.nc_selection import SELECTION_METHODS, nc_selection
 
 log = logging.getLogger("workflow_scripts.sample_nc")
 
@@ -33,11 +34,11 @@ log = logging.getLogger("workflow_scripts.sample_nc")
 def build_parser() -> argparse.ArgumentParser:
     parser = new_parser(__file__, __doc__)
     parser.add_argument("--embeddings", type=Path, required=True, help="training embeddings")
-    parser.add_argument("--method", choices=NC_METHODS, required=True)
+    parser.add_argument("--method", choices=SELECTION_METHODS, required=True)
     parser.add_argument("--bonafide-rate", type=rate, required=True, help="bonafide share kept")
     parser.add_argument("--spoof-rate", type=rate, required=True, help="spoof share kept")
     parser.add_argument("--metric", choices=METRICS, default="euclidean", help="to class mean")
-    parser.add_argument("--seed", type=non_negative_int, default=0, help="nc ignores it")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="nc and full ignore it")
     parser.add_argument("--dataset", default=None, help="if the file does not record it")
     parser.add_argument("--split", default=None, help="if the file does not record it")
     parser.add_argument("--out", type=Path, required=True, help="selection TSV")

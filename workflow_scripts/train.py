@@ -9,7 +9,8 @@ Usage::
         [--device auto] [--threads T] [--max-memory-mb MB] [--attack-loss-weight W]
         --out-dir DIR --resume-path R.pt
 
-Writes DIR/best.pt, DIR/history.csv and DIR/curve.png (each atomically).
+Writes DIR/best.pt, DIR/history.csv, DIR/training.json (best epoch, epochs run, stop
+reason, validation-loss kind) and DIR/curve.png (each atomically).
 R.pt holds the state after the last finished epoch: a rerun with the same
 configuration continues from it; it is removed once the outputs exist.
 ``--attack-loss-weight W`` > 0 adds an attack-id head (loss BCE + W * CE; docs/models.md).

@@ -173,3 +173,16 @@ def add_significance_option(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="significance table (python -m workflow_scripts.compare_runs) shown under the table",
     )
+
+
+def add_training_summary_option(parser: argparse.ArgumentParser) -> None:
+    """``--training-summary`` (repeat): the ``training.json`` of each run behind a table; the
+    runs that kept epoch 1 or 2 are named under it (``reporting.best_epochs``)."""
+    parser.add_argument(
+        "--training-summary",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="JSON",
+        help="training.json of a run behind the table (repeat); early kept epochs are noted",
+    )

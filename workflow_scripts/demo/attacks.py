@@ -420,10 +420,22 @@ _STAGE_ORDER = {"plan": 0, "render": 1, "wave": 2}
 
 @dataclass(frozen=True)
 class Step:
-    """One algorithm of a recipe, with fixed keyword parameters."""
+    """One algorithm of a recipe, with fixed keyword parameters.
+
+    ``strength`` overrides the algorithm's per-utterance strength range, so a
+    corpus can reuse a family at other settings (the In-the-Wild-like
+    ``learnable`` mode); ``None`` keeps :attr:`Algorithm.strength`.
+    """
 
     algorithm: str
     params: tuple[tuple[str, object], ...] = ()  # sorted (name, value) pairs; hashable
+    strength: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.strength is not None and not 0.0 <= self.strength[0] <= self.strength[1] <= 1.0:
+            raise ValueError(
+                f"{self.algorithm}: strength range must lie in [0, 1], got {self.strength}"
+            )
 
 
 @dataclass(frozen=True)
@@ -449,14 +461,22 @@ class Recipe:
         return tuple(s.algorithm for s in self.steps)
 
 
-def recipe(*steps: str | tuple[str, dict[str, object]]) -> Recipe:
-    """Build a recipe from algorithm names or (name, params) pairs."""
-    return Recipe(
-        tuple(
-            Step(s) if isinstance(s, str) else Step(s[0], tuple(sorted(s[1].items())))
-            for s in steps
-        )
-    )
+def recipe(
+    *steps: str
+    | tuple[str, dict[str, object]]
+    | tuple[str, dict[str, object], tuple[float, float]],
+) -> Recipe:
+    """Build a recipe from algorithm names, (name, params) pairs or (name, params, strength)."""
+    return Recipe(tuple(_step(s) for s in steps))
+
+
+def _step(spec: str | tuple) -> Step:
+    """One :class:`Step` from a name, (name, params) or (name, params, (lo, hi) strength)."""
+    if isinstance(spec, str):
+        return Step(spec)
+    name, params, *rest = spec
+    strength = (float(rest[0][0]), float(rest[0][1])) if rest else None
+    return Step(name, tuple(sorted(params.items())), strength)
 
 
 def synthesize_spoof(
@@ -480,7 +500,7 @@ def synthesize_spoof(
     x: np.ndarray | None = None
     for step in chain.steps:
         alg = ALGORITHMS[step.algorithm]
-        lo, hi = alg.strength
+        lo, hi = alg.strength if step.strength is None else step.strength
         s = float(rng.uniform(lo, hi))
         if alg.stage == "plan":
             plan, options = alg.fn(plan, options, rng, s, **dict(step.params))
@@ -553,8 +573,10 @@ def describe(chain: Recipe) -> str:
     """Human-readable recipe, e.g. ``flat_pitch + mulaw_quantise``."""
     parts = []
     for step in chain.steps:
-        args = ", ".join(f"{k}={v}" for k, v in step.params)
-        parts.append(f"{step.algorithm}({args})" if args else step.algorithm)
+        args = [f"{k}={v}" for k, v in step.params]
+        if step.strength is not None:
+            args.append(f"strength={step.strength[0]:g}-{step.strength[1]:g}")
+        parts.append(f"{step.algorithm}({', '.join(args)})" if args else step.algorithm)
     return " + ".join(parts)
 
 

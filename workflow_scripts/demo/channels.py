@@ -199,7 +199,7 @@ def rerecord(x: np.ndarray, sr: int, rng: np.random.Generator) -> np.ndarray:
     return add_noise(y, coloured_noise(x.shape[0], rng, 1.0), rng.uniform(20, 35), sr)
 
 
-def _background(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+def background(n: int, sr: int, rng: np.random.Generator) -> np.ndarray:
     """A background for wild recordings: coloured noise, mains hum, or modulated babble-like
     noise."""
     kind = rng.integers(3)
@@ -227,7 +227,7 @@ def degrade_wild(x: np.ndarray, sr: int, rng: np.random.Generator) -> np.ndarray
     y = x
     if rng.random() < 0.6:
         y = reverberate(y, sr, rng.uniform(0.2, 0.9), rng.uniform(0.15, 0.5), rng)
-    y = add_noise(y, _background(y.shape[0], sr, rng), rng.uniform(5.0, 30.0), sr)
+    y = add_noise(y, background(y.shape[0], sr, rng), rng.uniform(5.0, 30.0), sr)
     band = rng.random()
     if band < 0.3:  # narrow-band telephone/VoIP path
         y = tilt_and_band(

@@ -2,7 +2,7 @@
 
 The workflow runs end to end without downloads on these corpora; the dataset
 adapters read them exactly as they read ASVspoof 2019 LA, Fake-or-Real,
-WaveFake (+ LJSpeech) and In-the-Wild (this module), and ASVspoof 2021 LA/DF,
+WaveFake (+ LJSpeech) (this module), and In-the-Wild, ASVspoof 2021 LA/DF,
 ASVspoof 5 and MLAAD (+ M-AILABS) (one module each). Every file is a pure function of
 ``(seed, corpus, split, index)`` and the sizes, so runs are byte-identical.
 
@@ -31,13 +31,13 @@ import soundfile as sf
 from . import asvspoof5 as asvspoof5_demo
 from . import asvspoof2021 as asvspoof2021_demo
 from . import channels
+from . import in_the_wild as itw_demo
 from . import mlaad as mlaad_demo
 from .attacks import (
     ASVSPOOF_ATTACKS,
     ASVSPOOF_EVAL_IDS,
     ASVSPOOF_TRAIN_IDS,
     FOR_RECIPES,
-    ITW_RECIPES,
     WAVEFAKE_VOCODERS,
     describe,
     synthesize_spoof,
@@ -45,6 +45,7 @@ from .attacks import (
 )
 from .codecs import mp3_round_trip
 from .jobs import AudioJob, make_utterance
+from .jobs import check_duration as _check_duration
 from .jobs import count as _count
 from .jobs import draw_duration as _duration
 from .jobs import drawn_utterance as _drawn_utterance
@@ -56,7 +57,7 @@ FORMATS = (
     "asvspoof2019_la",
     "for",
     "wavefake",
-    "in_the_wild",
+    itw_demo.FORMAT,
     *asvspoof2021_demo.FORMATS,
     asvspoof5_demo.FORMAT,
     mlaad_demo.FORMAT,
@@ -66,7 +67,6 @@ SPLITS = ("train", "dev", "eval")
 ASVSPOOF_SR = 16000
 FOR_SR = 16000
 LJSPEECH_SR = 22050
-ITW_SR = 16000
 #: Default WaveFake vocoder folders (all three file-name styles occur).
 DEFAULT_VOCODERS = tuple(WAVEFAKE_VOCODERS)
 DUPLICATES_FILE = "demo_duplicates.tsv"
@@ -76,15 +76,11 @@ _ALLOWED_KEYS = {
     "asvspoof2019_la": {"train", "dev", "eval", "n_speakers"},
     "for": {"train", "dev", "eval", "n_speakers", "ljspeech_duplicates", "ljspeech_pool"},
     "wavefake": {"n_utterances"},
-    "in_the_wild": {"bonafide", "spoof", "n_speakers"},
+    itw_demo.FORMAT: itw_demo.ALLOWED_KEYS,
     **{fmt: asvspoof2021_demo.ALLOWED_KEYS for fmt in asvspoof2021_demo.FORMATS},
     asvspoof5_demo.FORMAT: asvspoof5_demo.ALLOWED_KEYS,
     mlaad_demo.FORMAT: mlaad_demo.ALLOWED_KEYS,
 }
-_ITW_NAMES = (
-    "Avery Stone", "Blake Harrow", "Casey Lindqvist", "Dana Okafor", "Emery Vance", "Finley Moreau",
-    "Gray Tanaka", "Harper Quist", "Indra Bell", "Jules Ferreira", "Kai Novak", "Logan Pryce",
-)  # fmt: skip
 
 
 # ------------------------------------------------------------------ validation
@@ -98,16 +94,6 @@ def _check_keys(fmt: str, sizes: Mapping[str, object]) -> None:
             f"demo sizes for {fmt!r}: unknown keys {sorted(unknown)}; "
             f"allowed {sorted(_ALLOWED_KEYS[fmt])}"
         )
-
-
-def _check_duration(duration_s: tuple[float, float]) -> tuple[float, float]:
-    """Validate the (min, max) utterance duration range."""
-    lo, hi = (float(v) for v in duration_s)
-    if not (0.5 <= lo <= hi <= 60.0):
-        raise ValueError(
-            f"demo duration_s must satisfy 0.5 <= min <= max <= 60, got {duration_s!r}"
-        )
-    return lo, hi
 
 
 # ----------------------------------------------------------------- LJSpeech
@@ -394,40 +380,6 @@ def _wavefake_jobs(
     return jobs, {"LJSpeech-1.1/metadata.csv": "".join(meta)}
 
 
-def _degrade(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """In-the-Wild post-processing at the ITW rate."""
-    return channels.degrade_wild(x, ITW_SR, rng)
-
-
-def _itw_jobs(
-    sizes: Mapping[str, object], seed: int, duration_s: tuple[float, float]
-) -> tuple[list[AudioJob], dict[str, str]]:
-    n_bona = _count(sizes.get("bonafide"), "in_the_wild.bonafide")
-    n_spoof = _count(sizes.get("spoof"), "in_the_wild.spoof")
-    n_speakers = _count(sizes.get("n_speakers", 8), "in_the_wild.n_speakers")
-    if not 1 <= n_speakers <= len(_ITW_NAMES):
-        raise ValueError(
-            f"demo sizes: in_the_wild.n_speakers must be in 1..{len(_ITW_NAMES)}, got {n_speakers}"
-        )
-    names = _ITW_NAMES[:n_speakers]
-    speakers = {nm: sample_speaker(rng_for(seed, "in_the_wild", "speaker", nm), nm) for nm in names}
-    rng = rng_for(seed, "in_the_wild", "layout")
-    labels = ["bona-fide"] * n_bona + ["spoof"] * n_spoof
-    recipe_of = [None] * n_bona + [ITW_RECIPES[k % len(ITW_RECIPES)] for k in range(n_spoof)]
-    order = rng.permutation(n_bona + n_spoof)
-    rows = ["file,speaker,label\n"]
-    jobs: list[AudioJob] = []
-    for i, k in enumerate(order):
-        name = names[int(rng.integers(n_speakers))]
-        rows.append(f"{i}.wav,{name},{labels[k]}\n")
-        keys, speaker, levels = ("in_the_wild", i), speakers[name], (-32.0, -14.0)
-        make = _drawn_utterance(
-            seed, keys, speaker, duration_s, levels, ITW_SR, "wild_source", recipe_of[k], _degrade
-        )
-        jobs.append(AudioJob(f"release_in_the_wild/{i}.wav", ITW_SR, make))
-    return jobs, {"release_in_the_wild/meta.csv": "".join(rows)}
-
-
 # ------------------------------------------------------------------ writing
 @contextlib.contextmanager
 def _atomic_dir(root: Path) -> Iterator[Path]:
@@ -485,9 +437,9 @@ def write_demo_corpus(
     ``{"n_speakers": 10, "train": {"bonafide": 30, "spoof": 270}, ...}`` for
     ``asvspoof2019_la``; ``{"train": ..., "dev": ..., "eval": ...,
     "ljspeech_duplicates": 12}`` for ``for``; ``{"n_utterances": 60}`` for
-    ``wavefake``; ``{"bonafide": 100, "spoof": 100}`` for ``in_the_wild``; the
-    new formats' sizes are described in their modules (``demo/asvspoof2021.py``,
-    ``demo/asvspoof5.py``, ``demo/mlaad.py``). ``root`` must not exist (or be
+    ``wavefake``; the other formats' sizes are described in their modules
+    (``demo/in_the_wild.py``, ``demo/asvspoof2021.py``, ``demo/asvspoof5.py``,
+    ``demo/mlaad.py``). ``root`` must not exist (or be
     empty); it appears only when complete.
     """
     if fmt not in FORMATS:
@@ -501,8 +453,8 @@ def write_demo_corpus(
         jobs, texts = _for_jobs(sizes, seed, duration, variant)
     elif fmt == "wavefake":
         jobs, texts = _wavefake_jobs(sizes, seed, duration, vocoders)
-    elif fmt == "in_the_wild":
-        jobs, texts = _itw_jobs(sizes, seed, duration)
+    elif fmt == itw_demo.FORMAT:
+        jobs, texts = itw_demo.jobs(sizes, seed, duration)
     elif fmt in asvspoof2021_demo.FORMATS:
         jobs, texts = asvspoof2021_demo.jobs(fmt, sizes, seed, duration)
     elif fmt == asvspoof5_demo.FORMAT:
@@ -556,7 +508,7 @@ def _systems(
             (f, describe(wavefake_vocoder(f)[0]))
             for f in (DEFAULT_VOCODERS if vocoders is None else vocoders)
         ]
-    return [(f"system{k + 1}", describe(v)) for k, v in enumerate(ITW_RECIPES)]
+    return itw_demo.systems(sizes)
 
 
 def read_duplicates(root: Path) -> list[tuple[str, str]]:

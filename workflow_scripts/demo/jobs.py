@@ -38,6 +38,19 @@ def count(value: object, where: str) -> int:
     return int(value)
 
 
+def check_duration(duration_s: object, where: str = "duration_s") -> tuple[float, float]:
+    """Validate a (min, max) utterance duration range in seconds."""
+    try:
+        lo, hi = (float(v) for v in duration_s)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        lo, hi = float("nan"), float("nan")
+    if not (0.5 <= lo <= hi <= 60.0):
+        raise ValueError(
+            f"demo {where} must be [min, max] with 0.5 <= min <= max <= 60, got {duration_s!r}"
+        )
+    return lo, hi
+
+
 def split_counts(
     fmt: str, sizes: Mapping[str, object], splits: tuple[str, ...] = SPLITS
 ) -> dict[str, tuple[int, int]]:

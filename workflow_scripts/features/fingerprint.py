@@ -31,9 +31,22 @@ The same is computed with the window started ``lags_ms`` earlier or later (by
 default -40, -20, +20, +40 ms): :mod:`workflow_scripts.sampling.duplicates`
 takes the best alignment for pairs that come close, which absorbs an onset
 found a little earlier or later in one copy (MP3 pre-echo, a faint breath
-above the trim level in one copy only). A recording without any sound above
-digital silence, or with less than ``min_active_s`` of trimmed sound, gets a
-zero fingerprint (it matches nothing) and is reported.
+above the trim level in one copy only).
+
+That vector is only the candidate filter: it is coarse (100 ms x 16 bands), so
+different words of one voice ("six" / "sixth", "b" / "d") score as high as
+copies. Each row therefore also keeps its **frame sequence**
+(:func:`frame_sequence`): 32 log-mel bands (60 Hz - 7 kHz) every 5 ms over the
+trimmed sound plus ``frame_margin_s`` either side, in dB above a floor
+``frame_floor_db`` below the loudest frames (gain-free, trim-free), with every
+bin raised to ``frame_mask_db`` below the loudest bin of its frame and of the
+frames just after and shortly before it (what a perceptual codec such as MP3
+does not keep), stored as uint8 in ``frame_step_db`` steps. The duplicate scan
+aligns two sequences and compares them window by window.
+
+A recording without any sound above digital silence, or that cannot be read,
+gets a zero fingerprint and no frames (it matches nothing) and is reported;
+every other row, however short its sound, keeps its frames and is checked.
 
 :func:`build_fingerprints` fingerprints given rows and writes an HDF5 file
 (layout in docs/architecture.md); :func:`fingerprint_cache` does it for every
@@ -63,12 +76,13 @@ from workflow_scripts import LABELS
 from workflow_scripts.features.audio import AudioError, load_audio
 from workflow_scripts.features.cache import QUARANTINE_COLUMNS
 from workflow_scripts.io.files import atomic_path, read_tsv
+from workflow_scripts.io.fingerprints import FRAME_INDEX_COLUMNS
 from workflow_scripts.io.selections import read_cache_table
 
 log = logging.getLogger("workflow_scripts.features.fingerprint")
 
-#: Fingerprint file format version, stored as the ``version`` attribute.
-FINGERPRINT_VERSION = 1
+#: Fingerprint file format version, stored as the ``version`` attribute (2: frame sequences).
+FINGERPRINT_VERSION = 2
 _STR = h5py.string_dtype("utf-8")
 _ZERO_NORM = 1e-6
 _REF_QUANTILE = 0.99
@@ -98,10 +112,29 @@ class FingerprintParams:
     dynamic_range_db: float = 50.0
     #: Extra alignments tried for close pairs, in ms (multiples of the hop, 10 ms).
     lags_ms: tuple[int, ...] = (-40, -20, 20, 40)
-    #: Less trimmed sound than this gives a zero fingerprint.
-    min_active_s: float = 0.5
+    #: Less trimmed sound than this gives a zero fingerprint (0: any sound is fingerprinted).
+    min_active_s: float = 0.0
     #: Decode at most this much audio past the window (long leading silence), seconds.
     max_lead_s: float = 20.0
+    #: Frame sequences: hop in samples (5 ms at 16 kHz; alignment error at most half of it).
+    frame_hop_length: int = 80
+    frame_n_mels: int = 32
+    #: Upper band edge of the frames (LAME's MP3 lowpass at 16 kHz is about 7.2 kHz).
+    frame_f_max: float = 7000.0
+    #: Frame values are dB above this many dB below the mean power of the 3 loudest frames.
+    frame_floor_db: float = 60.0
+    #: Bins further than this below the loudest bin of their frame, of the frame_mask_frames
+    #: after it and of the frame_post_mask_frames before it are raised to that level: codec
+    #: noise in spectral valleys, pre-echo before an onset and the noise an encoder leaves
+    #: after an offset (its blocks are 36 ms long at 16 kHz) are not compared.
+    frame_mask_db: float = 30.0
+    frame_mask_frames: int = 2
+    frame_post_mask_frames: int = 8
+    #: Audio kept either side of the trimmed sound (an onset or a tail near the trim level
+    #: may be cut in one copy only).
+    frame_margin_s: float = 0.3
+    #: Quantisation step of the stored frames (uint8, so values up to 255 steps above the floor).
+    frame_step_db: float = 0.25
 
     def __post_init__(self) -> None:
         for name in (
@@ -112,6 +145,8 @@ class FingerprintParams:
             "n_mels",
             "n_bands",
             "cell_frames",
+            "frame_hop_length",
+            "frame_n_mels",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -131,7 +166,24 @@ class FingerprintParams:
             )
         if self.n_bands > self.n_mels:
             raise ValueError(f"cannot pool {self.n_mels} mel bands into {self.n_bands} bands")
-        for name in ("trim_db", "envelope_ms", "dynamic_range_db"):
+        if not self.f_min < self.frame_f_max <= self.sample_rate / 2:
+            raise ValueError(
+                "fingerprint needs f_min < frame_f_max <= sample_rate / 2, "
+                f"got {self.f_min}, {self.frame_f_max}"
+            )
+        if min(self.frame_mask_frames, self.frame_post_mask_frames, self.frame_margin_s) < 0:
+            raise ValueError(
+                "fingerprint frame_mask_frames, frame_post_mask_frames and frame_margin_s "
+                "must be >= 0"
+            )
+        for name in (
+            "trim_db",
+            "envelope_ms",
+            "dynamic_range_db",
+            "frame_floor_db",
+            "frame_mask_db",
+            "frame_step_db",
+        ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"fingerprint {name} must be > 0, got {getattr(self, name)!r}")
         if self.min_active_s < 0 or self.max_lead_s < 0:
@@ -157,6 +209,11 @@ class FingerprintParams:
         return self.n_bands * self.n_cells
 
     @property
+    def frame_margin(self) -> int:
+        """Frames kept either side of the trimmed sound."""
+        return int(round(self.frame_margin_s * self.sample_rate / self.frame_hop_length))
+
+    @property
     def lag_frames(self) -> tuple[int, ...]:
         """``lags_ms`` in STFT hops."""
         step_ms = 1000.0 * self.hop_length / self.sample_rate
@@ -172,15 +229,22 @@ class FingerprintParams:
 @dataclass(frozen=True)
 class Fingerprint:
     """One recording's fingerprint: ``main`` (dim,) at the trimmed onset, ``lagged``
-    (n_lags, dim) at the shifted onsets."""
+    (n_lags, dim) at the shifted onsets, and its frame sequence."""
 
     main: np.ndarray
     lagged: np.ndarray
     #: Trimmed start and end in seconds (at ``sample_rate``); both 0 when nothing was found.
     start_s: float
     end_s: float
-    #: Why the fingerprint is zero ("" when it is not).
+    #: Why the fingerprint is zero and has no frames ("" when it is not).
     note: str = ""
+    #: (n_frames, frame_n_mels) uint8 frame sequence (:func:`frame_sequence`); 0 rows when
+    #: there is no sound.
+    frames: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, FingerprintParams.frame_n_mels), np.uint8)
+    )
+    #: First frame of the trimmed sound in ``frames`` and the number of sound frames.
+    sound: tuple[int, int] = (0, 0)
 
 
 @functools.lru_cache(maxsize=4)
@@ -188,6 +252,19 @@ def _mel_matrix(params: FingerprintParams) -> np.ndarray:
     """(n_fft // 2 + 1, n_mels) HTK mel filterbank."""
     fb = torchaudio.functional.melscale_fbanks(
         params.n_fft // 2 + 1, params.f_min, params.f_max, params.n_mels, params.sample_rate
+    )
+    return fb.numpy().astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _frame_mel_matrix(params: FingerprintParams) -> np.ndarray:
+    """(n_fft // 2 + 1, frame_n_mels) HTK mel filterbank of the frame sequences."""
+    fb = torchaudio.functional.melscale_fbanks(
+        params.n_fft // 2 + 1,
+        params.f_min,
+        params.frame_f_max,
+        params.frame_n_mels,
+        params.sample_rate,
     )
     return fb.numpy().astype(np.float32)
 
@@ -207,15 +284,18 @@ def trim_bounds(wave: np.ndarray, params: FingerprintParams) -> tuple[int, int]:
     """First and one-past-last sample of the sound, relative to the file's own peak power.
 
     The power is averaged over ``envelope_ms``; samples where it is within
-    ``trim_db`` of its maximum are sound. ``(0, 0)`` for digital silence.
+    ``trim_db`` of its maximum are sound. The wave is taken as silent beyond
+    its ends, so sound that starts at the first sample is found half an
+    envelope early, as it is in a copy with leading silence: the start can be
+    negative and the end past the last sample. ``(0, 0)`` for digital silence.
     """
-    x = np.asarray(wave, dtype=np.float64)
-    n = x.shape[0]
     width = max(1, int(round(params.envelope_ms * params.sample_rate / 1000.0)))
-    if n == 0:
-        return 0, 0
-    csum = np.concatenate([[0.0], np.cumsum(x * x)])
     half = width // 2
+    if np.asarray(wave).shape[0] == 0:
+        return 0, 0
+    x = np.pad(np.asarray(wave, dtype=np.float64), (half, width))
+    n = x.shape[0]
+    csum = np.concatenate([[0.0], np.cumsum(x * x)])
     lo = np.clip(np.arange(n) - half, 0, n)
     hi = np.clip(np.arange(n) - half + width, 0, n)
     power = (csum[hi] - csum[lo]) / width
@@ -223,7 +303,7 @@ def trim_bounds(wave: np.ndarray, params: FingerprintParams) -> tuple[int, int]:
     if not peak > 0:
         return 0, 0
     sound = np.flatnonzero(power >= peak * 10.0 ** (-params.trim_db / 10.0))
-    return int(sound[0]), int(sound[-1]) + 1
+    return int(sound[0]) - half, int(sound[-1]) + 1 - half
 
 
 def _log_mel_frames(
@@ -242,6 +322,59 @@ def _log_mel_frames(
         spec = torch.fft.rfft(frames * torch.from_numpy(_window(params.win_length, n_fft)))
         mel = (spec.real.square() + spec.imag.square()) @ torch.from_numpy(_mel_matrix(params))
         return mel.add_(_POWER_EPS).log_().T.numpy()
+
+
+def _running_max(values: np.ndarray, back: int, ahead: int) -> np.ndarray:
+    """Maximum of ``values[t - back : t + ahead + 1]`` at every ``t`` (fewer at the ends)."""
+    if back == ahead == 0 or values.shape[0] == 0:
+        return values
+    padded = np.pad(values, (back, ahead), constant_values=-np.inf)
+    return np.lib.stride_tricks.sliding_window_view(padded, back + ahead + 1).max(axis=1)
+
+
+def frame_sequence(
+    x: np.ndarray, start: int, stop: int, params: FingerprintParams
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Frame sequence of the sound ``[start, stop)`` of ``x`` (cut at ``window_s``), with
+    ``frame_margin_s`` of audio either side: ``(frames, (first sound frame, sound frames))``.
+
+    Frames are centred every ``frame_hop_length`` samples from the trimmed
+    onset minus the margin. Values: log-mel power in dB above a floor
+    ``frame_floor_db`` below the mean power of the 3 loudest sound frames (a
+    gain moves both, trimming a faint tail moves neither); then each bin is
+    raised to ``frame_mask_db`` below the loudest bin of its frame, of the
+    ``frame_mask_frames`` frames after it and of the
+    ``frame_post_mask_frames`` frames before it, so the quantisation noise
+    that an MP3 encoder puts into spectral valleys, before onsets and after
+    offsets is not compared; stored as uint8 steps of ``frame_step_db``.
+    """
+    sr, hop, n_fft = params.sample_rate, params.frame_hop_length, params.n_fft
+    margin = params.frame_margin
+    end = min(stop, start + int(round(params.window_s * sr)))
+    n_sound = max(1, -(-(end - start) // hop))
+    n_frames = n_sound + 2 * margin
+    first = start - margin * hop - n_fft // 2
+    seg_lo = max(0, first)
+    seg = np.asarray(x[seg_lo : max(seg_lo, first + (n_frames - 1) * hop + n_fft)], np.float32)
+    buf = np.zeros((n_frames - 1) * hop + n_fft, dtype=np.float32)
+    buf[seg_lo - first : seg_lo - first + seg.shape[0]] = seg
+    with torch.no_grad():
+        frames = torch.from_numpy(buf).unfold(0, n_fft, hop)
+        spec = torch.fft.rfft(frames * torch.from_numpy(_window(params.win_length, n_fft)))
+        power = (spec.real.square() + spec.imag.square()) @ torch.from_numpy(
+            _frame_mel_matrix(params)
+        )
+        power = power.double().numpy()
+    frame_power = power[margin : margin + n_sound].sum(axis=1)
+    loudest = np.sort(frame_power)[-3:].mean()
+    if not loudest > 0:
+        return np.zeros((n_frames, params.frame_n_mels), np.uint8), (margin, n_sound)
+    level = 10.0 * np.log10(np.maximum(power, loudest * 1e-30) / loudest)
+    values = np.maximum(level + params.frame_floor_db, 0.0)
+    peak = _running_max(values.max(axis=1), params.frame_post_mask_frames, params.frame_mask_frames)
+    values = np.maximum(values, (peak - params.frame_mask_db)[:, None])
+    steps = np.clip(np.round(values / params.frame_step_db), 0, 255).astype(np.uint8)
+    return steps, (margin, n_sound)
 
 
 def _centre(pooled: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -282,8 +415,11 @@ def fingerprint_wave(
     zeros = np.zeros(params.dim, dtype=np.float32)
     lagged_zero = np.zeros((len(params.lags_ms), params.dim), dtype=np.float32)
     start, stop = trim_bounds(x, params)
+    no_frames = np.zeros((0, params.frame_n_mels), np.uint8)
     if stop <= start:
-        return Fingerprint(zeros, lagged_zero, 0.0, 0.0, "silent: no sample above digital silence")
+        return Fingerprint(
+            zeros, lagged_zero, 0.0, 0.0, "silent: no sample above digital silence", no_frames
+        )
     if (stop - start) / sr < params.min_active_s:
         return Fingerprint(
             zeros,
@@ -291,6 +427,7 @@ def fingerprint_wave(
             start / sr,
             stop / sr,
             f"too short: {(stop - start) / sr:.3f} s of sound < {params.min_active_s:g} s",
+            no_frames,
         )
     lags = (0, *params.lag_frames)
     lo, hi = min(lags), max(lags)
@@ -316,8 +453,14 @@ def fingerprint_wave(
         )
         valid = np.arange(params.n_cells) * cell + lag < sound_frames
         out.append(_unit(_centre(block, valid).reshape(-1)) if valid.sum() >= 2 else zeros)
+    frames, sound = frame_sequence(x, start, stop, params)
     return Fingerprint(
-        out[0], np.stack(out[1:]) if len(out) > 1 else lagged_zero, start / sr, stop / sr
+        out[0],
+        np.stack(out[1:]) if len(out) > 1 else lagged_zero,
+        start / sr,
+        stop / sr,
+        frames=frames,
+        sound=sound,
     )
 
 
@@ -328,7 +471,9 @@ def fingerprint_file(
 
     Raises :class:`AudioError` when the file cannot be read.
     """
-    max_samples = int(round((params.window_s + params.max_lead_s) * params.sample_rate))
+    max_samples = int(
+        round((params.window_s + params.max_lead_s + params.frame_margin_s) * params.sample_rate)
+    )
     wave = load_audio(path, params.sample_rate, max_samples=max_samples)
     return fingerprint_wave(wave[:max_samples], params)
 
@@ -350,6 +495,8 @@ class FingerprintSummary:
 
 #: ``stage`` of the rows listed as unchecked (same columns as the quarantine lists).
 UNCHECKED_STAGE = "fingerprint"
+#: Frames per HDF5 chunk of ``frames`` (32 bands: 64 KiB).
+FRAME_CHUNK = 2048
 
 
 def _fingerprint_batch(paths: Sequence[str], params: FingerprintParams) -> list[Fingerprint]:
@@ -360,7 +507,8 @@ def _fingerprint_batch(paths: Sequence[str], params: FingerprintParams) -> list[
         except AudioError as err:
             zeros = np.zeros(params.dim, dtype=np.float32)
             lagged = np.zeros((len(params.lags_ms), params.dim), dtype=np.float32)
-            out.append(Fingerprint(zeros, lagged, 0.0, 0.0, err.reason))
+            no_frames = np.zeros((0, params.frame_n_mels), np.uint8)
+            out.append(Fingerprint(zeros, lagged, 0.0, 0.0, err.reason, no_frames))
     return out
 
 
@@ -403,8 +551,10 @@ def build_fingerprints(
 
     Rows are exactly the given ones (the caller passes a cache's rows, so the
     two files align row by row). A row that cannot be fingerprinted
-    (unreadable, silent, too short) keeps its place with a zero fingerprint,
-    which matches nothing, and is listed in the summary. ``progress`` is
+    (unreadable, silent) keeps its place with a zero fingerprint and no
+    frames, which matches nothing, and is listed in the summary. The frame
+    sequences of all rows are stacked in ``frames`` (lzf-compressed), found
+    through ``frame_index`` (:data:`FRAME_INDEX_COLUMNS`). ``progress`` is
     called as ``progress(done, total)`` after each batch.
     """
     n = len(utt_ids)
@@ -430,6 +580,15 @@ def build_fingerprints(
             dtype=np.float16,
             chunks=(1, n_lags, params.dim) if n and n_lags else None,
         )
+        frames = h5.create_dataset(
+            "frames",
+            shape=(0, params.frame_n_mels),
+            maxshape=(None, params.frame_n_mels),
+            dtype=np.uint8,
+            chunks=(FRAME_CHUNK, params.frame_n_mels),
+            compression="lzf",
+        )
+        frame_index = np.zeros((n, len(FRAME_INDEX_COLUMNS)), dtype=np.int64)
         bounds = np.zeros((n, 2), dtype=np.float32)
         for start, batch in _iter_fingerprints(list(paths), params, workers, batch_size):
             stop = start + len(batch)
@@ -437,6 +596,13 @@ def build_fingerprints(
             if n_lags:
                 lagged[start:stop] = np.stack([f.lagged for f in batch]).astype(np.float16)
             bounds[start:stop] = [(f.start_s, f.end_s) for f in batch]
+            offset = frames.shape[0]
+            block = np.concatenate([f.frames for f in batch], axis=0)
+            frames.resize(offset + block.shape[0], axis=0)
+            frames[offset:] = block
+            for k, f in enumerate(batch):
+                frame_index[start + k] = (offset, f.frames.shape[0], *f.sound)
+                offset += f.frames.shape[0]
             for k, f in enumerate(batch):
                 if f.note:
                     unchecked.append(
@@ -452,6 +618,7 @@ def build_fingerprints(
             "attack", data=np.array([str(a) for a in attacks], dtype=object), dtype=_STR
         )
         h5.create_dataset("trim_s", data=bounds)
+        h5.create_dataset("frame_index", data=frame_index)
         h5.attrs.update(params.attrs())
         h5.attrs.update(
             {

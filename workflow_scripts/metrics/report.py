@@ -11,7 +11,7 @@ reports the min t-DCF of the CM in tandem with that ASV.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,13 @@ from workflow_scripts.metrics.ranking import (
     auc_from_groups,
     check_scores_labels,
     paper_map_from_groups,
+)
+from workflow_scripts.metrics.resampling import (
+    DEFAULT_MIN_SPEAKERS,
+    ResamplingUnits,
+    read_speaker_manifests,
+    resampling_units,
+    speakers_of_scores,
 )
 
 REQUIRED_COLUMNS = ("utt_id", "label", "score")
@@ -219,18 +226,10 @@ def stratified_resamples(labels: np.ndarray, n: int, seed: int) -> Iterator[np.n
 
     Class sizes are kept, so every resample has both classes and every metric
     stays defined. Deterministic given ``seed`` (numpy ``default_rng``); a
-    generator so that only one resample is held in memory at a time.
+    generator so that only one resample is held in memory at a time. The
+    utterance case of :func:`~workflow_scripts.metrics.resampling.resampling_units`.
     """
-    rng = np.random.default_rng(seed)
-    bonafide = np.flatnonzero(labels == 1)
-    spoof = np.flatnonzero(labels == 0)
-    for _ in range(n):
-        yield np.concatenate(
-            (
-                bonafide[rng.integers(0, bonafide.size, bonafide.size)],
-                spoof[rng.integers(0, spoof.size, spoof.size)],
-            )
-        )
+    yield from resampling_units(np.asarray(labels)).resamples(n, seed)
 
 
 def bootstrap_replicates(
@@ -239,18 +238,25 @@ def bootstrap_replicates(
     labels: np.ndarray,
     n: int = 1000,
     seed: int = 0,
+    units: ResamplingUnits | None = None,
 ) -> dict[str, np.ndarray]:
-    """Evaluate ``metrics_fn`` (returning named floats) on ``n`` stratified resamples.
+    """Evaluate ``metrics_fn`` (returning named floats) on ``n`` resamples of ``units``.
 
-    One resample feeds all named metrics, so several intervals cost one
-    resampling pass.
+    ``units`` default to utterances by class (:func:`stratified_resamples`); speaker
+    clusters come from :func:`~workflow_scripts.metrics.resampling.resampling_units`.
+    One resample feeds all named metrics, so several intervals cost one resampling pass.
     """
     score_arr, label_arr = check_scores_labels(scores, labels)
     if n < 1:
         raise ValueError(f"number of bootstrap resamples must be >= 1, got {n}")
+    if units is None:
+        units = resampling_units(label_arr)
+    elif units.n_utterances != label_arr.size:
+        raise ValueError(
+            f"resampling units cover {units.n_utterances} trials, labels {label_arr.size}"
+        )
     rows: list[Mapping[str, float]] = [
-        metrics_fn(score_arr[idx], label_arr[idx])
-        for idx in stratified_resamples(label_arr, n, seed)
+        metrics_fn(score_arr[idx], label_arr[idx]) for idx in units.resamples(n, seed)
     ]
     return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in rows[0]}
 
@@ -270,15 +276,16 @@ def bootstrap_ci(
     n: int = 1000,
     alpha: float = 0.05,
     seed: int = 0,
+    units: ResamplingUnits | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap ``(low, high)`` for ``metric_fn(scores, labels)``.
 
-    Resampling is stratified by class (see :func:`stratified_resamples`);
-    the same ``seed`` gives the same interval, and the same resamples as
-    :func:`compute_metrics` uses for its ``ci``.
+    Resampling is stratified by class (see :func:`stratified_resamples`), or draws the
+    speaker clusters of ``units``; the same ``seed`` gives the same interval, and the
+    same resamples as :func:`compute_metrics` uses for its ``ci``.
     """
     replicates = bootstrap_replicates(
-        lambda s, y: {"value": float(metric_fn(s, y))}, scores, labels, n=n, seed=seed
+        lambda s, y: {"value": float(metric_fn(s, y))}, scores, labels, n=n, seed=seed, units=units
     )
     return percentile_interval(replicates["value"], alpha)
 
@@ -328,6 +335,8 @@ def compute_metrics(
     alpha: float = 0.05,
     asv_scores: Mapping[str, np.ndarray] | None = None,
     tdcf_edition: int = 2019,
+    speakers: tuple[np.ndarray, np.ndarray] | None = None,
+    min_speakers: int = DEFAULT_MIN_SPEAKERS,
 ) -> dict[str, Any]:
     """Every metric of ``docs/metrics.md`` for one score table.
 
@@ -338,8 +347,11 @@ def compute_metrics(
     ``per_attack`` (``{attack: {n, eer_roc, eer_det}}``, empty without an
     ``attack`` column) and, when ``bootstrap > 0``, ``ci``
     (``{metric: [low, high]}`` for :data:`CI_METRICS`) plus ``bootstrap``
-    (``{n, seed, alpha}``). With ``asv_scores`` (``{target, nontarget, spoof: scores}``)
-    also ``min_tdcf`` and ``tdcf`` (its edition, constants and ASV error rates,
+    (``{n, seed, alpha, resampled}``). With ``speakers`` (``(speaker, dataset)`` per row,
+    :func:`~workflow_scripts.metrics.resampling.speakers_of_scores`) the bootstrap draws
+    whole speakers (``resampled``: ``speakers (k)``; ``docs/metrics.md``). With
+    ``asv_scores`` (``{target, nontarget, spoof: scores}``) also ``min_tdcf`` and ``tdcf``
+    (its edition, constants and ASV error rates,
     :func:`~workflow_scripts.metrics.dcf.tdcf_report`) for ``tdcf_edition`` 2019 or 2021.
     """
     if bootstrap < 0:
@@ -359,11 +371,20 @@ def compute_metrics(
         result["min_tdcf"] = tdcf["min_tdcf"]
         result["tdcf"] = tdcf
     if bootstrap:
-        replicates = bootstrap_replicates(point_metrics, scores, labels, n=bootstrap, seed=seed)
+        speaker, dataset = (None, None) if speakers is None else speakers
+        units = resampling_units(labels, speaker, dataset, min_speakers=min_speakers)
+        replicates = bootstrap_replicates(
+            point_metrics, scores, labels, n=bootstrap, seed=seed, units=units
+        )
         result["ci"] = {
             name: list(percentile_interval(replicates[name], alpha)) for name in CI_METRICS
         }
-        result["bootstrap"] = {"n": int(bootstrap), "seed": int(seed), "alpha": float(alpha)}
+        result["bootstrap"] = {
+            "n": int(bootstrap),
+            "seed": int(seed),
+            "alpha": float(alpha),
+            "resampled": units.description,
+        }
     return result
 
 
@@ -375,11 +396,17 @@ def metrics_of_score_file(
     alpha: float = 0.05,
     asv_scores: str | os.PathLike[str] | None = None,
     tdcf_edition: int = 2019,
+    manifests: Sequence[str | os.PathLike[str]] = (),
+    min_speakers: int = DEFAULT_MIN_SPEAKERS,
 ) -> dict[str, Any]:
     """:func:`compute_metrics` of the score table in ``path``, with the t-DCF when an ASV
-    score file (:func:`read_asv_scores`) is given; every error names the file."""
+    score file (:func:`read_asv_scores`) is given and speaker-level intervals when the
+    evaluation set's ``manifests`` are; every error names the file."""
     table = read_scores(path)  # its errors already name the file
     asv = None if asv_scores is None else read_asv_scores(asv_scores)
+    speakers = None
+    if manifests and bootstrap:
+        speakers = speakers_of_scores(table, read_speaker_manifests(manifests), str(path))
     try:
         return compute_metrics(
             table,
@@ -388,6 +415,8 @@ def metrics_of_score_file(
             alpha=alpha,
             asv_scores=asv,
             tdcf_edition=tdcf_edition,
+            speakers=speakers,
+            min_speakers=min_speakers,
         )
     except ValueError as exc:
         where = path if asv_scores is None else f"{path} with ASV scores {asv_scores}"

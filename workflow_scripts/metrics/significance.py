@@ -4,8 +4,9 @@ A comparison holds the scores of a *method* (one score vector per training
 seed) and of a *control* (its own seeds) on the **same** evaluation
 utterances. The difference of a metric is the mean over the method's seeds
 minus the mean over the control's seeds. Its variance adds the test-set part,
-from a bootstrap that resamples the utterances by class with one draw for
-both sides (paired), and the training-seed part, from the spread between
+from a bootstrap with one draw for both sides (paired) that resamples whole
+speakers where the manifest names them and utterances by class elsewhere
+(``metrics.resampling``), and the training-seed part, from the spread between
 seeds, and removes the per-utterance model noise both of them hold
 (:func:`combined_variance`). ``docs/metrics.md`` states the procedure, why
 resampling seeds and utterances together would count that noise twice, and
@@ -29,6 +30,7 @@ from workflow_scripts.metrics.ranking import (
     paper_map_from_groups,
 )
 from workflow_scripts.metrics.report import table_arrays
+from workflow_scripts.metrics.resampling import ResamplingUnits, resampling_units
 
 #: Metrics a comparison can test, by their key in the metric files.
 COMPARISON_METRICS: dict[str, Callable[[TieGroups], float]] = {
@@ -48,6 +50,11 @@ class Difference:
     low: float
     high: float
     p_value: float
+
+
+def utterance_order(table: pd.DataFrame) -> np.ndarray:
+    """The row order :func:`align_score_tables` puts a score table in (by ``utt_id``)."""
+    return np.argsort(table["utt_id"].astype(str).to_numpy(), kind="stable")
 
 
 def align_score_tables(
@@ -71,9 +78,8 @@ def align_score_tables(
             values, labels, _ = table_arrays(table)
         except ValueError as exc:
             raise ValueError(f"{name}: {exc}") from None
-        ids = table["utt_id"].astype(str).to_numpy()
-        order = np.argsort(ids, kind="stable")
-        ids, labels = ids[order], labels[order]
+        order = utterance_order(table)
+        ids, labels = table["utt_id"].astype(str).to_numpy()[order], labels[order]
         if reference_ids is None or reference_labels is None:
             reference_ids, reference_labels = ids, labels
         else:
@@ -151,12 +157,14 @@ def paired_difference(
     n_resamples: int = 1000,
     alpha: float = 0.05,
     seed: int = 0,
+    units: ResamplingUnits | None = None,
 ) -> dict[str, Difference]:
     """Method-minus-control difference of each metric, with interval and p-value.
 
     ``method`` and ``control`` hold one score vector per seed, each aligned with
-    ``labels`` (1 bonafide, 0 spoof; see :func:`align_score_tables`). The utterances
-    are resampled by class, one draw for both sides (paired); the variance combines
+    ``labels`` (1 bonafide, 0 spoof; see :func:`align_score_tables`). The bootstrap
+    draws ``units`` (speaker clusters, see ``metrics.resampling.resampling_units``;
+    default: utterances by class), one draw for both sides (paired); the variance combines
     test-set and training-seed variation (:func:`combined_variance`); the interval is
     ``difference +- t * sd`` and the p-value two-sided from the same t. Deterministic
     given ``seed``.
@@ -178,20 +186,16 @@ def paired_difference(
             raise ValueError(f"{name} scores have {rows.shape[1]} utterances, labels {y.size}")
         if not np.isfinite(rows).all():
             raise ValueError(f"{name} scores contain NaN or Inf")
-    bonafide, spoof = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    if bonafide.size == 0 or spoof.size == 0:
+    if not (y == 1).any() or not (y == 0).any():
         raise ValueError("a comparison needs bonafide and spoof utterances")
+    if units is None:
+        units = resampling_units(y)
+    elif units.n_utterances != y.size:
+        raise ValueError(f"resampling units cover {units.n_utterances} utterances, labels {y.size}")
     fns = [COMPARISON_METRICS[m] for m in metrics]
     points = [_seed_metrics(rows, y, fns) for rows in sides]  # (seeds, metrics) per side
-    rng = np.random.default_rng(seed)
     replicates = [np.empty((n_resamples, rows.shape[0], len(fns))) for rows in sides]
-    for r in range(n_resamples):
-        idx = np.concatenate(
-            (
-                bonafide[rng.integers(0, bonafide.size, bonafide.size)],
-                spoof[rng.integers(0, spoof.size, spoof.size)],
-            )
-        )
+    for r, idx in enumerate(units.resamples(n_resamples, seed)):
         for rows, reps in zip(sides, replicates, strict=True):
             reps[r] = _seed_metrics(rows[:, idx], y[idx], fns)
     result = {}

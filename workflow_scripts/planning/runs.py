@@ -284,6 +284,12 @@ def exp2_embeddings(config: Config) -> str:
     return f"results/embeddings/{exp['source_dataset']}/{exp['source_model']}/train.h5"
 
 
+def exp2_diagnostics(config: Config) -> str:
+    """The neural-collapse diagnostics of Experiment 2's samples of interest (target ``all``)."""
+    exp = config["experiment2"]
+    return f"results/nc/{exp['source_dataset']}/{exp['source_model']}/diagnostics.json"
+
+
 # --------------------------------------------------------------------------- tables
 
 #: ``tables.metrics`` of the schema default: the tables' own metric sets (no flags passed).
@@ -341,39 +347,75 @@ def exp1_table_args(config: Config) -> list[str]:
 # --------------------------------------------------------------------------- Experiment 2
 
 
+#: Method of Experiment 2's full-data reference (``sample_nc --method full``: every row).
+EXP2_FULL = "full"
+#: Path tag of rate 1.0, the rates of the full-data reference.
+FULL_RATE_TAG = rate_tag(1.0)
+
+
 def exp2_rate_arg(config: Config, tag: str, which: str) -> str:
-    """The configured rate behind a path tag, as exact text for the sampler's command line."""
+    """The configured rate behind a path tag, as exact text for the sampler's command line.
+
+    Tag ``1.0`` is always valid: the full-data reference samples at rates 1.0 / 1.0 whether
+    or not a grid point does.
+    """
+    if tag == FULL_RATE_TAG:
+        return repr(1.0)
     return repr(exp2_rate(config, tag, which))
 
 
-def exp2_runs(config: Config) -> tuple[list[RunSpec], RunSpec]:
-    """One spec per trained Experiment-2 run (JSON-ready), and the full-data reference."""
-    exp = config["experiment2"]
-    runs = []
-    for method, b, s in exp2_settings(config):
-        for seed in range(exp["seeds"]):
-            setting = f"{method}_b{b}_s{s}"
-            run = f"exp2/{setting}/seed{seed}"
-            runs.append(
-                {
-                    "method": method,
-                    "bonafide_rate": exp2_rate(config, b, "bonafide"),
-                    "spoof_rate": exp2_rate(config, s, "spoof"),
-                    "seed": seed,
-                    "summary": f"results/sampling/exp2/{setting}/seed{seed}.json",
-                    "history": f"results/models/{run}/history.csv",
-                    "metrics": eval_set_metrics(config, run),
-                }
-            )
-    src = exp["source_dataset"]
-    reference_run = f"pretrained/{src}/{exp['model']}"
-    reference = {
-        "seed": 0,
-        "summary": f"results/nc/{src}/{exp['source_model']}/diagnostics.json",
-        "history": f"results/models/{reference_run}/history.csv",
-        "metrics": eval_set_metrics(config, reference_run),
+def exp2_trained_as(config: Config, method: str, bonafide_rate: float, spoof_rate: float) -> str:
+    """The method whose training runs stand for ``method`` at a grid point: itself, unless a
+    method before it selects the same rows by construction.
+
+    At rates (1.0, 1.0) ``nc`` keeps every sample of interest and ``random_interest`` draws
+    them all too: the same rows, so one run per seed serves both (training reads a selection
+    in cache order, so the two files' row orders do not matter). ``random_all`` at (1.0, 1.0)
+    draws as many rows as there are samples of interest from the whole split, which is the
+    full set only when every training row is a sample of interest; the config cannot know
+    that, so it keeps its own runs.
+    """
+    shared = (bonafide_rate, spoof_rate) == (1.0, 1.0) and method == "random_interest"
+    return "nc" if shared and "nc" in config["experiment2"]["methods"] else method
+
+
+def exp2_run_spec(config: Config, method: str, b: str, s: str, seed: int) -> RunSpec:
+    """The spec of ``method`` at rate tags (b, s), repetition ``seed``: its own run's files, or
+    those of the run it shares (key ``trained_as``, see :func:`exp2_trained_as`)."""
+    rates = {
+        "bonafide_rate": 1.0 if method == EXP2_FULL else exp2_rate(config, b, "bonafide"),
+        "spoof_rate": 1.0 if method == EXP2_FULL else exp2_rate(config, s, "spoof"),
     }
-    return runs, reference
+    trained_as = method
+    if method != EXP2_FULL:
+        trained_as = exp2_trained_as(config, method, rates["bonafide_rate"], rates["spoof_rate"])
+    setting = f"{trained_as}_b{b}_s{s}"
+    run = f"exp2/{setting}/seed{seed}"
+    spec: RunSpec = {
+        "method": method,
+        **rates,
+        "seed": seed,
+        "summary": f"results/sampling/exp2/{setting}/seed{seed}.json",
+        "history": f"results/models/{run}/history.csv",
+        "metrics": eval_set_metrics(config, run),
+    }
+    if trained_as != method:
+        spec["trained_as"] = trained_as
+    return spec
+
+
+def exp2_runs(config: Config) -> tuple[list[RunSpec], list[RunSpec]]:
+    """One spec per Experiment-2 table entry (JSON-ready), and the full-data reference's, one
+    per seed: the tiny ResNet trained on every training row with the same seeds."""
+    seeds = range(config["experiment2"]["seeds"])
+    runs = [
+        exp2_run_spec(config, method, b, s, seed)
+        for method, b, s in exp2_settings(config)
+        for seed in seeds
+    ]
+    tag = FULL_RATE_TAG
+    references = [exp2_run_spec(config, EXP2_FULL, tag, tag, seed) for seed in seeds]
+    return runs, references
 
 
 def spec_files(spec: RunSpec) -> list[str]:
@@ -386,17 +428,21 @@ def spec_json(spec: RunSpec) -> str:
 
 
 def exp2_table_inputs(config: Config) -> dict[str, list[str]]:
-    runs, reference = exp2_runs(config)
+    """The files of every run spec; a shared run's files appear once."""
+    runs, references = exp2_runs(config)
     return {
-        "runs": [f for spec in runs for f in spec_files(spec)],
-        "reference": spec_files(reference),
+        "runs": list(dict.fromkeys(f for spec in runs for f in spec_files(spec))),
+        "reference": [f for spec in references for f in spec_files(spec)],
     }
 
 
 def exp2_table_args(config: Config) -> list[str]:
-    """``--run <spec JSON>`` per run, then ``--reference <spec JSON>``."""
-    runs, reference = exp2_runs(config)
-    return [*repeat_option("--run", map(spec_json, runs)), "--reference", spec_json(reference)]
+    """``--run <spec JSON>`` per run, then ``--reference <spec JSON>`` per reference seed."""
+    runs, references = exp2_runs(config)
+    return [
+        *repeat_option("--run", map(spec_json, runs)),
+        *repeat_option("--reference", map(spec_json, references)),
+    ]
 
 
 # --------------------------------------------------------------------------- Experiment 3
@@ -691,23 +737,56 @@ def _comparisons(
 
 
 def exp2_comparisons(config: Config) -> list[RunSpec]:
-    """NC sampling against each random control at every grid point (none without ``nc``)."""
-    runs, _ = exp2_runs(config)
-    by_setting: dict[tuple[str, float, float], list[Mapping[str, str]]] = {}
+    """NC sampling against each random control at every grid point, then every method against
+    the full-data reference; each with the sampling summaries that give its training shares.
+
+    A comparison of a run with itself (``nc`` and a control sharing one run) or one already
+    made (``random_interest`` sharing ``nc``'s run against the full set) is left out: it
+    would add a zero or a repeated test to the Holm family.
+    """
+    runs, references = exp2_runs(config)
+    by_setting: dict[tuple[str, float, float], list[RunSpec]] = {}
     for spec in runs:
         key = (spec["method"], spec["bonafide_rate"], spec["spoof_rate"])
-        by_setting.setdefault(key, []).append(spec["metrics"])
+        by_setting.setdefault(key, []).append(spec)
     methods = config["experiment2"]["methods"]
-    if "nc" not in methods:
-        return []
-    comparisons = []
+    pairs = []  # (setting, method, control, method runs, control runs)
     for method, b, s in by_setting:
-        if method != "nc":
-            continue
-        for control in (m for m in methods if m != "nc"):
+        if method == "nc":
             setting = f"b{rate_tag(b)}_s{rate_tag(s)}"
-            nc_runs, control_runs = by_setting[(method, b, s)], by_setting[(control, b, s)]
-            comparisons += _comparisons(setting, "nc", control, nc_runs, control_runs)
+            for control in (m for m in methods if m != "nc"):
+                pairs.append(
+                    (
+                        setting,
+                        "nc",
+                        control,
+                        by_setting[(method, b, s)],
+                        by_setting[(control, b, s)],
+                    )
+                )
+    for (method, b, s), specs in by_setting.items():
+        pairs.append((f"b{rate_tag(b)}_s{rate_tag(s)}", method, EXP2_FULL, specs, references))
+    comparisons: list[RunSpec] = []
+    made: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
+    for setting, method, control, method_runs, control_runs in pairs:
+        sides = tuple(
+            tuple(spec["history"] for spec in side) for side in (method_runs, control_runs)
+        )
+        if sides[0] == sides[1] or sides in made:
+            continue
+        made.add(sides)
+        summaries = {
+            "method_summary": method_runs[0]["summary"],
+            "control_summary": control_runs[0]["summary"],
+        }
+        per_eval_set = _comparisons(
+            setting,
+            method,
+            control,
+            [run["metrics"] for run in method_runs],
+            [run["metrics"] for run in control_runs],
+        )
+        comparisons += [{**spec, **summaries} for spec in per_eval_set]
     return comparisons
 
 
@@ -761,15 +840,44 @@ def significance_comparisons(config: Config, table: str) -> list[RunSpec]:
     }
     if table not in planners:
         raise ValueError(f"no significance table for {table!r}; choose from {SIGNIFICANCE_TABLES}")
-    return planners[table](config)
+    return [
+        {**spec, "manifests": eval_manifests(config, spec["method_scores"][0])}
+        for spec in planners[table](config)
+    ]
+
+
+def eval_manifests(config: Config, scores: str) -> list[str]:
+    """The manifests naming the speakers of a score file's evaluation set: its corpus', or
+    for the "eval data" (``results/scores/<run>/eval_data.tsv``) those of the Experiment-3
+    corpora it merges (its scores carry a ``dataset`` column to join on)."""
+    if scores.endswith("/eval_data.tsv"):
+        return [manifest_path(name) for name in config["experiment3"]["datasets"]]
+    parts = scores.split("/")
+    if len(parts) < 3 or parts[-2] not in config["datasets"]:
+        raise ValueError(f"no dataset in score path {scores!r}")
+    return [manifest_path(parts[-2])]
+
+
+def significance_manifests(config: Config, table: str) -> list[str]:
+    """Every manifest the comparisons of ``table`` read for speakers, each once."""
+    specs = significance_comparisons(config, table)
+    return list(dict.fromkeys(m for spec in specs for m in spec["manifests"]))
+
+
+#: Optional comparison keys: the sampling summary of each side (its share of the training set).
+SUMMARY_KEYS = ("method_summary", "control_summary")
 
 
 def significance_files(config: Config, table: str) -> list[str]:
-    """Every score file the comparisons of ``table`` read (each once, in order)."""
+    """Every score file (and sampling summary) the comparisons of ``table`` read, each once."""
     files = [
         f
         for spec in significance_comparisons(config, table)
-        for f in (*spec["method_scores"], *spec["control_scores"])
+        for f in (
+            *spec["method_scores"],
+            *spec["control_scores"],
+            *(spec[key] for key in SUMMARY_KEYS if key in spec),
+        )
     ]
     return list(dict.fromkeys(files))
 
@@ -906,3 +1014,108 @@ def figure1_other_png(config: Config) -> str:
     """Figure 1 in the colouring ``figure1.color_by`` does not choose (both go to the report)."""
     other = {"label": "attack", "attack": "label"}[config["figure1"]["color_by"]]
     return f"results/figures/figure1_tsne_by_{other}.png"
+
+
+# --------------------------------------------------------------------------- kept epochs
+
+#: The run summary each training job writes beside its checkpoint (docs/training.md).
+TRAINING_SUMMARY_NAME = "training.json"
+#: Tables whose Markdown names their runs that kept epoch 1 or 2, with their labels in
+#: ``results/best_epochs.csv`` (``used_by``), in the order the best-epoch table lists runs.
+BEST_EPOCH_TABLES = {
+    "table1": "Table 1",
+    "table_exp2": "Experiment 2",
+    "table2": "Table 2",
+    "table_exp4": "Experiment 4",
+    "table_exp4_sources": "Experiment 4 sources",
+}
+
+
+def training_summary(run: str) -> str:
+    """``results/models/{run}/training.json``: which epoch run ``run`` kept, and why."""
+    return f"results/models/{run}/{TRAINING_SUMMARY_NAME}"
+
+
+def _summaries_beside_histories(files: Iterable[str]) -> list[str]:
+    """The training summary beside each ``history.csv`` among a table's input files."""
+    suffix = "/history.csv"
+    return list(
+        dict.fromkeys(
+            f"{f[: -len(suffix)]}/{TRAINING_SUMMARY_NAME}" for f in files if f.endswith(suffix)
+        )
+    )
+
+
+def table_training_summaries(config: Config, table: str) -> list[str]:
+    """The ``training.json`` of every run behind ``table``, each once, in table order."""
+    if table == "table1":
+        exp = config["experiment1"]
+        return [training_summary(f"pretrained/{exp['train_dataset']}/{m}") for m in exp["models"]]
+    if table == "table2":
+        exp = config["experiment3"]
+        return [
+            training_summary(f"exp3/n{n}/seed{seed}")
+            for n in exp["n_per_class"]
+            for seed in range(exp["seeds"])
+        ]
+    if table == "table_exp2":
+        return _summaries_beside_histories(
+            f for files in exp2_table_inputs(config).values() for f in files
+        )
+    if table == "table_exp4":
+        return _summaries_beside_histories(exp4_table_files(config))
+    if table == "table_exp4_sources":
+        return _summaries_beside_histories(exp4_sources_table_files(config))
+    raise ValueError(f"no best-epoch note for {table!r}; choose from {list(BEST_EPOCH_TABLES)}")
+
+
+def training_summary_args(summaries: Paths) -> list[str]:
+    """``--training-summary`` per run of a table (its note names runs that kept epoch 1-2)."""
+    return repeat_option("--training-summary", _paths(summaries))
+
+
+def _checkpoint_run(checkpoint: str) -> str:
+    """``pretrained/asvspoof2019/resnet`` of ``results/models/pretrained/.../best.pt``."""
+    return checkpoint.removeprefix("results/models/").removesuffix("/best.pt")
+
+
+def sampling_source_runs(config: Config) -> list[tuple[str, str]]:
+    """(run, what uses it) of the pretrained detectors whose embeddings the samplers read:
+    Experiment 2's source (Algorithm 1, Figure 1) and Experiment 4's per corpus and source."""
+    exp2 = config["experiment2"]
+    out = [
+        (
+            f"pretrained/{exp2['source_dataset']}/{exp2['source_model']}",
+            "Experiment 2 embeddings",
+        )
+    ]
+    model = config["experiment4"]["source_model"]
+    sources: dict[str, list[str]] = {}  # run -> the Experiment-4 sources it gives
+    for source in dict.fromkeys([BINARY_SOURCE, *exp4_sources(config)]):
+        for name in config["experiment3"]["datasets"]:
+            used = BINARY_SOURCE if falls_back_to_binary(config, name, source) else source
+            run = _checkpoint_run(source_checkpoint(used, name, model))
+            sources.setdefault(run, []).append(source)
+    out += [(run, f"Experiment 4 embeddings ({', '.join(s)})") for run, s in sources.items()]
+    return out
+
+
+def best_epoch_runs(config: Config) -> list[tuple[str, str]]:
+    """(training summary, what uses the run) of every run target ``all`` trains, each once:
+    the runs of each table in :data:`BEST_EPOCH_TABLES` order, then the sampling sources."""
+    used: dict[str, list[str]] = {}
+    for table, label in BEST_EPOCH_TABLES.items():
+        for path in table_training_summaries(config, table):
+            used.setdefault(path, []).append(label)
+    for run, label in sampling_source_runs(config):
+        used.setdefault(training_summary(run), []).append(label)
+    return [(path, "; ".join(dict.fromkeys(labels))) for path, labels in used.items()]
+
+
+def best_epochs_files(config: Config) -> list[str]:
+    return [path for path, _ in best_epoch_runs(config)]
+
+
+def best_epochs_args(config: Config) -> list[str]:
+    """``--entry <training.json> <used by>`` per trained run."""
+    return repeat_option("--entry", best_epoch_runs(config))

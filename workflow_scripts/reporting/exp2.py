@@ -6,8 +6,14 @@ A *run* is one trained tiny ResNet, described by a spec dict::
      "summary": "sample_nc summary.json", "history": "history.csv",
      "metrics": {"ASV eval": "eval.json", "In the wild": "itw.json"}}
 
-The reference (the tiny ResNet trained on the full training set) has method
-``full`` and rates 1.0/1.0. Training-set sizes come from ``"counts":
+The reference (the tiny ResNet trained on the full training set, one run per
+seed) has method ``full`` and rates 1.0/1.0. A spec with ``"trained_as": "nc"``
+reuses the runs of that method, because it selects the same rows by
+construction (``random_interest`` at rates 1.0/1.0,
+``planning.runs.exp2_trained_as``): its files are that method's, and its row
+says so (column ``trained_as``, a mark in the Markdown).
+
+Training-set sizes come from ``"counts":
 {"bonafide": n, "spoof": n}`` in the spec if given, else from the summary
 JSON: its ``counts`` for a selection, its ``n_total`` for ``full`` (the
 ``sample_nc`` summary and the ``nc_diagnostics`` JSON both carry
@@ -69,6 +75,24 @@ NOTE = (
     "n bonafide / n spoof: training selection sizes; train time: mean total seconds of the "
     "epochs.\n"
 )
+#: Marks a row whose numbers are another method's runs (same rows by construction).
+SHARED_MARK = "†"
+
+
+def shared_note(table: pd.DataFrame) -> str:
+    """The sentence under the table naming the rows that reuse another method's runs, if any."""
+    shared = table[table["trained_as"] != table["method"]]
+    if shared.empty:
+        return ""
+    rows = "; ".join(
+        f"{METHOD_NAMES[r.method]} at ({r.bonafide_rate:g}, {r.spoof_rate:g}) is the run of "
+        f"{METHOD_NAMES[r.trained_as]}"
+        for r in shared.itertuples(index=False)
+    )
+    return (
+        f"{SHARED_MARK} Same training rows by construction, so one run per seed stands for "
+        f"both: {rows}. The significance table does not compare such a run with itself.\n"
+    )
 
 
 def slugify(name: str) -> str:
@@ -151,6 +175,12 @@ def parse_run_spec(
         raise ValueError(
             f"{where}: 'metrics' must be a non-empty object {{eval name: metrics JSON path}}"
         )
+    trained_as = spec.get("trained_as", method)
+    if trained_as not in METHOD_ORDER or (trained_as == "full") != (method == "full"):
+        raise ValueError(
+            f"{where}: 'trained_as' must be one of {METHOD_ORDER[1:]} ('full' only for the "
+            f"reference), got {trained_as!r}"
+        )
     counts = spec.get("counts")
     summary = spec.get("summary")
     if counts is None and not (isinstance(summary, str) and summary):
@@ -159,6 +189,7 @@ def parse_run_spec(
         )
     return {
         "method": method,
+        "trained_as": trained_as,
         **rates,
         "seed": int(seed),
         "summary": summary,
@@ -188,8 +219,9 @@ def training_counts(run: Mapping[str, Any]) -> tuple[int, int]:
     """(n_bonafide, n_spoof) trained on: the spec's ``counts``, else the summary (see module
     docstring).
 
-    A selection summary whose method or rates disagree with the spec is an
-    error, so a miswired file list cannot produce a plausible-looking row.
+    A selection summary whose method (the spec's ``trained_as``) or rates disagree
+    with the spec is an error, so a miswired file list cannot produce a
+    plausible-looking row.
     """
     if run["counts"] is not None:
         return _class_counts(run["counts"], "run 'counts'")
@@ -201,9 +233,10 @@ def training_counts(run: Mapping[str, Any]) -> tuple[int, int]:
         if "n_total" not in summary:
             raise ValueError(f"{path}: summary has no 'n_total' for the full-data reference")
         return _class_counts(summary["n_total"], str(path))
-    if summary.get("method", run["method"]) != run["method"]:
+    trained_as = run.get("trained_as", run["method"])
+    if summary.get("method", trained_as) != trained_as:
         raise ValueError(
-            f"{path}: summary is for method {summary['method']!r}, run says {run['method']!r}"
+            f"{path}: summary is for method {summary['method']!r}, run says {trained_as!r}"
         )
     for key in ("bonafide_rate", "spoof_rate"):
         if key in summary and not math.isclose(float(summary[key]), run[key], abs_tol=1e-12):
@@ -266,6 +299,7 @@ def load_run(
     n_bonafide, n_spoof = training_counts(run)
     record: dict[str, Any] = {
         "method": run["method"],
+        "trained_as": run.get("trained_as", run["method"]),
         "bonafide_rate": run["bonafide_rate"],
         "spoof_rate": run["spoof_rate"],
         "seed": run["seed"],
@@ -326,6 +360,8 @@ def aggregate_runs(
             f"run {first.method} {first.bonafide_rate}/{first.spoof_rate} "
             f"seed {first.seed} given twice"
         )
+    if "trained_as" not in records.columns:
+        records = records.assign(trained_as=records["method"])
     metric_columns = [f"{slugify(name)}_{key}" for name in eval_names for key, _ in metrics]
     rows = []
     for keys, group in records.groupby(list(GROUP_KEYS), sort=False):
@@ -335,10 +371,14 @@ def aggregate_runs(
                 f"runs of {keys} trained on different numbers of samples: "
                 f"{sizes.to_dict('records')}"
             )
+        trained_as = group["trained_as"].unique()
+        if len(trained_as) > 1:
+            raise ValueError(f"runs of {keys} come from different methods' runs: {trained_as}")
         row: dict[str, Any] = dict(zip(GROUP_KEYS, keys, strict=True))
         row["n_bonafide"] = int(sizes.iloc[0]["n_bonafide"])
         row["n_spoof"] = int(sizes.iloc[0]["n_spoof"])
         row["n_seeds"] = int(len(group))
+        row["trained_as"] = str(trained_as[0])
         for column in metric_columns:
             row[f"{column}_mean"] = float(group[column].mean())
             row[f"{column}_std"] = _std(group[column])
@@ -381,7 +421,10 @@ def markdown_frame(
     """Readable version of the table: one ``mean ± std`` cell per eval set and metric."""
     out = pd.DataFrame(
         {
-            "training data": [METHOD_NAMES[m] for m in table["method"]],
+            "training data": [
+                METHOD_NAMES[m] + (f" {SHARED_MARK}" if t != m else "")
+                for m, t in zip(table["method"], table["trained_as"], strict=True)
+            ],
             "bonafide rate": [f"{v:g}" for v in table["bonafide_rate"]],
             "spoof rate": [f"{v:g}" for v in table["spoof_rate"]],
             "n bonafide": table["n_bonafide"].astype(int).astype(str),
@@ -408,4 +451,5 @@ def exp2_markdown(
     metrics: Sequence[tuple[str, str]] = EXP2_METRICS,
 ) -> str:
     """The Markdown page of the table: title, ``mean ± std`` cells, and what they mean."""
-    return to_markdown(markdown_frame(table, eval_names, metrics), title=TITLE) + NOTE
+    frame = markdown_frame(table, eval_names, metrics)
+    return to_markdown(frame, title=TITLE) + NOTE + shared_note(table)

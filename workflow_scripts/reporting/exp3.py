@@ -272,6 +272,22 @@ def counts_caption(counts: pd.DataFrame) -> str:
     )
 
 
+def duplicates_caption(summary: Mapping[str, Any]) -> str:
+    """One sentence for Table 2's caption from ``results/duplicates/summary.json``: the copies
+    excluded, and the rows the duplicate search could not check (silent or unreadable audio)."""
+    unchecked = int(summary["rows_unchecked"])
+    text = (
+        f"Duplicate search: {int(summary['pairs']):,} pairs of copies found in "
+        f"{int(summary['rows_scanned']):,} rows; "
+    )
+    if not unchecked:
+        return text + "every row was checked."
+    return (
+        text + f"{unchecked:,} rows could not be checked (no sound or unreadable; listed in "
+        "results/fingerprints/*/*.unchecked.tsv) and may hold copies."
+    )
+
+
 # --------------------------------------------------------------------------- from the files
 
 

@@ -6,6 +6,12 @@ writes (``results/table1.md`` ...) into one page, stamped with what produced
 them (command, configuration digest, commit), so that a stale page can be
 recognised: :func:`config_digest` of today's configuration must equal the
 digest recorded in the page.
+
+A page also names the machine whose CPU trained the models (:class:`Machine`): trained
+weights, and every number computed from them, depend on the float kernels torch picks for
+that CPU. :func:`compare_pages` compares a committed page with a fresh run's page number by
+number, exactly when the CPU kernels match and within :data:`CROSS_MACHINE_TOLERANCE`
+elsewhere.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 #: Marker line that carries the configuration digest in a generated page.
 DIGEST_PATTERN = re.compile(r"^<!-- config-sha256: ([0-9a-f]{64}) -->$", re.MULTILINE)
+#: Marker line that carries the CPU kernels a page's numbers were computed with.
+KERNELS_PATTERN = re.compile(r"^<!-- cpu-kernels: (.+) -->$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,54 @@ class Section:
 
     title: str
     path: Path
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The CPU that trained a run's models, as torch saw it.
+
+    ``kernels`` is what must match for bit-identical training: the torch build, the
+    instruction-set level of its vectorised kernels (``torch.backends.cpu.
+    get_cpu_capability()``) and the CPU model, since MKL and oneDNN also choose code paths
+    by vendor, instruction set and cache sizes (docs/performance.md).
+    """
+
+    cpu: str
+    cpus: int
+    torch: str
+    capability: str
+
+    @property
+    def kernels(self) -> str:
+        return f"torch {self.torch}, CPU capability {self.capability}, {self.cpu}"
+
+
+#: The tables of docs/demo-results.md, in page order: heading and the Markdown file the
+#: workflow writes under ``results/`` (``make_results_page --results-dir``).
+DEMO_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("Table 1 (Experiment 1)", "table1.md"),
+    ("Table 1 per attack", "table1_per_attack.md"),
+    (
+        "Table 2 (Experiment 3), with the realised training counts and each N against the next",
+        "table2.md",
+    ),
+    ("Table 2 per attack", "table2_per_attack.md"),
+    (
+        "Experiment 2 (NC sampling against random sampling, ASVspoof 2019 LA-like training set)",
+        "table_exp2.md",
+    ),
+    ("Experiment 4 (the full method against matched random sampling)", "table_exp4.md"),
+    (
+        "Experiment 4 per embedding source of Algorithm 2 (binary, attack-aware, pooled stage 3)",
+        "table_exp4_sources.md",
+    ),
+    ("Which epoch each trained run kept (early stopping)", "best_epochs.md"),
+)
+
+
+def demo_sections(results_dir: str | os.PathLike[str]) -> list[Section]:
+    """:data:`DEMO_SECTIONS` read from ``results_dir`` (a run's ``results/`` folder)."""
+    return [Section(title, Path(results_dir) / name) for title, name in DEMO_SECTIONS]
 
 
 def config_digest(path: str | os.PathLike[str]) -> str:
@@ -57,11 +113,14 @@ def results_page(
     config: str | os.PathLike[str],
     commit: str | None,
     notes: Sequence[str] = (),
+    machine: Machine | None = None,
 ) -> str:
     """Markdown page with every section's table, and the provenance of the run.
 
     ``commit`` None: a page that the test suite regenerates and compares on every
     commit (docs/tiny-results.md), so naming one commit would only go stale.
+    ``machine``: the CPU that trained the models, written with what another CPU would
+    change (:func:`machine_section`).
 
     Raises ``ValueError`` naming the file when a section's table is missing or
     empty, so a page is never written with a hole in it.
@@ -81,7 +140,8 @@ def results_page(
             "`python -m workflow_scripts.make_results_page` (see its `--help`)."
             if commit is not None
             else "at the current commit: the test suite regenerates this page from its own "
-            "run and fails when a number moved (`tests/test_results_page.py` says how to "
+            "run and fails when a number moved, exactly on the CPU kernels named below and "
+            "beyond a stated tolerance on others (`tests/test_results_page.py` says how to "
             "regenerate it)."
         ),
         "",
@@ -89,6 +149,8 @@ def results_page(
     lines += [f"- {note}" for note in notes]
     if notes:
         lines.append("")
+    if machine is not None:
+        lines += machine_section(machine)
     for section in sections:
         try:
             body = section.path.read_text(encoding="utf-8").strip()
@@ -98,3 +160,131 @@ def results_page(
             raise ValueError(f"{section.path}: empty table file")
         lines += [f"## {section.title}", "", _demote_headings(body), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+#: First words of the line that names the machine (left out of page comparisons).
+MACHINE_LINE = "The models were trained on "
+
+
+def machine_section(machine: Machine) -> list[str]:
+    """The page's lines on the machine behind its numbers, and what another one changes."""
+    return [
+        "## Machine",
+        "",
+        f"<!-- cpu-kernels: {machine.kernels} -->",
+        f"{MACHINE_LINE}{machine.cpu} ({machine.cpus} CPUs available) with torch "
+        f"{machine.torch}, whose vectorised CPU kernels ran at level {machine.capability} "
+        "(`torch.backends.cpu.get_cpu_capability()`).",
+        "",
+        "On another CPU the same command gives byte-identical demo corpora, manifests and "
+        "random selections, but whatever torch computes may differ: torch, oneDNN and MKL "
+        "choose their kernels by the CPU's instruction sets and vendor, and those round floats "
+        "differently. Trained weights then differ in the last decimals, and so does everything "
+        "computed from them (scores, embeddings and the NC selections made from them, metrics, "
+        "these tables); on a small evaluation set one utterance crossing the threshold moves "
+        "an EER by one over that class's count. Caches and fingerprints are computed with "
+        "torch too (other kernels moved up to one cached float16 value in 5,000, mostly by "
+        "one step). The thread count (`training.threads`) moves trained weights the same way. No "
+        "setting was shown to make training bit-identical across CPUs (docs/performance.md).",
+        "",
+    ]
+
+
+def recorded_kernels(page_text: str) -> str | None:
+    """The CPU kernels a generated page names (:attr:`Machine.kernels`), or ``None``."""
+    match = KERNELS_PATTERN.search(page_text)
+    return match.group(1) if match else None
+
+
+#: Absolute difference accepted, per metric, between a page made on other CPU kernels and the
+#: committed one (the tiny config's Tables 1 and 2). Measured: four other kernel choices on
+#: one machine (MKL's branch, ATen's and oneDNN's instruction sets; docs/performance.md) moved
+#: scores by up to 0.5% of the largest score and no table number at four decimals. 0.05 leaves
+#: room for a small shift of an average precision, while one utterance crossing an EER
+#: threshold (1/8 or more on the tiny evaluation sets) fails. Other numbers (training rows,
+#: counts, headers) must be equal; a significance row's difference and interval may move by
+#: twice its metric's tolerance, its p-values by :data:`P_TOLERANCE`.
+CROSS_MACHINE_TOLERANCE: Mapping[str, float] = {
+    "EER-ROC": 0.05,
+    "EER-DET": 0.05,
+    "mAP": 0.05,
+    "AP-bonafide": 0.05,
+    "AP-mean": 0.05,
+}
+#: Accepted movement of a p-value (columns whose header starts with "p") across CPUs.
+P_TOLERANCE = 0.1
+
+_NUMBER = re.compile(r"[-+\u2212]?\d+(?:\.\d+)?")
+_NUMERIC_CELL = re.compile(r"\[?\s*[-+\u2212]?\d+(?:\.\d+)?(?:,\s*[-+\u2212]?\d+(?:\.\d+)?)?\s*\]?")
+
+
+def _numbers(cell: str) -> list[float]:
+    return [float(n.replace("\u2212", "-")) for n in _NUMBER.findall(cell)]
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _tolerance(labels: Sequence[str], column: str, tolerance: Mapping[str, float] | None) -> float:
+    """Accepted absolute difference of one number (0 = exact)."""
+    if tolerance is None:
+        return 0.0
+    metric = next((label for label in labels if label in tolerance), None)
+    if metric is None:
+        return 0.0
+    if column.startswith("p"):
+        return P_TOLERANCE
+    if column.startswith("difference") or "interval" in column:
+        return 2 * tolerance[metric]
+    return tolerance[metric]
+
+
+def compare_pages(
+    expected: str, actual: str, tolerance: Mapping[str, float] | None = None
+) -> list[str]:
+    """Every difference between two results pages, one line each, naming the cell.
+
+    ``tolerance`` None compares every number exactly (the same CPU kernels); else a number
+    in a row of a metric named in ``tolerance`` may differ by that much (see
+    :data:`CROSS_MACHINE_TOLERANCE`) and all else must be equal. Text and table layout must
+    match everywhere except the lines that name the machine.
+    """
+    skip = (MACHINE_LINE, "<!-- cpu-kernels:")
+    want = [line for line in expected.splitlines() if not line.startswith(skip)]
+    got = [line for line in actual.splitlines() if not line.startswith(skip)]
+    if len(want) != len(got):
+        return [f"the pages have {len(want)} and {len(got)} lines: the layout changed"]
+    problems: list[str] = []
+    heading, header = "", []
+    for number, (a, b) in enumerate(zip(want, got, strict=True), start=1):
+        if a.startswith("#"):
+            heading, header = a.lstrip("# "), []
+        if a == b:
+            if a.startswith("|") and not header:
+                header = _cells(a)
+            if not a.startswith("|"):
+                header = []
+            continue
+        if not (a.startswith("|") and b.startswith("|")) or not header:
+            problems.append(f"line {number}: expected {a!r}, got {b!r}")
+            continue
+        cells_a, cells_b = _cells(a), _cells(b)
+        if len(cells_a) != len(cells_b):
+            problems.append(f"line {number}: expected {a!r}, got {b!r}")
+            continue
+        labels = [c for c in cells_a if not _NUMERIC_CELL.fullmatch(c)]
+        for column, ca, cb in zip(header, cells_a, cells_b, strict=False):
+            if ca == cb:
+                continue
+            name = f"{heading} / {' | '.join(labels)} / {column}"
+            na, nb = _numbers(ca), _numbers(cb)
+            numeric = _NUMERIC_CELL.fullmatch(ca) and _NUMERIC_CELL.fullmatch(cb)
+            if not numeric or len(na) != len(nb):
+                problems.append(f"{name}: expected {ca!r}, got {cb!r}")
+                continue
+            allowed = _tolerance(labels, column, tolerance)
+            if any(abs(x - y) > allowed + 1e-12 for x, y in zip(na, nb, strict=True)):
+                within = f" (tolerance {allowed:g})" if allowed else " (compared exactly)"
+                problems.append(f"{name}: expected {ca}, got {cb}{within}")
+    return problems

@@ -2,7 +2,8 @@
 
 A comparison spec (JSON, planned in ``planning/runs.py``) names a setting, an
 evaluation set, the method and its control, and the score files of each side
-(one per seed). :func:`compare` reads and pairs them, runs
+(one per seed), and optionally each side's sampling summary (its share of
+the training set). :func:`compare` reads and pairs them, runs
 ``metrics.significance.paired_difference`` and returns one row per metric;
 Holm's correction runs over all rows of the table (the family a reader scans).
 :func:`significance_markdown` renders the rows and the sentence that goes
@@ -11,6 +12,7 @@ under an experiment table.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,14 +20,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.io.files import parse_json_object
+from workflow_scripts.io.files import parse_json_object, read_json
 from workflow_scripts.metrics.report import read_scores
+from workflow_scripts.metrics.resampling import (
+    DEFAULT_MIN_SPEAKERS,
+    ResamplingUnits,
+    read_speaker_manifests,
+    resampling_units,
+    speakers_of_scores,
+)
 from workflow_scripts.metrics.significance import (
     align_score_tables,
     holm_adjust,
     paired_difference,
+    utterance_order,
 )
 from workflow_scripts.reporting.tables import to_markdown
+
+log = logging.getLogger("workflow_scripts.reporting.significance")
 
 #: Metrics compared, with their row labels (the paper's two).
 COMPARED_METRICS: tuple[tuple[str, str], ...] = (("eer_roc", "EER-ROC"), ("map", "mAP"))
@@ -41,6 +53,7 @@ SIGNIFICANCE_COLUMNS = (
     "n_seeds_control",
     "n_bonafide",
     "n_spoof",
+    "resampled",
     "method_value",
     "control_value",
     "difference",
@@ -54,6 +67,27 @@ SIGNIFICANCE_COLUMNS = (
 )
 
 SPEC_KEYS = ("setting", "eval_set", "method", "control", "method_scores", "control_scores")
+#: Optional spec key: the evaluation set's manifests, whose speakers the bootstrap resamples.
+MANIFESTS_KEY = "manifests"
+#: Optional spec keys: each side's sampling summary (``counts`` and ``n_total`` per class).
+SUMMARY_KEYS = ("method_summary", "control_summary")
+#: Columns added after ``n_seeds_control`` when the specs give summaries: the share of the
+#: full training set each side trained on.
+FRACTION_COLUMNS = ("train_fraction_method", "train_fraction_control")
+
+
+def training_fraction(path: str) -> float:
+    """Selected rows over all rows of the training split, from a sampling summary's ``counts``
+    and ``n_total`` (per class); the error names the file."""
+    summary = read_json(path, "sampling summary")
+    try:
+        selected = sum(int(v) for v in summary["counts"].values())
+        total = sum(int(v) for v in summary["n_total"].values())
+    except (KeyError, AttributeError, TypeError, ValueError):
+        raise ValueError(f"{path}: summary lacks per-class 'counts' and 'n_total'") from None
+    if total <= 0 or not 0 <= selected <= total:
+        raise ValueError(f"{path}: {selected} selected of {total} training rows")
+    return selected / total
 
 
 def read_comparison_spec(text: str) -> dict[str, Any]:
@@ -71,16 +105,57 @@ def read_comparison_spec(text: str) -> dict[str, Any]:
         files = spec[side]
         if not isinstance(files, list) or not files or not all(isinstance(f, str) for f in files):
             raise ValueError(f"{source}: {side} must be a non-empty list of score files")
+    given = [key for key in SUMMARY_KEYS if key in spec]
+    if given and (
+        len(given) < len(SUMMARY_KEYS) or not all(isinstance(spec[k], str) for k in given)
+    ):
+        raise ValueError(f"{source}: give both {SUMMARY_KEYS} as file paths, or neither")
+    manifests = spec.get(MANIFESTS_KEY, [])
+    if not isinstance(manifests, list) or not all(isinstance(f, str) for f in manifests):
+        raise ValueError(f"{source}: {MANIFESTS_KEY} must be a list of manifest files")
     return spec
 
 
+def _units(
+    scores: pd.DataFrame,
+    labels: np.ndarray,
+    manifests: Sequence[str],
+    *,
+    where: str,
+    min_speakers: int,
+) -> ResamplingUnits:
+    """The bootstrap units of a comparison's utterances (in :func:`utterance_order`):
+    speakers from ``manifests`` where they name them, else utterances by class."""
+    if not manifests:
+        return resampling_units(labels)
+    speaker, dataset = speakers_of_scores(scores, read_speaker_manifests(manifests), where)
+    order = utterance_order(scores)
+    units = resampling_units(labels, speaker[order], dataset[order], min_speakers=min_speakers)
+    for note in units.notes:
+        log.info("%s: %s", where, note)
+    return units
+
+
 def compare(
-    specs: Sequence[Mapping[str, Any]], *, n_resamples: int, alpha: float, seed: int
+    specs: Sequence[Mapping[str, Any]],
+    *,
+    n_resamples: int,
+    alpha: float,
+    seed: int,
+    min_speakers: int = DEFAULT_MIN_SPEAKERS,
 ) -> pd.DataFrame:
-    """The significance table of ``specs`` (one row per comparison and metric)."""
+    """The significance table of ``specs`` (one row per comparison and metric).
+
+    A spec's optional ``manifests`` (the evaluation set's corpus manifests) make the
+    bootstrap draw speakers (``metrics.resampling``); column ``resampled`` says what it drew.
+    """
     if not specs:
         raise ValueError("no comparisons given")
+    with_summaries = sum(all(k in spec for k in SUMMARY_KEYS) for spec in specs)
+    if with_summaries not in (0, len(specs)):
+        raise ValueError(f"{with_summaries} of {len(specs)} comparisons give {SUMMARY_KEYS}")
     cache: dict[str, pd.DataFrame] = {}
+    units_cache: dict[tuple[tuple[str, ...], tuple[str, ...]], ResamplingUnits] = {}
 
     def table(path: str) -> pd.DataFrame:
         if path not in cache:
@@ -94,6 +169,14 @@ def compare(
             raise ValueError(f"comparison {spec['method']} vs {spec['control']}: a file repeats")
         scores, labels = align_score_tables({path: table(path) for path in files})
         n_method = len(spec["method_scores"])
+        manifests = tuple(spec.get(MANIFESTS_KEY, []))
+        first = table(files[0])
+        ids = first["utt_id"].astype(str).to_numpy()[utterance_order(first)]
+        unit_key = (manifests, tuple(ids))
+        if unit_key not in units_cache:
+            units_cache[unit_key] = _units(
+                first, labels, manifests, where=files[0], min_speakers=min_speakers
+            )
         differences = paired_difference(
             scores[:n_method],
             scores[n_method:],
@@ -102,9 +185,10 @@ def compare(
             n_resamples=n_resamples,
             alpha=alpha,
             seed=seed,
+            units=units_cache[unit_key],
         )
-        for key, label in COMPARED_METRICS:
-            found = differences[key]
+        for metric, label in COMPARED_METRICS:
+            found = differences[metric]
             rows.append(
                 {
                     "setting": str(spec["setting"]),
@@ -114,8 +198,14 @@ def compare(
                     "metric": label,
                     "n_seeds_method": n_method,
                     "n_seeds_control": len(files) - n_method,
+                    **{
+                        column: training_fraction(spec[key])
+                        for column, key in zip(FRACTION_COLUMNS, SUMMARY_KEYS, strict=True)
+                        if with_summaries
+                    },
                     "n_bonafide": int(labels.sum()),
                     "n_spoof": int((labels == 0).sum()),
+                    "resampled": units_cache[unit_key].description,
                     "method_value": found.method_value,
                     "control_value": found.control_value,
                     "difference": found.difference,
@@ -129,7 +219,16 @@ def compare(
     result["alpha"] = float(alpha)
     result["significant"] = np.where(result["p_value"] < alpha, "yes", "no")
     result["significant_holm"] = np.where(result["p_holm"] < alpha, "yes", "no")
-    return result.loc[:, list(SIGNIFICANCE_COLUMNS)]
+    return result.loc[:, significance_columns(bool(with_summaries))]
+
+
+def significance_columns(fractions: bool) -> list[str]:
+    """:data:`SIGNIFICANCE_COLUMNS`, with :data:`FRACTION_COLUMNS` after ``n_seeds_control``."""
+    columns = list(SIGNIFICANCE_COLUMNS)
+    if fractions:
+        at = columns.index("n_seeds_control") + 1
+        columns[at:at] = FRACTION_COLUMNS
+    return columns
 
 
 def read_significance(path: str | os.PathLike[str]) -> pd.DataFrame:
@@ -173,6 +272,15 @@ def significance_sentence(table: pd.DataFrame) -> str:
     )
 
 
+def resampled_phrase(table: pd.DataFrame) -> str:
+    """What the bootstrap drew: ``speakers (24)``, or per evaluation set where they differ
+    (``In the wild: speakers (24); eval data: speakers (10) + utterances (160)``)."""
+    per_set = dict(zip(table["eval_set"].astype(str), table["resampled"].astype(str), strict=True))
+    if len(set(per_set.values())) == 1:
+        return next(iter(per_set.values()))
+    return "; ".join(f"{name}: {what}" for name, what in per_set.items())
+
+
 def significance_markdown(table: pd.DataFrame, *, title: str) -> str:
     """The comparisons as a Markdown table (difference and interval per row) and the sentence."""
     alpha = float(table["alpha"].iloc[0])
@@ -200,10 +308,18 @@ def significance_markdown(table: pd.DataFrame, *, title: str) -> str:
     if (table["setting"].astype(str).isin(["", "-"])).all():
         shown = shown.drop(columns="setting")
     note = (
-        "Intervals add test-set variation (paired bootstrap over evaluation utterances) and "
-        "training-seed variation (docs/metrics.md); EER-ROC: lower is better, "
-        "mAP: higher is better."
+        "Intervals add test-set variation (paired bootstrap of the evaluation set, drawing "
+        f"{resampled_phrase(table)}) and training-seed variation (docs/metrics.md); "
+        "EER-ROC: lower is better, mAP: higher is better."
     )
+    if all(c in table.columns for c in FRACTION_COLUMNS):
+        shares = zip(*(table[c] for c in FRACTION_COLUMNS), strict=True)
+        at = shown.columns.get_loc("runs") + 1
+        shown.insert(at, "training data", [f"{a:.1%} vs {b:.1%}" for a, b in shares])
+        note += (
+            " Training data: the share of the full training split each side trained on "
+            "(selected rows / all rows)."
+        )
     single = (table["n_seeds_method"] < 2) | (table["n_seeds_control"] < 2)
     if single.any():
         note += (

@@ -7,7 +7,9 @@ Methods (samples of interest = rows with ``correct`` True):
   the class mean;
 * ``random_interest``: the same per-class counts drawn uniformly (seeded)
   from the samples of interest;
-* ``random_all``: the same counts drawn from the whole training set.
+* ``random_all``: the same counts drawn from the whole training set;
+* ``full``: every row (rates 1.0 only), the full-data reference trained
+  beside the samples, so that it runs through the same training rule.
 
 The random controls reuse Algorithm 1's per-class counts, so the three
 methods differ only in *which* samples they keep.
@@ -28,10 +30,19 @@ from .nc_sampling import Metric, distances_to_means, max_or_zero, nc_sample
 from .random_draws import random_draw
 
 NC_METHODS: tuple[str, ...] = ("nc", "random_interest", "random_all")
+#: The full-data reference: not a sampling method, but written as a selection like one.
+FULL_METHOD = "full"
+#: Every ``method`` :func:`nc_selection` accepts.
+SELECTION_METHODS: tuple[str, ...] = (*NC_METHODS, FULL_METHOD)
 #: Columns of the selection TSV: the row key (what ``train --train-selection`` reads), then
 #: the distance to the class mean and the rank among the class's samples of interest.
 NC_SELECTION_COLUMNS: tuple[str, ...] = (
-    *SELECTION_COLUMNS, "label", "attack", "correct", "distance", "rank"
+    *SELECTION_COLUMNS,
+    "label",
+    "attack",
+    "correct",
+    "distance",
+    "rank",
 )
 
 
@@ -49,14 +60,17 @@ def nc_selection(
     ``distance`` is to the class mean of the samples of interest (eq. 1, in
     ``metric``); ``rank`` is 0-based among the class's samples of interest,
     nearest first, and ``-1`` for a row that is not one (only ``random_all``
-    selects those). ``nc`` ignores ``seed``. The summary holds the method,
+    selects those, and ``full``, which keeps every row). ``nc`` and ``full``
+    ignore ``seed``. The summary holds the method,
     rates, metric, seed, the kept counts, ``n_interest`` and ``n_total`` per
     class and the largest selected distance per class.
     """
-    if method not in NC_METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {NC_METHODS}")
+    if method not in SELECTION_METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {SELECTION_METHODS}")
     interest = emb.interest
     rates = {BONAFIDE: float(bonafide_rate), SPOOF: float(spoof_rate)}
+    if method == FULL_METHOD and set(rates.values()) != {1.0}:
+        raise ValueError(f"method {FULL_METHOD!r} keeps every row; both rates must be 1.0")
     present = set(np.unique(emb.label).tolist())
     absent = [LABEL_NAMES[k] for k in sorted(rates) if k not in present]
     if absent:
@@ -67,6 +81,8 @@ def nc_selection(
         raise ValueError(f"{emb.path}: {err}") from None
     if method == "nc":
         selected = nc.selected
+    elif method == FULL_METHOD:
+        selected = np.arange(len(emb))
     else:
         pool = interest if method == "random_interest" else None
         selected = random_draw(emb.label, nc.counts, pool_mask=pool, seed=seed)

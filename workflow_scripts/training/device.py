@@ -1,6 +1,11 @@
-"""Device choice, thread count and determinism switches for training and scoring."""
+"""Device choice, thread count and determinism switches for training and scoring, and the CPU
+as the kernel libraries see it (for results pages)."""
 
 from __future__ import annotations
+
+import os
+import platform
+from typing import Any
 
 import torch
 
@@ -55,3 +60,30 @@ def seed_everything(seed: int, device: torch.device) -> None:
     torch.utils.deterministic.fill_uninitialized_memory = False
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = False
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``; the platform's processor name elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_description() -> dict[str, Any]:
+    """What decides a CPU run's float rounding, for a results page: the CPU model, the CPUs
+    this process may use, the torch version and the level of torch's vectorised kernels."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    return {
+        "cpu": cpu_model(),
+        "cpus": cpus,
+        "torch": str(torch.__version__),
+        "capability": torch.backends.cpu.get_cpu_capability(),
+    }

@@ -15,6 +15,7 @@ from typing import Any
 
 from workflow_scripts.io.files import parse_json_object
 from workflow_scripts.training.loop import (
+    SUMMARY_NAME,
     TrainParams,
     TrainResult,
     prepare_data,
@@ -30,7 +31,7 @@ SIMULATED_KILL_STATUS = 75
 #: once every output exists, as a kill at that moment would: the outputs stay marked incomplete.
 KILL_GROUP_AFTER_OUTPUTS_ENV = "NC_TRAIN_KILL_GROUP_AFTER_OUTPUTS"
 #: Files a run writes into its output folder.
-OUTPUT_NAMES: tuple[str, ...] = ("best.pt", "history.csv", "curve.png")
+OUTPUT_NAMES: tuple[str, ...] = ("best.pt", "history.csv", SUMMARY_NAME, "curve.png")
 
 
 def check_resume_path(resume_path: Path, out_dir: Path) -> None:
@@ -73,8 +74,9 @@ def run_training_job(
     out_dir: Path,
     resume_path: Path,
 ) -> TrainResult:
-    """Train (resuming from ``resume_path`` when it matches) and write ``best.pt`` and
-    ``history.csv`` into ``out_dir``. The caller removes the resume checkpoint
+    """Train (resuming from ``resume_path`` when it matches) and write ``best.pt``,
+    ``history.csv`` and ``training.json`` (the kept epoch and why the run stopped) into
+    ``out_dir``. The caller removes the resume checkpoint
     (:func:`~workflow_scripts.training.loop.discard_resume`) once all its outputs exist.
 
     Bad input (flags, caches, selections, unknown model options) raises ValueError.

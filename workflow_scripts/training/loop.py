@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 from tqdm import tqdm
 
-from workflow_scripts.io.files import atomic_path
+from workflow_scripts.io.files import atomic_path, write_json
 from workflow_scripts.metrics.eer import eer_roc
 from workflow_scripts.training.checkpoint import (
     build_model,
@@ -68,6 +68,11 @@ HISTORY_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "val_eer"
 
 #: Config entries that may change between a killed run and its resumption.
 _RESUME_FREE_TRAINING_KEYS: frozenset[str] = frozenset({"max_epochs"})
+
+#: File name of the run summary written beside ``best.pt`` (:func:`run_summary`).
+SUMMARY_NAME = "training.json"
+#: Why a run stopped: no lower validation loss for ``patience`` epochs, or the epoch limit.
+STOP_REASONS: tuple[str, ...] = ("patience", "max_epochs")
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,8 @@ class TrainResult:
     best_epoch: int
     stopped_early: bool
     resumed_from_epoch: int
+    #: Training and validation rows per class (``RowIndex.class_counts``).
+    class_counts: dict[str, dict[str, int]] | None = None
 
 
 def prepare_data(
@@ -591,6 +598,7 @@ def _train(
         best_epoch=int(state["best_epoch"]),
         stopped_early=stopped_early,
         resumed_from_epoch=resumed_from,
+        class_counts={"train": data.train.class_counts(), "val": data.val.class_counts()},
     )
 
 
@@ -630,14 +638,44 @@ def history_frame(history: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     )
 
 
+def run_summary(result: TrainResult) -> dict[str, Any]:
+    """Which epoch the run kept, of how many it ran, and why it stopped, as plain JSON.
+
+    The result tables read this instead of the checkpoint, so reporting needs no torch: a
+    run that kept epoch 1 or 2 (with ``val_loss: plain`` on a validation split whose class
+    ratio differs from the training sample's, an almost untrained model) is named under
+    every table it feeds (docs/training.md).
+    """
+    training = result.best["config"]["training"]
+    metric = result.best["metric"]
+    summary: dict[str, Any] = {
+        "model": result.best["config"]["model"]["name"],
+        "seed": int(training["seed"]),
+        "best_epoch": int(result.best_epoch),
+        "epochs_run": len(result.history),
+        "max_epochs": int(training["max_epochs"]),
+        "patience": int(training["patience"]),
+        "stop_reason": STOP_REASONS[0] if result.stopped_early else STOP_REASONS[1],
+        "val_loss": str(training["val_loss"]),
+        "validation": str(training["validation"]),
+        "best_val_loss": float(metric["val_loss"]),
+        "best_val_eer": float(metric["val_eer"]),
+    }
+    if result.class_counts is not None:
+        summary["train_rows"] = dict(result.class_counts["train"])
+        summary["val_rows"] = dict(result.class_counts["val"])
+    return summary
+
+
 def write_outputs(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``best.pt`` and ``history.csv`` into ``out_dir`` (each atomically); returns their
-    paths."""
+    """Write ``best.pt``, ``history.csv`` and ``training.json`` (:func:`run_summary`) into
+    ``out_dir`` (each atomically); returns their paths."""
     out = Path(out_dir)
-    paths = {"best": out / "best.pt", "history": out / "history.csv"}
+    paths = {"best": out / "best.pt", "history": out / "history.csv", "summary": out / SUMMARY_NAME}
     save_checkpoint(result.best, paths["best"])
     with atomic_path(paths["history"]) as tmp:
         result.history.to_csv(tmp, index=False)
+    write_json(run_summary(result), paths["summary"])
     return paths
 
 
@@ -649,6 +687,8 @@ def discard_resume(resume_path: str | os.PathLike[str]) -> None:
 
 __all__ = [
     "HISTORY_COLUMNS",
+    "STOP_REASONS",
+    "SUMMARY_NAME",
     "DataSplit",
     "TrainParams",
     "TrainResult",
@@ -658,6 +698,7 @@ __all__ = [
     "resume_key",
     "run_train_epoch",
     "run_config",
+    "run_summary",
     "train",
     "write_outputs",
 ]

@@ -99,7 +99,7 @@ def test_demo_corpora_get_their_format_options(tiny: dict, cfg: dict) -> None:
     assert json.loads(runs.demo_sizes_json(tiny, "itw")) == {
         "bonafide": 6,
         "spoof": 6,
-        "mode": "hard",  # the schema's defaults
+        "mode": "learnable",  # the schema's defaults
         "n_speakers": None,
         "duration_s": None,
     }

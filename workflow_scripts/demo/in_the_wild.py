@@ -9,8 +9,7 @@ Written (see ``datasets/in_the_wild.py`` for the reader)::
 "duration_s": [min, max]}`` (the last two optional).
 Two modes answer two questions:
 
-- ``learnable`` (``config/demo_learnable.yaml``): an
-  out-of-domain set on which what a detector learned elsewhere partly carries
+- ``learnable`` (the default): an out-of-domain set on which what a detector learned elsewhere partly carries
   over. Spoofs come from :data:`LEARNABLE_RECIPES`, the training corpora's
   synthesis families at other strengths and in other combinations, two of them
   joined by an algorithm no other corpus uses; other speakers and texts;
@@ -18,9 +17,8 @@ Two modes answer two questions:
   of moderate severity (room, background noise, band limits, a real lossy-codec
   round trip, compression). Every speaker has clips of both classes, in
   near-equal numbers, so a speaker-level bootstrap can resample speakers.
-- ``hard`` (the default, in this module and ``config.yaml``, until the demo page
-  is regenerated with ``learnable``): the earlier set, kept byte-identical (audio
-  and ``meta.csv``): only
+- ``hard`` (``config/demo_hard.yaml``): the earlier set, kept byte-identical
+  (audio and ``meta.csv``): only
   :data:`~workflow_scripts.demo.attacks.WILD_ONLY` algorithms, under heavy
   damage (:func:`~workflow_scripts.demo.channels.degrade_wild`), speakers
   drawn per clip; detectors trained on the other demo corpora sit at chance.
@@ -136,8 +134,8 @@ def speaker_name(k: int) -> str:
 
 
 def mode_of(sizes: Mapping[str, object]) -> str:
-    """The corpus mode (``hard`` unless ``sizes`` says otherwise), validated."""
-    mode = sizes.get("mode", "hard")
+    """The corpus mode (``learnable`` unless ``sizes`` says otherwise), validated."""
+    mode = sizes.get("mode", "learnable")
     if mode not in MODES:
         raise ValueError(f"demo sizes: in_the_wild.mode must be one of {MODES}, got {mode!r}")
     return str(mode)

@@ -19,14 +19,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workflow_scripts.cli import (
-    add_metrics_option,
-    add_training_summary_option,
-    command,
-    new_parser,
-)
-from workflow_scripts.io.files import write_text
-from workflow_scripts.reporting.best_epochs import with_early_epoch_note
+from workflow_scripts.cli import add_table_options, command, new_parser
+from workflow_scripts.reporting.companions import write_table_markdown
 from workflow_scripts.reporting.exp1 import TITLE, table1
 from workflow_scripts.reporting.tables import chosen_metrics, to_markdown, write_csv
 
@@ -43,16 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--out", required=True, help="CSV output")
     parser.add_argument("--markdown", required=True, help="Markdown output")
-    add_metrics_option(parser)
-    add_training_summary_option(parser)
+    add_table_options(parser, significance=False)
     return parser
 
 
 def run(args: argparse.Namespace) -> None:
     table = table1(args.entry, chosen_metrics(args.metric))
     write_csv(table, args.out)
-    markdown = with_early_epoch_note(to_markdown(table, title=TITLE), args.training_summary)
-    write_text(markdown, args.markdown)
+    write_table_markdown(
+        to_markdown(table, title=TITLE), args.markdown, training_summaries=args.training_summary
+    )
     print(table.to_string(index=False), file=sys.stderr)
 
 

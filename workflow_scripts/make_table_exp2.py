@@ -34,17 +34,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import (
-    add_metrics_option,
-    add_significance_option,
-    add_training_summary_option,
-    command,
-    new_parser,
-)
-from workflow_scripts.io.files import write_text
-from workflow_scripts.reporting.best_epochs import with_early_epoch_note
+from workflow_scripts.cli import add_table_options, command, new_parser
+from workflow_scripts.reporting.companions import write_table_markdown
 from workflow_scripts.reporting.exp2 import EXP2_METRICS, build_table, exp2_markdown, read_run_spec
-from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 
@@ -61,9 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--out", type=Path, required=True, help="CSV output")
     add("--markdown", type=Path, required=True, help="Markdown output")
-    add_significance_option(parser)
-    add_metrics_option(parser)
-    add_training_summary_option(parser)
+    add_table_options(parser)
     return parser
 
 
@@ -74,13 +64,13 @@ def run(args: argparse.Namespace) -> None:
     table, names = build_table(runs, references, metrics)
     # %.10g drops float noise like 0.19999999999999998
     write_csv(table, args.out, float_format="%.10g")
-    markdown = with_early_epoch_note(exp2_markdown(table, names, metrics), args.training_summary)
-    markdown = with_significance(
-        markdown,
-        args.significance,
+    write_table_markdown(
+        exp2_markdown(table, names, metrics),
+        args.markdown,
+        training_summaries=args.training_summary,
+        significance=args.significance,
         title="Experiment 2: NC sampling minus each random control; each method minus full data",
     )
-    write_text(markdown, args.markdown)
     print(
         f"make_table_exp2: {len(table)} rows from {len(runs) + len(references)} runs -> {args.out}",
         file=sys.stderr,

@@ -36,18 +36,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import (
-    add_metrics_option,
-    add_significance_option,
-    add_training_summary_option,
-    command,
-    new_parser,
-)
-from workflow_scripts.io.files import read_json, write_json, write_text
-from workflow_scripts.reporting.best_epochs import with_early_epoch_note
+from workflow_scripts.cli import add_table_options, command, new_parser
+from workflow_scripts.io.files import read_json, write_json
+from workflow_scripts.reporting.companions import write_table_markdown
 from workflow_scripts.reporting.exp3 import duplicates_caption as dup_caption
 from workflow_scripts.reporting.exp3 import table2_from_files, table2_markdown, table2_runs
-from workflow_scripts.reporting.significance import with_significance
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 ENTRY = ("N", "EVAL_NAME", "METRICS_JSON")
@@ -64,9 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--summary", nargs=3, action="append", default=[], metavar=SUMMARY, help="one run's draw")
     add("--counts-out", type=Path, default=None, help="CSV output: realised training counts")
     add("--duplicates-summary", type=Path, default=None, help="find_duplicates summary JSON")
-    add_significance_option(parser)
-    add_metrics_option(parser)
-    add_training_summary_option(parser)
+    add_table_options(parser)
     return parser
 
 
@@ -76,13 +67,17 @@ def run(args: argparse.Namespace) -> None:
         args.entry, args.summary, counts_wanted=args.counts_out is not None, metrics=metrics
     )
     write_csv(table.combined(), args.out)
-    markdown = with_early_epoch_note(table2_markdown(table, counts), args.training_summary)
+    caption = None
     if args.duplicates_summary is not None:
-        markdown += "\n" + dup_caption(read_json(args.duplicates_summary)) + "\n"
-    markdown = with_significance(
-        markdown, args.significance, title="Table 2: each N minus the next smaller N"
+        caption = dup_caption(read_json(args.duplicates_summary))
+    write_table_markdown(
+        table2_markdown(table, counts),
+        args.markdown,
+        training_summaries=args.training_summary,
+        significance=args.significance,
+        title="Table 2: each N minus the next smaller N",
+        caption=caption,
     )
-    write_text(markdown, args.markdown)
     if args.counts_out is not None and counts is not None:
         write_csv(counts, args.counts_out)
     if args.seeds_json is not None:

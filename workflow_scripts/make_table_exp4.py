@@ -29,17 +29,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import (
-    add_metrics_option,
-    add_significance_option,
-    add_training_summary_option,
-    command,
-    new_parser,
-)
-from workflow_scripts.io.files import write_text
+from workflow_scripts.cli import add_table_options, command, new_parser
 from workflow_scripts.reporting import exp4
-from workflow_scripts.reporting.best_epochs import with_early_epoch_note
-from workflow_scripts.reporting.significance import with_significance
+from workflow_scripts.reporting.companions import write_table_markdown
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 
@@ -50,9 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--out", type=Path, required=True, help="CSV output")
     add("--markdown", type=Path, required=True, help="Markdown output")
     add("--figure", type=Path, required=True, help="PNG comparison figure")
-    add_significance_option(parser)
-    add_metrics_option(parser)
-    add_training_summary_option(parser)
+    add_table_options(parser)
     return parser
 
 
@@ -62,12 +52,13 @@ def run(args: argparse.Namespace) -> None:
     table = exp4.exp4_table(runs, metrics=metrics)
     summary = exp4.exp4_summary(runs)
     write_csv(table, args.out)
-    markdown = exp4.exp4_markdown(table, metrics=metrics)
-    markdown = with_early_epoch_note(markdown, args.training_summary)
-    markdown = with_significance(
-        markdown, args.significance, title="Experiment 4: full method minus matched random sampling"
+    write_table_markdown(
+        exp4.exp4_markdown(table, metrics=metrics),
+        args.markdown,
+        training_summaries=args.training_summary,
+        significance=args.significance,
+        title="Experiment 4: full method minus matched random sampling",
     )
-    write_text(markdown, args.markdown)
     exp4.plot_exp4(summary, args.figure)
     print(table.to_string(index=False), file=sys.stderr)
 

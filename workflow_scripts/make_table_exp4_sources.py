@@ -28,17 +28,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from workflow_scripts.cli import (
-    add_metrics_option,
-    add_significance_option,
-    add_training_summary_option,
-    command,
-    new_parser,
-)
-from workflow_scripts.io.files import write_text
+from workflow_scripts.cli import add_table_options, command, new_parser
 from workflow_scripts.reporting import exp4_sources
-from workflow_scripts.reporting.best_epochs import with_early_epoch_note
-from workflow_scripts.reporting.significance import with_significance
+from workflow_scripts.reporting.companions import write_table_markdown
 from workflow_scripts.reporting.tables import chosen_metrics, write_csv
 
 
@@ -50,9 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--clusters-out", type=Path, required=True, help="CSV: cluster recovery per source")
     add("--markdown", type=Path, required=True, help="Markdown output")
     add("--figure", type=Path, required=True, help="PNG comparison figure")
-    add_significance_option(parser)
-    add_metrics_option(parser)
-    add_training_summary_option(parser)
+    add_table_options(parser)
     return parser
 
 
@@ -63,14 +53,13 @@ def run(args: argparse.Namespace) -> None:
     clusters = exp4_sources.cluster_recovery(runs)
     write_csv(table, args.out)
     write_csv(clusters, args.clusters_out)
-    markdown = with_significance(
-        with_early_epoch_note(
-            exp4_sources.sources_markdown(table, clusters, metrics), args.training_summary
-        ),
-        args.significance,
+    write_table_markdown(
+        exp4_sources.sources_markdown(table, clusters, metrics),
+        args.markdown,
+        training_summaries=args.training_summary,
+        significance=args.significance,
         title="Full method minus matched random sampling, per embedding source",
     )
-    write_text(markdown, args.markdown)
     exp4_sources.plot_sources(runs, args.figure)
     print(clusters.to_string(index=False), file=sys.stderr)
 

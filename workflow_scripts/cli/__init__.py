@@ -186,3 +186,12 @@ def add_training_summary_option(parser: argparse.ArgumentParser) -> None:
         metavar="JSON",
         help="training.json of a run behind the table (repeat); early kept epochs are noted",
     )
+
+
+def add_table_options(parser: argparse.ArgumentParser, *, significance: bool = True) -> None:
+    """The options every experiment table command shares: ``--metric``,
+    ``--training-summary`` and (unless ``significance`` is False) ``--significance``."""
+    if significance:
+        add_significance_option(parser)
+    add_metrics_option(parser)
+    add_training_summary_option(parser)

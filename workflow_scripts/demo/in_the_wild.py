@@ -9,10 +9,10 @@ Written (see ``datasets/in_the_wild.py`` for the reader)::
 "duration_s": [min, max]}`` (the last two optional).
 Two modes answer two questions:
 
-- ``learnable`` (the default): an out-of-domain set on which what a detector learned elsewhere partly carries
-  over. Spoofs come from :data:`LEARNABLE_RECIPES`, the training corpora's
-  synthesis families at other strengths and in other combinations, two of them
-  joined by an algorithm no other corpus uses; other speakers and texts;
+- ``learnable`` (the default): an out-of-domain set on which what a detector
+  learned elsewhere partly carries over. Spoofs come from :data:`LEARNABLE_RECIPES`,
+  the training corpora's synthesis families at other strengths and in other
+  combinations, two of them joined by an algorithm no other corpus uses; other speakers and texts;
   bonafide and spoof alike then pass :func:`wild_channel`, a real-world channel
   of moderate severity (room, background noise, band limits, a real lossy-codec
   round trip, compression). Every speaker has clips of both classes, in

@@ -149,16 +149,6 @@ def _imports(tree: ast.AST, package: str) -> set[str]:
     return found
 
 
-def _lazy_exports(tree: ast.AST) -> dict[str, str]:
-    """A package ``__init__``'s ``_EXPORTS`` table (name -> submodule), empty when it has none."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.AnnAssign | ast.Assign):
-            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
-            if any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in targets):
-                return dict(ast.literal_eval(node.value))
-    return {}
-
-
 def third_party_imports(command: str) -> set[str]:
     """Top-level names of the non-stdlib packages that ``workflow_scripts.<command>`` may import.
 
@@ -178,8 +168,6 @@ def third_party_imports(command: str) -> set[str]:
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         stack += [".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)]
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        if path.name == "__init__.py":  # a name re-exported lazily loads its module on use
-            stack += [f"{module}.{sub}" for sub in _lazy_exports(tree).values()]
         for name in _imports(tree, package):
             top = name.split(".")[0]
             if top == "workflow_scripts":

@@ -36,13 +36,14 @@ from workflow_scripts.io.selections import (
     read_duplicate_pairs,
     read_selection,
 )
-from workflow_scripts.sampling import matched_counts, rate_to_count
 from workflow_scripts.sampling.exclusions import (
     duplicate_exclusions,
     duplicate_groups,
     row_keys,
     validation_exclusions,
 )
+from workflow_scripts.sampling.nc_sampling import rate_to_count
+from workflow_scripts.sampling.random_draws import matched_counts
 
 N_MELS, N_FRAMES = 80, 60
 STR = h5py.string_dtype("utf-8")

@@ -11,38 +11,49 @@ import pytest
 
 from workflow_scripts.io.embeddings import Embeddings
 from workflow_scripts.io.selections import DUPLICATE_COLUMNS
-from workflow_scripts.sampling import (
+from workflow_scripts.sampling.clusters import (
     choose_k,
-    class_means,
     cluster_agreement,
     cluster_sample,
+    overlap_groups,
+    overlap_table,
+)
+from workflow_scripts.sampling.diagnostics import (
     collapse_metrics,
-    dedup_indices,
-    derive_seed,
     distance_summary,
+    embedding_diagnostics,
+    nc1,
+    nc1_per_class,
+    within_between_ratio,
+)
+from workflow_scripts.sampling.duplicates import dedup_indices, find_duplicates
+from workflow_scripts.sampling.exclusions import ROW_COLUMNS, cache_priority, refuse_split
+from workflow_scripts.sampling.full_method import (
+    DEFAULT_K_MAX,
+    choose_k_max,
+    full_method,
+    full_method_summary,
+    parse_k_max,
+)
+from workflow_scripts.sampling.nc_sampling import (
+    class_means,
     distances_to_means,
+    nc_sample,
+    rate_to_count,
+)
+from workflow_scripts.sampling.nc_selection import NC_SELECTION_COLUMNS, nc_selection
+from workflow_scripts.sampling.random_draws import (
+    COUNT_COLUMNS,
+    derive_seed,
     draw_counts,
     draw_per_dataset,
     draw_summary,
-    embedding_diagnostics,
-    find_duplicates,
-    full_method,
-    full_method_summary,
     make_pool,
-    nc1,
-    nc1_per_class,
-    nc_sample,
-    nc_selection,
+    matched_counts,
     random_draw,
-    rate_to_count,
-    validation_selection,
-    within_between_ratio,
+    uniform_counts,
 )
-from workflow_scripts.sampling.clusters import overlap_groups, overlap_table
-from workflow_scripts.sampling.exclusions import ROW_COLUMNS, cache_priority, refuse_split
-from workflow_scripts.sampling.full_method import DEFAULT_K_MAX, choose_k_max, parse_k_max
-from workflow_scripts.sampling.nc_selection import NC_SELECTION_COLUMNS
-from workflow_scripts.sampling.random_draws import COUNT_COLUMNS, matched_counts, uniform_counts
+from workflow_scripts.sampling.validation import validation_selection
 
 # ---------------------------------------------------------------- Algorithm 1
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -159,3 +160,82 @@ def test_architecture_page_lists_every_module() -> None:
         if f"`{sub.name}/`" not in page:
             missing.append(f"{sub.name}/")
     assert not missing, f"docs/architecture.md does not mention: {missing}"
+
+
+def layer_map() -> dict[str, tuple[int, set[str]]]:
+    """docs/architecture.md's layer table: subpackage -> (layer, subpackages it may import)."""
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows: dict[str, tuple[int, set[str]]] = {}
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[0].isdigit() and cells[1].startswith("`"):
+            allowed = set(re.findall(r"`(\w+)`", cells[2]))
+            rows[cells[1].strip("`/")] = (int(cells[0]), allowed)
+    return rows
+
+
+def package_imports(path: Path, package: Path = REPO / "workflow_scripts") -> set[str]:
+    """The subpackages of ``package`` (workflow_scripts) that one of its modules imports,
+    anywhere in the module."""
+    subpackages = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    found: set[str] = set()
+    here = path.relative_to(package).parts[:-1]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ["workflow_scripts", *here[: len(here) - node.level + 1]]
+                names = [".".join([*base, node.module] if node.module else base)]
+            else:
+                names = [node.module or ""]
+            if names[0] == "workflow_scripts":
+                names = [f"workflow_scripts.{a.name}" for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "workflow_scripts" and len(parts) > 1 and parts[1] in subpackages:
+                found.add(parts[1])
+    return found
+
+
+def test_layer_map_covers_every_subpackage_and_is_acyclic() -> None:
+    rows = layer_map()
+    package = REPO / "workflow_scripts"
+    subpackages = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert set(rows) == subpackages, "docs/architecture.md's layer table vs the package"
+    upward = [
+        f"{sub} (layer {layer}) lists {dep} (layer {rows[dep][0]})"
+        for sub, (layer, allowed) in rows.items()
+        for dep in allowed
+        if dep not in rows or rows[dep][0] >= layer
+    ]
+    assert not upward, f"a layer may only import layers below it: {upward}"
+
+
+def test_every_import_follows_the_layer_map() -> None:
+    rows = layer_map()
+    package = REPO / "workflow_scripts"
+    wrong = []
+    for sub, (_, allowed) in sorted(rows.items()):
+        for path in sorted((package / sub).rglob("*.py")):
+            for dep in sorted(package_imports(path) - allowed - {sub}):
+                wrong.append(f"{path.relative_to(REPO)} imports {dep}")
+    assert not wrong, (
+        "imports the layer table of docs/architecture.md does not allow:\n" + "\n".join(wrong)
+    )
+
+
+def test_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
+    """The import scan sees absolute, relative and function-level imports alike."""
+    package = tmp_path / "workflow_scripts"
+    for sub in ("metrics", "training", "reporting", "sampling"):
+        (package / sub).mkdir(parents=True)
+        (package / sub / "__init__.py").write_text("")
+    module = package / "metrics" / "probe.py"
+    module.write_text(
+        "def f():\n    from ..training import loop\n    import workflow_scripts.reporting.tables\n"
+        "from workflow_scripts import sampling\nfrom . import other\n",
+        encoding="utf-8",
+    )
+    assert package_imports(module, package) == {"training", "reporting", "sampling", "metrics"}

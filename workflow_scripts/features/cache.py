@@ -30,10 +30,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from workflow_scripts import LABELS
-from workflow_scripts.datasets.manifest import MANIFEST_COLUMNS
-from workflow_scripts.datasets.manifest import QUARANTINE_COLUMNS as _QUARANTINE_COLUMNS
 from workflow_scripts.io.files import atomic_path, read_tsv, write_tsv
 from workflow_scripts.io.hdf5 import plain
+from workflow_scripts.io.manifest_columns import MANIFEST_COLUMNS
+from workflow_scripts.io.manifest_columns import QUARANTINE_COLUMNS as _QUARANTINE_COLUMNS
 
 if TYPE_CHECKING:
     import torch

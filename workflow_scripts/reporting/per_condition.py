@@ -1,7 +1,7 @@
 """Per-condition companions of Tables 1 and 2: EER-ROC per codec, language, vocoder family, ...
 
 Corpora such as ASVspoof 2021, ASVspoof 5 and MLAAD carry condition columns in their
-manifests (``datasets.manifest.CONDITION_COLUMNS``). For each evaluation set with such
+manifests (``io.manifest_columns.CONDITION_COLUMNS``). For each evaluation set with such
 columns, each detector's scores are joined to the manifest by ``utt_id`` and the EER-ROC
 is computed per value of each condition:
 
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.datasets.manifest import CONDITION_COLUMNS, NO_VALUE
 from workflow_scripts.io.files import read_input_tsv
+from workflow_scripts.io.manifest_columns import CONDITION_COLUMNS, NO_VALUE
 from workflow_scripts.metrics.eer import eer_roc
 from workflow_scripts.metrics.report import read_scores, table_arrays
 from workflow_scripts.reporting.tables import to_markdown

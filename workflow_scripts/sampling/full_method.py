@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts import BONAFIDE, SPOOF
-from workflow_scripts.datasets.manifest import UNKNOWN_ATTACKS
 from workflow_scripts.io.embeddings import Embeddings
+from workflow_scripts.io.manifest_columns import UNKNOWN_ATTACKS
 from workflow_scripts.io.selections import class_counts
 
 from .clusters import cluster_agreement, cluster_sample

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
-from workflow_scripts.datasets.manifest import UNKNOWN_ATTACKS
 from workflow_scripts.features.cache import FEATURE_ATTRS, CacheReader
 from workflow_scripts.io.hdf5 import plain
+from workflow_scripts.io.manifest_columns import UNKNOWN_ATTACKS
 from workflow_scripts.io.selections import SELECTION_COLUMNS
 from workflow_scripts.io.selections import read_selection as read_selection_table
 

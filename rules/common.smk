@@ -6,6 +6,7 @@ argument lists) lives in ``workflow_scripts.planning.runs`` and is tested there
 """
 
 from workflow_scripts.planning import runs
+from workflow_scripts.sampling.methods import SELECTION_METHODS
 from workflow_scripts.planning.config import (
     RATE_TAG_PATTERN,
     check_dataset_roles,
@@ -30,7 +31,7 @@ wildcard_constraints:
     eval_dataset="|".join(DATASETS),
     eval_split="train|dev|eval",
     run=r"(pretrained/[^/]+/[^/]+)|(exp[234]/[^/]+/seed\d+)",
-    method="nc|random_interest|random_all|full",
+    method="|".join(SELECTION_METHODS),
     brate=RATE_TAG_PATTERN,
     srate=RATE_TAG_PATTERN,
     seed=r"\d+",

@@ -25,8 +25,9 @@ from pathlib import Path
 from workflow_scripts.cli import command, new_parser, non_negative_int, rate
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import write_json, write_tsv
+from workflow_scripts.sampling.methods import SELECTION_METHODS
 from workflow_scripts.sampling.nc_sampling import METRICS
-from workflow_scripts.sampling.nc_selection import SELECTION_METHODS, nc_selection
+from workflow_scripts.sampling.nc_selection import nc_selection
 
 log = logging.getLogger("workflow_scripts.sample_nc")
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from workflow_scripts.datasets import ATTACK_ID_FORMATS, CONDITION_FORMATS
+from workflow_scripts.metrics.table_metrics import DEFAULT_TABLE_METRICS
 from workflow_scripts.planning.config import (
     SPLITS_BY_FORMAT_NAMES,
     demo_sizes,
@@ -32,6 +33,11 @@ from workflow_scripts.planning.config import (
     exp3_pool,
     rate_tag,
     resolve_dataset,
+)
+from workflow_scripts.sampling.methods import (
+    FULL_METHOD,
+    TREATMENT,
+    selection_method,
 )
 
 Config = Mapping[str, Any]
@@ -292,8 +298,6 @@ def exp2_diagnostics(config: Config) -> str:
 
 # --------------------------------------------------------------------------- tables
 
-#: ``tables.metrics`` of the schema default: the tables' own metric sets (no flags passed).
-DEFAULT_TABLE_METRICS = ("eer_roc", "map", "eer_det", "ap_bonafide", "ap_mean")
 
 
 def table_metric_args(config: Config) -> list[str]:
@@ -348,7 +352,7 @@ def exp1_table_args(config: Config) -> list[str]:
 
 
 #: Method of Experiment 2's full-data reference (``sample_nc --method full``: every row).
-EXP2_FULL = "full"
+EXP2_FULL = FULL_METHOD
 #: Path tag of rate 1.0, the rates of the full-data reference.
 FULL_RATE_TAG = rate_tag(1.0)
 
@@ -375,8 +379,10 @@ def exp2_trained_as(config: Config, method: str, bonafide_rate: float, spoof_rat
     full set only when every training row is a sample of interest; the config cannot know
     that, so it keeps its own runs.
     """
-    shared = (bonafide_rate, spoof_rate) == (1.0, 1.0) and method == "random_interest"
-    return "nc" if shared and "nc" in config["experiment2"]["methods"] else method
+    shared = (bonafide_rate, spoof_rate) == (1.0, 1.0) and selection_method(
+        method
+    ).pool == "interest"
+    return TREATMENT if shared and TREATMENT in config["experiment2"]["methods"] else method
 
 
 def exp2_run_spec(config: Config, method: str, b: str, s: str, seed: int) -> RunSpec:
@@ -752,13 +758,13 @@ def exp2_comparisons(config: Config) -> list[RunSpec]:
     methods = config["experiment2"]["methods"]
     pairs = []  # (setting, method, control, method runs, control runs)
     for method, b, s in by_setting:
-        if method == "nc":
+        if method == TREATMENT:
             setting = f"b{rate_tag(b)}_s{rate_tag(s)}"
-            for control in (m for m in methods if m != "nc"):
+            for control in (m for m in methods if selection_method(m).role == "control"):
                 pairs.append(
                     (
                         setting,
-                        "nc",
+                        TREATMENT,
                         control,
                         by_setting[(method, b, s)],
                         by_setting[(control, b, s)],

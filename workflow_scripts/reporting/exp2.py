@@ -45,6 +45,7 @@ import pandas as pd
 
 from workflow_scripts.io.files import read_json
 from workflow_scripts.reporting.tables import STALE_METRICS_HINT, to_markdown
+from workflow_scripts.sampling.methods import METHODS
 
 #: Metric keys of ``metrics.report.compute_metrics`` in the table, with display names.
 #: ``map`` is the paper's mAP (AP with spoof positive); ``ap_bonafide`` and
@@ -56,14 +57,9 @@ EXP2_METRICS: tuple[tuple[str, str], ...] = (
     ("ap_bonafide", "AP-bonafide"),
     ("ap_mean", "AP-mean"),
 )
-#: Row order of the methods; ``full`` is the reference.
-METHOD_ORDER: tuple[str, ...] = ("full", "nc", "random_interest", "random_all")
-METHOD_NAMES: dict[str, str] = {
-    "full": "full training set",
-    "nc": "NC sampling (Alg. 1)",
-    "random_interest": "random, samples of interest",
-    "random_all": "random, all samples",
-}
+#: Row order of the methods (the registry's; ``full`` is the reference) and their labels.
+METHOD_ORDER: tuple[str, ...] = tuple(m.name for m in METHODS)
+METHOD_NAMES: dict[str, str] = {m.name: m.label for m in METHODS}
 GROUP_KEYS: tuple[str, ...] = ("method", "bonafide_rate", "spoof_rate")
 TITLE = (
     "Experiment 2: tiny ResNet trained on NC-sampled, random and full ASVspoof 2019 LA "

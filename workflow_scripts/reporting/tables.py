@@ -16,29 +16,15 @@ import numpy as np
 import pandas as pd
 
 from workflow_scripts.io.files import atomic_path
+from workflow_scripts.metrics.table_metrics import TABLE_METRIC_REGISTRY
 
-#: Metric keys of ``metrics.report.compute_metrics`` and their row labels in the tables.
-#: The paper's rows (EER-ROC, mAP = AP with spoof positive) come first, then the
-#: extras: the challenge's EER-DET, the bonafide-positive AP and the mean of the
-#: two APs, so the other reading of "mAP" can be checked (``docs/metrics.md``).
-TABLE_METRICS: tuple[tuple[str, str], ...] = (
-    ("eer_roc", "EER-ROC"),
-    ("map", "mAP"),
-    ("eer_det", "EER-DET"),
-    ("ap_bonafide", "AP-bonafide"),
-    ("ap_mean", "AP-mean"),
+#: (key, row label) of the metrics the tables show by default (``metrics.table_metrics``).
+TABLE_METRICS: tuple[tuple[str, str], ...] = tuple(
+    (m.key, m.label) for m in TABLE_METRIC_REGISTRY if m.default
 )
 
 #: Every metric key a table can show (``tables.metrics`` of the config), with its label.
-METRIC_LABELS: dict[str, str] = {
-    **dict(TABLE_METRICS),
-    "auc": "ROC-AUC",
-    "ap_spoof": "AP-spoof",
-    "cllr": "Cllr",
-    "min_cllr": "minCllr",
-    "min_dcf": "minDCF",
-    "act_dcf": "actDCF",
-}
+METRIC_LABELS: dict[str, str] = {m.key: m.label for m in TABLE_METRIC_REGISTRY}
 
 
 def chosen_metrics(

@@ -26,14 +26,10 @@ from workflow_scripts import BONAFIDE, SPOOF
 from workflow_scripts.io.embeddings import LABEL_NAMES, Embeddings
 from workflow_scripts.io.selections import SELECTION_COLUMNS
 
+from .methods import FULL_METHOD, selection_method
 from .nc_sampling import Metric, distances_to_means, max_or_zero, nc_sample
 from .random_draws import random_draw
 
-NC_METHODS: tuple[str, ...] = ("nc", "random_interest", "random_all")
-#: The full-data reference: not a sampling method, but written as a selection like one.
-FULL_METHOD = "full"
-#: Every ``method`` :func:`nc_selection` accepts.
-SELECTION_METHODS: tuple[str, ...] = (*NC_METHODS, FULL_METHOD)
 #: Columns of the selection TSV: the row key (what ``train --train-selection`` reads), then
 #: the distance to the class mean and the rank among the class's samples of interest.
 NC_SELECTION_COLUMNS: tuple[str, ...] = (
@@ -65,8 +61,7 @@ def nc_selection(
     rates, metric, seed, the kept counts, ``n_interest`` and ``n_total`` per
     class and the largest selected distance per class.
     """
-    if method not in SELECTION_METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {SELECTION_METHODS}")
+    pool_kind = selection_method(method).pool
     interest = emb.interest
     rates = {BONAFIDE: float(bonafide_rate), SPOOF: float(spoof_rate)}
     if method == FULL_METHOD and set(rates.values()) != {1.0}:
@@ -79,12 +74,12 @@ def nc_selection(
         nc = nc_sample(emb.embedding, emb.label, interest, rates=rates, metric=metric)
     except ValueError as err:
         raise ValueError(f"{emb.path}: {err}") from None
-    if method == "nc":
+    if pool_kind == "nearest":
         selected = nc.selected
-    elif method == FULL_METHOD:
+    elif pool_kind == "every_row":
         selected = np.arange(len(emb))
     else:
-        pool = interest if method == "random_interest" else None
+        pool = interest if pool_kind == "interest" else None
         selected = random_draw(emb.label, nc.counts, pool_mask=pool, seed=seed)
 
     distance = distances_to_means(emb.embedding, emb.label, nc.means, metric)

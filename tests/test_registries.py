@@ -127,3 +127,43 @@ def test_every_registered_metric_is_computed() -> None:
     for m in TABLE_METRIC_REGISTRY:
         assert np.isfinite(result[m.key]), m.key
     assert {m.better for m in TABLE_METRIC_REGISTRY} == {"lower", "higher"}
+
+
+# ----------------------------------------------------------------- corpus formats
+
+
+def test_every_format_spec_is_complete() -> None:
+    from workflow_scripts.datasets import ADAPTERS, FORMAT_SPECS
+
+    for spec in FORMAT_SPECS:
+        for attribute in (
+            "FORMAT",
+            "SPLITS",
+            "HAS_ATTACK_IDS",
+            "HAS_CONDITIONS",
+            "OPTION_DEFAULTS",
+        ):
+            assert hasattr(spec, attribute), f"{spec}: no {attribute}"
+        assert set(spec.SPLITS) <= {"train", "dev", "eval"}, spec.FORMAT
+    formats = [spec.FORMAT for spec in FORMAT_SPECS]
+    assert len(set(formats)) == len(formats)
+    assert list(ADAPTERS) == formats, "every format needs its adapter, in registry order"
+
+
+def test_every_format_has_a_demo_writer_and_the_schema_lists_them() -> None:
+    from workflow_scripts.datasets import FORMAT_SPECS
+    from workflow_scripts.demo.corpora import DEMO_WRITERS
+
+    formats = [spec.FORMAT for spec in FORMAT_SPECS]
+    assert list(DEMO_WRITERS) == formats, "a format without a demo writer (or the reverse)"
+    dataset = SCHEMA["$defs"]["dataset"]["properties"]["format"]
+    assert dataset["enum"] == formats
+
+
+def test_derived_format_sets_follow_the_specs() -> None:
+    from workflow_scripts.datasets import ATTACK_ID_FORMATS, CONDITION_FORMATS, FORMAT_SPECS
+
+    assert CONDITION_FORMATS == {s.FORMAT for s in FORMAT_SPECS if s.HAS_CONDITIONS}
+    assert ATTACK_ID_FORMATS == {s.FORMAT for s in FORMAT_SPECS if s.HAS_ATTACK_IDS}
+    # the four formats whose releases record codec, language, ... conditions
+    assert CONDITION_FORMATS == {"asvspoof2021_la", "asvspoof2021_df", "asvspoof5", "mlaad"}

@@ -35,7 +35,8 @@ from .manifest import (
 Adapter = Callable[[str, Mapping[str, Any], ProblemLog], list[ManifestRow]]
 
 #: The format specifications: adapter modules, or objects with the same attributes
-#: (``FORMAT``, ``SPLITS``, ``HAS_ATTACK_IDS``, ``OPTION_DEFAULTS``), in registry order.
+#: (``FORMAT``, ``SPLITS``, ``HAS_ATTACK_IDS``, ``HAS_CONDITIONS``, ``OPTION_DEFAULTS``), in
+#: registry order. Adding a format: docs/architecture.md, "Registries".
 FORMAT_SPECS: tuple[Any, ...] = (
     asvspoof2019,
     fakeorreal,
@@ -69,7 +70,7 @@ ATTACK_ID_FORMATS: frozenset[str] = frozenset(
 
 #: Formats whose manifests carry condition columns (codec, language, ...): per-condition tables.
 CONDITION_FORMATS: frozenset[str] = frozenset(
-    {"asvspoof2021_la", "asvspoof2021_df", "asvspoof5", "mlaad"}
+    spec.FORMAT for spec in FORMAT_SPECS if spec.HAS_CONDITIONS
 )
 
 __all__ = [

@@ -25,6 +25,8 @@ FORMAT = "asvspoof2019_la"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: Whether spoofs carry attack ids (an attack-aware detector needs them).
 HAS_ATTACK_IDS = True
+#: Whether manifests carry condition columns (codec, language, ...): per-condition tables.
+HAS_CONDITIONS = False
 OPTION_DEFAULTS: dict[str, Any] = {"root": None}
 
 #: Protocol file name per split (the train protocol is ``.trn``, the others ``.trl``).

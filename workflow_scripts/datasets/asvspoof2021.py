@@ -67,7 +67,7 @@ class Track:
     """One evaluation track (``LA`` or ``DF``): its format name, key-file layout and line parser.
 
     Carries the attributes the registry reads from an adapter module
-    (``FORMAT``, ``SPLITS``, ``HAS_ATTACK_IDS``, ``OPTION_DEFAULTS``).
+    (``FORMAT``, ``SPLITS``, ``HAS_ATTACK_IDS``, ``HAS_CONDITIONS``, ``OPTION_DEFAULTS``).
     """
 
     name: str
@@ -78,6 +78,8 @@ class Track:
     SPLITS: ClassVar[tuple[str, ...]] = SPLITS
     #: Whether spoofs carry attack ids (an attack-aware detector needs them).
     HAS_ATTACK_IDS: ClassVar[bool] = True
+    #: Whether manifests carry condition columns (subset, codec, ...): per-condition tables.
+    HAS_CONDITIONS: ClassVar[bool] = True
     OPTION_DEFAULTS: ClassVar[dict[str, Any]] = {
         "root": None,
         "keys_root": None,

@@ -37,6 +37,8 @@ FORMAT = "asvspoof5"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: Whether spoofs carry attack ids (an attack-aware detector needs them).
 HAS_ATTACK_IDS = True
+#: Whether manifests carry condition columns (codec, language, ...): per-condition tables.
+HAS_CONDITIONS = True
 OPTION_DEFAULTS: dict[str, Any] = {"root": None}
 #: Protocol file and audio folder per split.
 PROTOCOL_FILES: dict[str, str] = {

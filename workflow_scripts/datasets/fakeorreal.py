@@ -31,6 +31,8 @@ FORMAT = "for"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: Whether spoofs carry attack ids (an attack-aware detector needs them).
 HAS_ATTACK_IDS = False
+#: Whether manifests carry condition columns (codec, language, ...): per-condition tables.
+HAS_CONDITIONS = False
 OPTION_DEFAULTS: dict[str, Any] = {"root": None, "variant": "for-norm"}
 
 #: Accepted folder spellings per canonical variant name.

@@ -27,6 +27,8 @@ FORMAT = "in_the_wild"
 SPLITS: tuple[str, ...] = ("eval",)
 #: Whether spoofs carry attack ids (an attack-aware detector needs them).
 HAS_ATTACK_IDS = False
+#: Whether manifests carry condition columns (codec, language, ...): per-condition tables.
+HAS_CONDITIONS = False
 OPTION_DEFAULTS: dict[str, Any] = {"root": None}
 RELEASE_DIR = "release_in_the_wild"
 META_FILE = "meta.csv"

@@ -55,6 +55,8 @@ FORMAT = "mlaad"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: Whether spoofs carry attack ids (the TTS model).
 HAS_ATTACK_IDS = True
+#: Whether manifests carry condition columns (codec, language, ...): per-condition tables.
+HAS_CONDITIONS = True
 OPTION_DEFAULTS: dict[str, Any] = {
     "root": None,
     "mailabs_root": None,

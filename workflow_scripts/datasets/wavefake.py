@@ -37,6 +37,8 @@ FORMAT = "wavefake"
 SPLITS: tuple[str, ...] = ("train", "dev", "eval")
 #: Whether spoofs carry attack ids (an attack-aware detector needs them).
 HAS_ATTACK_IDS = True
+#: Whether manifests carry condition columns (codec, language, ...): per-condition tables.
+HAS_CONDITIONS = False
 #: The seven LJSpeech vocoder folders of the WaveFake release.
 LJSPEECH_VOCODERS: tuple[str, ...] = (
     "ljspeech_melgan", "ljspeech_melgan_large", "ljspeech_multi_band_melgan",

@@ -21,9 +21,11 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -53,15 +55,6 @@ from .jobs import finish as _finish
 from .jobs import split_counts as _split_counts
 from .speech import Speaker, plan_utterance, rng_for, sample_speaker
 
-FORMATS = (
-    "asvspoof2019_la",
-    "for",
-    "wavefake",
-    itw_demo.FORMAT,
-    *asvspoof2021_demo.FORMATS,
-    asvspoof5_demo.FORMAT,
-    mlaad_demo.FORMAT,
-)
 FOR_VARIANTS = ("for-norm", "for-2sec", "for-rerec", "for-original")
 SPLITS = ("train", "dev", "eval")
 ASVSPOOF_SR = 16000
@@ -72,27 +65,16 @@ DEFAULT_VOCODERS = tuple(WAVEFAKE_VOCODERS)
 DUPLICATES_FILE = "demo_duplicates.tsv"
 README_FILE = "DEMO_CORPUS.txt"
 
-_ALLOWED_KEYS = {
-    "asvspoof2019_la": {"train", "dev", "eval", "n_speakers"},
-    "for": {"train", "dev", "eval", "n_speakers", "ljspeech_duplicates", "ljspeech_pool"},
-    "wavefake": {"n_utterances"},
-    itw_demo.FORMAT: itw_demo.ALLOWED_KEYS,
-    **{fmt: asvspoof2021_demo.ALLOWED_KEYS for fmt in asvspoof2021_demo.FORMATS},
-    asvspoof5_demo.FORMAT: asvspoof5_demo.ALLOWED_KEYS,
-    mlaad_demo.FORMAT: mlaad_demo.ALLOWED_KEYS,
-}
-
-
 # ------------------------------------------------------------------ validation
 def _check_keys(fmt: str, sizes: Mapping[str, object]) -> None:
     """Reject non-mappings and unknown keys (typos in the config would otherwise be ignored)."""
     if not isinstance(sizes, Mapping):
         raise ValueError(f"demo sizes for {fmt!r} must be a mapping, got {type(sizes).__name__}")
-    unknown = set(sizes) - _ALLOWED_KEYS[fmt]
+    allowed = DEMO_WRITERS[fmt].allowed_keys
+    unknown = set(sizes) - allowed
     if unknown:
         raise ValueError(
-            f"demo sizes for {fmt!r}: unknown keys {sorted(unknown)}; "
-            f"allowed {sorted(_ALLOWED_KEYS[fmt])}"
+            f"demo sizes for {fmt!r}: unknown keys {sorted(unknown)}; allowed {sorted(allowed)}"
         )
 
 
@@ -447,20 +429,8 @@ def write_demo_corpus(
     rng_for(seed)  # validates the seed early
     _check_keys(fmt, sizes)
     duration = _check_duration(duration_s)
-    if fmt == "asvspoof2019_la":
-        jobs, texts = _asvspoof_jobs(sizes, seed, duration)
-    elif fmt == "for":
-        jobs, texts = _for_jobs(sizes, seed, duration, variant)
-    elif fmt == "wavefake":
-        jobs, texts = _wavefake_jobs(sizes, seed, duration, vocoders)
-    elif fmt == itw_demo.FORMAT:
-        jobs, texts = itw_demo.jobs(sizes, seed, duration)
-    elif fmt in asvspoof2021_demo.FORMATS:
-        jobs, texts = asvspoof2021_demo.jobs(fmt, sizes, seed, duration)
-    elif fmt == asvspoof5_demo.FORMAT:
-        jobs, texts = asvspoof5_demo.jobs(sizes, seed, duration)
-    else:
-        jobs, texts = mlaad_demo.jobs(sizes, seed, duration)
+    options = DemoOptions(variant=variant, vocoders=vocoders)
+    jobs, texts = DEMO_WRITERS[fmt].jobs(sizes, seed, duration, options)
     info = {"format": fmt, "seed": seed, "sizes": sizes, "duration_s": list(duration)}
     if fmt == "for":
         info["variant"] = variant
@@ -474,7 +444,7 @@ def write_demo_corpus(
         "Results on it say nothing about real detectors.\n"
         f"{json.dumps(info, sort_keys=True)}\n"
         "Spoofing systems (workflow_scripts.demo.attacks):\n"
-        + "".join(f"  {k}: {v}\n" for k, v in _systems(fmt, sizes, vocoders))
+        + "".join(f"  {k}: {v}\n" for k, v in DEMO_WRITERS[fmt].systems(sizes, options))
     )
     with _atomic_dir(Path(root)) as tmp:
         for rel, text in texts.items():
@@ -489,26 +459,77 @@ def write_demo_corpus(
                 bar.update(1)
 
 
-def _systems(
-    fmt: str, sizes: Mapping[str, object], vocoders: list[str] | None
-) -> list[tuple[str, str]]:
-    """(system, algorithm chain) pairs that the corpus' spoofs come from, for its README."""
-    if fmt in asvspoof2021_demo.FORMATS:
-        return asvspoof2021_demo.systems(fmt)
-    if fmt == asvspoof5_demo.FORMAT:
-        return asvspoof5_demo.systems()
-    if fmt == mlaad_demo.FORMAT:
-        return mlaad_demo.systems(sizes)
-    if fmt == "asvspoof2019_la":
-        return [(k, describe(v)) for k, v in ASVSPOOF_ATTACKS.items()]
-    if fmt == "for":
-        return [(f"tts{k + 1}", describe(v)) for k, v in enumerate(FOR_RECIPES)]
-    if fmt == "wavefake":
-        return [
-            (f, describe(wavefake_vocoder(f)[0]))
-            for f in (DEFAULT_VOCODERS if vocoders is None else vocoders)
-        ]
-    return itw_demo.systems(sizes)
+@dataclass(frozen=True)
+class DemoOptions:
+    """Per-format options of a demo corpus beyond its sizes (FoR variant, WaveFake vocoders)."""
+
+    variant: str = "for-norm"
+    vocoders: list[str] | None = None
+
+
+Jobs = tuple[list[AudioJob], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class DemoWriter:
+    """How one corpus format's demo is written: the size keys it accepts, its audio jobs and
+    text files, and the spoofing systems its README lists."""
+
+    allowed_keys: frozenset[str]
+    jobs: Callable[[Mapping[str, Any], int, tuple[float, float], DemoOptions], Jobs]
+    systems: Callable[[Mapping[str, Any], DemoOptions], list[tuple[str, str]]]
+
+
+def _vocoder_systems(options: DemoOptions) -> list[tuple[str, str]]:
+    folders = DEFAULT_VOCODERS if options.vocoders is None else options.vocoders
+    return [(f, describe(wavefake_vocoder(f)[0])) for f in folders]
+
+
+def _asvspoof2021_writer(fmt: str) -> DemoWriter:
+    return DemoWriter(
+        frozenset(asvspoof2021_demo.ALLOWED_KEYS),
+        lambda sizes, seed, d, o: asvspoof2021_demo.jobs(fmt, sizes, seed, d),
+        lambda sizes, o: asvspoof2021_demo.systems(fmt),
+    )
+
+
+#: The demo writer of every corpus format, keyed like ``datasets.FORMAT_SPECS``
+#: (tests/test_registries.py checks that every format has one).
+DEMO_WRITERS: dict[str, DemoWriter] = {
+    "asvspoof2019_la": DemoWriter(
+        frozenset({"train", "dev", "eval", "n_speakers"}),
+        lambda sizes, seed, d, o: _asvspoof_jobs(sizes, seed, d),
+        lambda sizes, o: [(k, describe(v)) for k, v in ASVSPOOF_ATTACKS.items()],
+    ),
+    "for": DemoWriter(
+        frozenset({"train", "dev", "eval", "n_speakers", "ljspeech_duplicates", "ljspeech_pool"}),
+        lambda sizes, seed, d, o: _for_jobs(sizes, seed, d, o.variant),
+        lambda sizes, o: [(f"tts{k + 1}", describe(v)) for k, v in enumerate(FOR_RECIPES)],
+    ),
+    "wavefake": DemoWriter(
+        frozenset({"n_utterances"}),
+        lambda sizes, seed, d, o: _wavefake_jobs(sizes, seed, d, o.vocoders),
+        lambda sizes, o: _vocoder_systems(o),
+    ),
+    itw_demo.FORMAT: DemoWriter(
+        frozenset(itw_demo.ALLOWED_KEYS),
+        lambda sizes, seed, d, o: itw_demo.jobs(sizes, seed, d),
+        lambda sizes, o: itw_demo.systems(sizes),
+    ),
+    **{fmt: _asvspoof2021_writer(fmt) for fmt in asvspoof2021_demo.FORMATS},
+    asvspoof5_demo.FORMAT: DemoWriter(
+        frozenset(asvspoof5_demo.ALLOWED_KEYS),
+        lambda sizes, seed, d, o: asvspoof5_demo.jobs(sizes, seed, d),
+        lambda sizes, o: asvspoof5_demo.systems(),
+    ),
+    mlaad_demo.FORMAT: DemoWriter(
+        frozenset(mlaad_demo.ALLOWED_KEYS),
+        lambda sizes, seed, d, o: mlaad_demo.jobs(sizes, seed, d),
+        lambda sizes, o: mlaad_demo.systems(sizes),
+    ),
+}
+#: Every format a demo corpus can be written in.
+FORMATS: tuple[str, ...] = tuple(DEMO_WRITERS)
 
 
 def read_duplicates(root: Path) -> list[tuple[str, str]]:

@@ -417,26 +417,38 @@ def train(
         torch.utils.deterministic.fill_uninitialized_memory = fill
 
 
-def _train(
-    model_name: str,
-    model_kwargs: Mapping[str, Any],
-    data: DataSplit,
-    params: TrainParams,
-    resume_path: Path,
-    epoch_callback: Callable[[dict[str, Any]], None] | None,
-) -> TrainResult:
-    """Body of :func:`train`."""
+@dataclass
+class _Run:
+    """What one training run holds between its steps: the built model and its optimiser."""
+
+    config: dict[str, Any]
+    device: torch.device
+    amp: bool
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+
+
+def _set_up(
+    model_name: str, model_kwargs: Mapping[str, Any], data: DataSplit, params: TrainParams
+) -> _Run:
+    """Threads, device, seeds, then model, optimiser and scaler, in that order (the order
+    of the random draws is part of the result)."""
     configure_threads(params.threads)
     device = resolve_device(params.device)
     amp = uses_mixed_precision(device)
     config = run_config(model_name, model_kwargs, params, data)
     config["runtime"] = {"device": str(device), "mixed_precision": amp}
-
     seed_everything(params.seed, device)
     model = build_model(config).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=params.learning_rate)
     scaler = torch.amp.GradScaler(device.type, enabled=amp)
+    return _Run(config, device, amp, model, optimizer, scaler)
 
+
+def _initial_state(run: _Run, resume_path: Path) -> dict[str, Any]:
+    """A fresh run's state, or the state of the interrupted run at ``resume_path`` (model,
+    optimiser, scaler and random generators restored with it)."""
     state: dict[str, Any] = {
         "epoch": 0,
         "history": [],
@@ -446,126 +458,119 @@ def _train(
         "best": None,
         "finished": False,
     }
-    resumed = _try_resume(resume_path, config)
+    resumed = _try_resume(resume_path, run.config)
     if resumed is not None:
-        model.load_state_dict(resumed["model"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        scaler.load_state_dict(resumed["scaler"])
-        _set_rng_state(resumed["rng"], device)
+        run.model.load_state_dict(resumed["model"])
+        run.optimizer.load_state_dict(resumed["optimizer"])
+        run.scaler.load_state_dict(resumed["scaler"])
+        _set_rng_state(resumed["rng"], run.device)
         for key in state:
             state[key] = resumed[key]
         log.info("resuming from %s after epoch %d", resume_path, state["epoch"])
-    resumed_from = int(state["epoch"])
-    # The stopping rule may be met already (a finished run, or max_epochs lowered);
-    # it is re-evaluated rather than read from "finished" so a raised max_epochs continues.
-    done = (
+    return state
+
+
+def _stopping_rule_met(state: Mapping[str, Any], params: TrainParams) -> bool:
+    """Re-evaluated rather than read from ``finished``, so a raised max_epochs continues."""
+    return (
         state["epoch"] >= params.max_epochs
         or state["epochs_without_improvement"] >= params.patience
     )
 
-    attack_head = config.get("attack_head")
-    targets = attack_targets(data.train, attack_head["classes"]) if attack_head else None
-    train_source = val_source = None
-    try:
-        if not done:
-            train_source = open_features(data.train, params.max_memory_mb, device)
-            used_mb = feature_bytes(data.train) / 2**20 if train_source.in_memory else 0.0
-            val_source = open_features(data.val, params.max_memory_mb - used_mb, device)
-            log.info(
-                "training %s on %d rows (%s), validating on %d rows (%s), device %s%s, features %s",
-                model_name,
-                len(data.train),
-                data.train.class_counts(),
-                len(data.val),
-                data.val.class_counts(),
-                device,
-                " (mixed precision)" if amp else "",
-                "in memory" if train_source.in_memory else "read per batch",
-            )
-            if attack_head:
-                log.info(
-                    "attack head: %d classes %s, loss BCE + %g * CE",
-                    len(attack_head["classes"]),
-                    attack_head["classes"],
-                    attack_head["weight"],
-                )
-        epochs = range(state["epoch"] + 1, params.max_epochs + 1)
-        bar = tqdm(epochs, desc="epochs", unit="epoch", disable=done or not progress_enabled())
-        for epoch in bar:
-            if done:
-                break
-            assert train_source is not None and val_source is not None
-            started = time.perf_counter()
-            batches = batch_positions(
-                epoch_order(len(data.train), params.seed, epoch), params.batch_size
-            )
-            train_loss = run_train_epoch(
-                model,
-                train_source,
-                data.train,
-                batches,
-                optimizer,
-                scaler,
-                device,
-                epoch,
-                attack_targets=targets,
-                attack_weight=params.attack_weight,
-            )
-            val_loss, val_eer = _validate(
-                model, val_source, data.val, params.batch_size, device, params.val_loss
-            )
-            if not math.isfinite(val_loss):
-                raise FloatingPointError(f"validation loss became non-finite in epoch {epoch}")
-            record = {
-                "epoch": epoch,
-                "train_loss": train_loss,
-                "val_loss": val_loss,
-                "val_eer": val_eer,
-                "seconds": round(time.perf_counter() - started, 3),
-                "lr": float(optimizer.param_groups[0]["lr"]),
-            }
-            state["history"].append(record)
-            state["epoch"] = epoch
-            if val_loss < state["best_val_loss"]:
-                state.update(best_val_loss=val_loss, best_epoch=epoch, epochs_without_improvement=0)
-                state["best"] = {
-                    "epoch": epoch,
-                    "model": to_cpu(model.state_dict()),
-                    "optimizer": to_cpu(optimizer.state_dict()),
-                    "metric": {"val_loss": val_loss, "val_eer": val_eer},
-                }
-            else:
-                state["epochs_without_improvement"] += 1
-            stop_early = state["epochs_without_improvement"] >= params.patience
-            state["finished"] = done = stop_early or epoch >= params.max_epochs
-            save_checkpoint(
-                _resume_checkpoint(state, model, optimizer, scaler, config, device), resume_path
-            )
-            log.info(
-                "epoch %d/%d train_loss %.4f val_loss %.4f val_eer %.4f (%.1f s)%s",
-                epoch,
-                params.max_epochs,
-                train_loss,
-                val_loss,
-                val_eer,
-                record["seconds"],
-                " *best*" if state["best_epoch"] == epoch else "",
-            )
-            bar.set_postfix(val_loss=f"{val_loss:.4f}", best=state["best_epoch"])
-            if epoch_callback is not None:
-                epoch_callback(dict(record))
-        bar.close()
-    finally:
-        for source in (train_source, val_source):
-            if source is not None:
-                source.close()
 
-    if state["best"] is None:
-        raise RuntimeError(
-            f"no epoch was trained (resume checkpoint {resume_path}, "
-            f"max_epochs {params.max_epochs})"
+def _open_sources(
+    run: _Run, model_name: str, data: DataSplit, params: TrainParams
+) -> tuple[FeatureSource, FeatureSource]:
+    """Training and validation features, in memory while both fit ``max_memory_mb``."""
+    train_source = open_features(data.train, params.max_memory_mb, run.device)
+    used_mb = feature_bytes(data.train) / 2**20 if train_source.in_memory else 0.0
+    val_source = open_features(data.val, params.max_memory_mb - used_mb, run.device)
+    log.info(
+        "training %s on %d rows (%s), validating on %d rows (%s), device %s%s, features %s",
+        model_name,
+        len(data.train),
+        data.train.class_counts(),
+        len(data.val),
+        data.val.class_counts(),
+        run.device,
+        " (mixed precision)" if run.amp else "",
+        "in memory" if train_source.in_memory else "read per batch",
+    )
+    attack_head = run.config.get("attack_head")
+    if attack_head:
+        log.info(
+            "attack head: %d classes %s, loss BCE + %g * CE",
+            len(attack_head["classes"]),
+            attack_head["classes"],
+            attack_head["weight"],
         )
-    best = {
+    return train_source, val_source
+
+
+def _epoch(
+    run: _Run,
+    sources: tuple[FeatureSource, FeatureSource],
+    data: DataSplit,
+    params: TrainParams,
+    epoch: int,
+    targets: Any,
+) -> dict[str, Any]:
+    """One epoch of training and its validation: the epoch's history row."""
+    started = time.perf_counter()
+    batches = batch_positions(epoch_order(len(data.train), params.seed, epoch), params.batch_size)
+    train_loss = run_train_epoch(
+        run.model,
+        sources[0],
+        data.train,
+        batches,
+        run.optimizer,
+        run.scaler,
+        run.device,
+        epoch,
+        attack_targets=targets,
+        attack_weight=params.attack_weight,
+    )
+    val_loss, val_eer = _validate(
+        run.model, sources[1], data.val, params.batch_size, run.device, params.val_loss
+    )
+    if not math.isfinite(val_loss):
+        raise FloatingPointError(f"validation loss became non-finite in epoch {epoch}")
+    return {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "val_loss": val_loss,
+        "val_eer": val_eer,
+        "seconds": round(time.perf_counter() - started, 3),
+        "lr": float(run.optimizer.param_groups[0]["lr"]),
+    }
+
+
+def _early_stopping(
+    state: dict[str, Any], run: _Run, record: Mapping[str, Any], params: TrainParams
+) -> bool:
+    """Record the epoch in ``state``, keep it as best when its validation loss improves, and
+    say whether training is done (patience spent, or the last epoch)."""
+    epoch, val_loss = record["epoch"], record["val_loss"]
+    state["history"].append(dict(record))
+    state["epoch"] = epoch
+    if val_loss < state["best_val_loss"]:
+        state.update(best_val_loss=val_loss, best_epoch=epoch, epochs_without_improvement=0)
+        state["best"] = {
+            "epoch": epoch,
+            "model": to_cpu(run.model.state_dict()),
+            "optimizer": to_cpu(run.optimizer.state_dict()),
+            "metric": {"val_loss": val_loss, "val_eer": record["val_eer"]},
+        }
+    else:
+        state["epochs_without_improvement"] += 1
+    stop_early = state["epochs_without_improvement"] >= params.patience
+    state["finished"] = stop_early or epoch >= params.max_epochs
+    return bool(state["finished"])
+
+
+def _best_checkpoint(state: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """The best epoch's checkpoint, a plain dict (``training.checkpoint``)."""
+    return {
         "kind": "best",
         "epoch": state["best"]["epoch"],
         "model": state["best"]["model"],
@@ -576,6 +581,68 @@ def _train(
         "history": list(state["history"]),
         "best_epoch": state["best_epoch"],
     }
+
+
+def _train(
+    model_name: str,
+    model_kwargs: Mapping[str, Any],
+    data: DataSplit,
+    params: TrainParams,
+    resume_path: Path,
+    epoch_callback: Callable[[dict[str, Any]], None] | None,
+) -> TrainResult:
+    """Body of :func:`train`: set-up, resume, the epoch loop with validation and early
+    stopping (a resume checkpoint after every epoch), then the best checkpoint."""
+    run = _set_up(model_name, model_kwargs, data, params)
+    state = _initial_state(run, resume_path)
+    resumed_from = int(state["epoch"])
+    # The stopping rule may be met already (a finished run, or max_epochs lowered).
+    done = _stopping_rule_met(state, params)
+
+    attack_head = run.config.get("attack_head")
+    targets = attack_targets(data.train, attack_head["classes"]) if attack_head else None
+    sources: tuple[FeatureSource, FeatureSource] | None = None
+    try:
+        if not done:
+            sources = _open_sources(run, model_name, data, params)
+        epochs = range(state["epoch"] + 1, params.max_epochs + 1)
+        bar = tqdm(epochs, desc="epochs", unit="epoch", disable=done or not progress_enabled())
+        for epoch in bar:
+            if done:
+                break
+            assert sources is not None
+            record = _epoch(run, sources, data, params, epoch, targets)
+            done = _early_stopping(state, run, record, params)
+            save_checkpoint(
+                _resume_checkpoint(
+                    state, run.model, run.optimizer, run.scaler, run.config, run.device
+                ),
+                resume_path,
+            )
+            log.info(
+                "epoch %d/%d train_loss %.4f val_loss %.4f val_eer %.4f (%.1f s)%s",
+                epoch,
+                params.max_epochs,
+                record["train_loss"],
+                record["val_loss"],
+                record["val_eer"],
+                record["seconds"],
+                " *best*" if state["best_epoch"] == epoch else "",
+            )
+            bar.set_postfix(val_loss=f"{record['val_loss']:.4f}", best=state["best_epoch"])
+            if epoch_callback is not None:
+                epoch_callback(dict(record))
+        bar.close()
+    finally:
+        for source in sources or ():
+            source.close()
+
+    if state["best"] is None:
+        raise RuntimeError(
+            f"no epoch was trained (resume checkpoint {resume_path}, "
+            f"max_epochs {params.max_epochs})"
+        )
+    best = _best_checkpoint(state, run.config)
     stopped_early = (
         state["epochs_without_improvement"] >= params.patience
         and state["epoch"] < params.max_epochs

@@ -70,7 +70,8 @@ from workflow_scripts.features.cache import build_shard  # noqa: E402
 from workflow_scripts.features.fingerprint import build_fingerprints  # noqa: E402
 from workflow_scripts.features.logmel import FeatureParams  # noqa: E402
 from workflow_scripts.models import create_model  # noqa: E402
-from workflow_scripts.planning import runs  # noqa: E402
+from workflow_scripts.planning import caches as plan_caches  # noqa: E402
+from workflow_scripts.planning import training as plan_training  # noqa: E402
 from workflow_scripts.training.data import index_caches, open_features  # noqa: E402
 from workflow_scripts.training.device import (  # noqa: E402
     resolve_device,
@@ -292,7 +293,7 @@ def run_model(config: Mapping[str, Any], run_name: str) -> str:
     parts = run_name.split("/")
     if parts[0] == "pretrained":
         return parts[2]
-    return runs.experiment_model(config, parts[0])
+    return plan_training.experiment_model(config, parts[0])
 
 
 def selected_rows(config: Mapping[str, Any], sizes: Sizes, experiment: str, setting: str) -> int:
@@ -331,7 +332,7 @@ def job_work(job: Job, config: Mapping[str, Any], sizes: Sizes) -> Work:
         return Work("fingerprint", split_rows(sizes, wc["dataset"], wc["split"]))
     if job.rule in ("pretrain", "pretrain_attack_aware"):
         n_train = split_rows(sizes, wc["dataset"], "train")
-        val = runs.validation_caches(config, wc["dataset"])
+        val = plan_training.validation_caches(config, wc["dataset"])
         if val:
             return Work("train", n_train, cache_rows(sizes, val), wc["model"])
         n_val = round(0.1 * n_train)  # the 10 % hold-out of pretrain_validation_args
@@ -339,8 +340,8 @@ def job_work(job: Job, config: Mapping[str, Any], sizes: Sizes) -> Work:
     if job.rule == "train_selected":
         experiment = wc["experiment"]
         n_train = selected_rows(config, sizes, experiment, wc["setting"])
-        n_val = cache_rows(sizes, runs.experiment_val_caches(config, experiment))
-        model = runs.experiment_model(config, experiment)
+        n_val = cache_rows(sizes, plan_training.experiment_val_caches(config, experiment))
+        model = plan_training.experiment_model(config, experiment)
         # Estimated: sampled training rows (Experiments 2, 4), or a validation set of the dev
         # splits less training rows and copies (Experiments 3, 4), priced whole.
         return Work("train", n_train, n_val, model, exact=False)
@@ -497,9 +498,8 @@ def total_cost(costs: Sequence[StageCost]) -> StageCost:
 
 def cache_sizes(config: Mapping[str, Any], sizes: Sizes, row_bytes: float) -> list[tuple[str, int]]:
     """(cache path, bytes) of every cache the paper builds, at ``row_bytes`` per row."""
-    return [
-        (path, round(cache_rows(sizes, [path]) * row_bytes)) for path in runs.all_caches(config)
-    ]
+    paths = plan_caches.all_caches(config)
+    return [(path, round(cache_rows(sizes, [path]) * row_bytes)) for path in paths]
 
 
 # --------------------------------------------------------------------------- formatting

@@ -79,7 +79,7 @@ rule figure1:
         pdf="results/figures/figure1_tsne.pdf",
         coords="results/figures/figure1_tsne.tsv",
         other=report(
-            runs.figure1_other_png(config),
+            plan_per_attack.figure1_other_png(config),
             caption="../report/figure1_other.rst",
             category="Figures",
         ),

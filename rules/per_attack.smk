@@ -21,7 +21,7 @@ rule per_attack_table:
     benchmark:
         "results/benchmarks/tables/{table}_per_attack.tsv"
     wildcard_constraints:
-        table="|".join(runs.PER_ATTACK_TABLES),
+        table="|".join(plan_per_attack.PER_ATTACK_TABLES),
     conda:
         "../envs/analysis.yaml"
     threads: 1
@@ -51,7 +51,7 @@ rule per_condition_table:
     benchmark:
         "results/benchmarks/tables/{table}_per_condition.tsv"
     wildcard_constraints:
-        table="|".join(runs.PER_CONDITION_TABLES),
+        table="|".join(plan_per_attack.PER_CONDITION_TABLES),
     conda:
         "../envs/analysis.yaml"
     threads: 1

@@ -17,7 +17,7 @@ rule significance:
     benchmark:
         "results/benchmarks/tables/{table}_significance.tsv"
     wildcard_constraints:
-        table="|".join(runs.SIGNIFICANCE_TABLES),
+        table="|".join(plan_significance.SIGNIFICANCE_TABLES),
     conda:
         "../envs/analysis.yaml"
     threads: 1

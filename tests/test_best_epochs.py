@@ -17,7 +17,8 @@ import pytest
 import yaml
 from conftest import REPO, SNAKEMAKE, TINY, run_module, snakemake
 
-from workflow_scripts.planning import runs
+from workflow_scripts.planning import best_epochs as plan_best_epochs
+from workflow_scripts.planning import training as plan_training
 from workflow_scripts.reporting.best_epochs import (
     BEST_EPOCH_COLUMNS,
     best_epoch_table,
@@ -200,23 +201,23 @@ def with_defaults(path: Path) -> dict:
 
 def test_every_table_names_its_runs_and_the_companion_lists_each_run_once() -> None:
     tiny = with_defaults(TINY)
-    assert runs.table_training_summaries(tiny, "table1") == [
+    assert plan_best_epochs.table_training_summaries(tiny, "table1") == [
         "results/models/pretrained/asvspoof2019/resnet/training.json",
         "results/models/pretrained/asvspoof2019/convnext/training.json",
     ]
-    assert runs.table_training_summaries(tiny, "table2") == [
+    assert plan_best_epochs.table_training_summaries(tiny, "table2") == [
         "results/models/exp3/n2/seed0/training.json",
         "results/models/exp3/n3/seed0/training.json",
     ]
-    exp2 = runs.table_training_summaries(tiny, "table_exp2")
+    exp2 = plan_best_epochs.table_training_summaries(tiny, "table_exp2")
     assert "results/models/exp2/nc_b1.0_s0.5/seed0/training.json" in exp2
     assert len(exp2) == len(set(exp2))
-    sources = runs.table_training_summaries(tiny, "table_exp4_sources")
-    assert set(runs.table_training_summaries(tiny, "table_exp4")) < set(sources)
+    sources = plan_best_epochs.table_training_summaries(tiny, "table_exp4_sources")
+    assert set(plan_best_epochs.table_training_summaries(tiny, "table_exp4")) < set(sources)
     with pytest.raises(ValueError, match="no best-epoch note"):
-        runs.table_training_summaries(tiny, "table9")
+        plan_best_epochs.table_training_summaries(tiny, "table9")
 
-    entries = runs.best_epoch_runs(tiny)
+    entries = plan_best_epochs.best_epoch_runs(tiny)
     paths = [path for path, _ in entries]
     assert len(paths) == len(set(paths))
     used = dict(entries)
@@ -226,8 +227,8 @@ def test_every_table_names_its_runs_and_the_companion_lists_each_run_once() -> N
     assert used[aware] == "Experiment 4 embeddings (attack_aware)"
     # FoR has no attack ids: its attack-aware source falls back to the binary detector
     assert "pretrained_attack_aware/for" not in " ".join(paths)
-    assert runs.best_epochs_args(tiny)[:3] == ["--entry", resnet, used[resnet]]
-    assert runs.training_summary_args(["a.json", "b.json"]) == [
+    assert plan_best_epochs.best_epochs_args(tiny)[:3] == ["--entry", resnet, used[resnet]]
+    assert plan_best_epochs.training_summary_args(["a.json", "b.json"]) == [
         "--training-summary",
         "a.json",
         "--training-summary",
@@ -260,7 +261,7 @@ def test_target_all_lists_every_trained_run_and_passes_each_table_its_runs(
         name = re.search(r"make_table_(\w+)", command).group(1)
         table = "table_exp4_sources" if name == "exp4_sources" else tables[name]
         flagged = re.findall(r"--training-summary (\S+)", command)
-        assert flagged == runs.table_training_summaries(config, table), name
+        assert flagged == plan_best_epochs.table_training_summaries(config, table), name
     assert len(commands) == 5
 
 
@@ -282,7 +283,7 @@ def test_the_paper_config_keeps_plain_and_the_overlay_changes_only_the_val_loss(
     assert merged["training"]["val_loss"] == "balanced"
     merged["training"]["val_loss"] = "plain"
     assert merged == paper
-    assert "--val-loss" in runs.training_args(paper, "resnet")
+    assert "--val-loss" in plan_training.training_args(paper, "resnet")
     reproducing = (REPO / "docs" / "reproducing.md").read_text()
     assert "config/paper.yaml config/paper_balanced_val.yaml" in reproducing
 
@@ -341,7 +342,7 @@ def test_the_tiny_run_lists_every_run_from_its_history_and_notes_early_ones(
         text = (results / md).read_text()
         behind = [
             Path(p).parent.relative_to("results/models").as_posix()
-            for p in runs.table_training_summaries(config, name)
+            for p in plan_best_epochs.table_training_summaries(config, name)
         ]
         for run in behind:
             assert (f"`{run}` kept epoch" in text) == (run in early), (md, run)

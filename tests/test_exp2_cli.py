@@ -22,7 +22,8 @@ import yaml
 from workflow_scripts import compare_runs, make_figure1, make_table_exp2, nc_diagnostics, sample_nc
 from workflow_scripts.io.embeddings import read_embeddings
 from workflow_scripts.io.files import read_tsv
-from workflow_scripts.planning import runs
+from workflow_scripts.planning import experiment2 as plan_experiment2
+from workflow_scripts.planning import significance as plan_significance
 from workflow_scripts.reporting.exp2 import slugify
 from workflow_scripts.reporting.figures import effective_perplexity, stratified_subsample
 from workflow_scripts.reporting.significance import read_significance, significance_markdown
@@ -644,7 +645,7 @@ def _write_planned_run(
             values = {"eer_roc": eer, "eer_det": eer, "map": 1 - eer}
             Path(path).write_text(json.dumps(values | {"ap_bonafide": 0.6, "ap_mean": 0.6}))
             score = (labels == "bonafide") * separation + rng.normal(0.0, 1.0, labels.size)
-            scores = Path(runs.scores_of_metrics(path))
+            scores = Path(plan_significance.scores_of_metrics(path))
             scores.parent.mkdir(parents=True, exist_ok=True)
             ids = [f"u{k:03d}" for k in range(labels.size)]
             pd.DataFrame({"utt_id": ids, "label": labels, "score": score}).to_csv(
@@ -664,7 +665,7 @@ def test_planned_comparisons_against_the_full_data_on_synthetic_runs(
     utils.validate(config, str(REPO / "schemas" / "config.schema.yaml"))
     config["experiment2"].update(grid=[[1.0, 1.0], [1.0, 0.5]], seeds=2)
     monkeypatch.chdir(tmp_path)
-    specs, references = runs.exp2_runs(config)
+    specs, references = plan_experiment2.exp2_runs(config)
     n_total = {"bonafide": 40, "spoof": 160}  # 36 and 150 samples of interest: kept at rate 1
     separation = {"full": 3.0, "nc": 2.0, "random_interest": 2.0, "random_all": 1.0}
     for k, spec in enumerate([*specs, *references]):
@@ -673,7 +674,7 @@ def test_planned_comparisons_against_the_full_data_on_synthetic_runs(
         counts = {"bonafide": 36, "spoof": 75 if spec["spoof_rate"] == 0.5 else 150}
         counts = n_total if spec["method"] == "full" else counts
         _write_planned_run(spec, n_total, counts, separation[spec["method"]], seed=k)
-    for path in runs.significance_manifests(config, "table_exp2"):  # speakers unknown
+    for path in plan_significance.significance_manifests(config, "table_exp2"):  # speakers unknown
         labels = np.repeat(["bonafide", "spoof"], 60)
         ids = [f"u{k:03d}" for k in range(labels.size)]
         manifest = pd.DataFrame({"utt_id": ids, "dataset": Path(path).stem, "label": labels})
@@ -681,7 +682,7 @@ def test_planned_comparisons_against_the_full_data_on_synthetic_runs(
         manifest.assign(speaker="-").to_csv(path, sep="\t", index=False)
 
     out = tmp_path / "results" / "table_exp2_significance.csv"
-    args = runs.significance_args(config, "table_exp2")
+    args = plan_significance.significance_args(config, "table_exp2")
     assert compare_runs.main([*args, "--n-resamples", "50", "--out", str(out)]) == 0
     table = read_significance(out)
     sides = zip(table["setting"], table["method"], table["control"], strict=True)
@@ -711,7 +712,7 @@ def test_planned_comparisons_against_the_full_data_on_synthetic_runs(
     assert "| training data |" in markdown and "55.5% vs 100.0%" in markdown
 
     csv, md = tmp_path / "results" / "table_exp2.csv", tmp_path / "results" / "table_exp2.md"
-    table_args = [*runs.exp2_table_args(config), "--significance", str(out)]
+    table_args = [*plan_experiment2.exp2_table_args(config), "--significance", str(out)]
     assert make_table_exp2.main([*table_args, "--out", str(csv), "--markdown", str(md)]) == 0
     exp2 = pd.read_csv(csv).set_index(["method", "bonafide_rate", "spoof_rate"])
     assert exp2.loc[("full", 1.0, 1.0), "n_seeds"] == 2

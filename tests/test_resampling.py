@@ -29,7 +29,7 @@ from workflow_scripts.metrics.resampling import (
     speakers_of_scores,
 )
 from workflow_scripts.metrics.significance import paired_difference
-from workflow_scripts.planning import runs
+from workflow_scripts.planning import significance as plan_significance
 from workflow_scripts.reporting.significance import read_significance, significance_markdown
 
 REPO = Path(__file__).resolve().parents[1]
@@ -277,15 +277,15 @@ def test_comparisons_name_the_manifests_of_their_evaluation_sets() -> None:
     utils.validate(config, str(REPO / "schemas" / "config.schema.yaml"))
     assert config["statistics"]["min_speakers"] == 8
     for table in ("table2", "table_exp4"):
-        specs = runs.significance_comparisons(config, table)
+        specs = plan_significance.significance_comparisons(config, table)
         by_set = {spec["eval_set"]: spec["manifests"] for spec in specs}
         assert by_set["eval data"] == [
             f"results/manifests/{name}.tsv" for name in config["experiment3"]["datasets"]
         ]
         assert by_set["In the wild"] == ["results/manifests/itw.tsv"]
-    assert runs.significance_manifests(config, "table_exp2") == [
+    assert plan_significance.significance_manifests(config, "table_exp2") == [
         "results/manifests/asvspoof2019.tsv",
         "results/manifests/itw.tsv",
     ]
     with pytest.raises(ValueError, match="no dataset in score path"):
-        runs.eval_manifests(config, "results/scores/run/nowhere/eval.tsv")
+        plan_significance.eval_manifests(config, "results/scores/run/nowhere/eval.tsv")

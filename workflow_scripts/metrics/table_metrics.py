@@ -3,7 +3,7 @@
 Each entry names a key of the metrics files (``metrics.report.compute_metrics``), its row
 label, which direction is better, and whether the tables show it by default. The tables'
 default set and labels (``reporting/tables.py``), the planner's "no flag needed" default
-(``planning/runs.py``) and the schema's ``tables.metrics`` enum and default (tested equal)
+(``planning/common.py``) and the schema's ``tables.metrics`` enum and default (tested equal)
 all come from :data:`TABLE_METRIC_REGISTRY`; adding a metric is one entry here plus its
 computation in ``metrics/report.py``.
 """

@@ -10,7 +10,7 @@ The reference (the tiny ResNet trained on the full training set, one run per
 seed) has method ``full`` and rates 1.0/1.0. A spec with ``"trained_as": "nc"``
 reuses the runs of that method, because it selects the same rows by
 construction (``random_interest`` at rates 1.0/1.0,
-``planning.runs.exp2_trained_as``): its files are that method's, and its row
+``planning.experiment2.exp2_trained_as``): its files are that method's, and its row
 says so (column ``trained_as``, a mark in the Markdown).
 
 Training-set sizes come from ``"counts":

@@ -2,7 +2,7 @@
 
 The ablation asks whether Algorithm 2 needs an embedding in which attacks are visible. Each
 source (``binary``, ``attack_aware``, ``stage<N>``) has its own full-method runs and matched
-random controls (``planning.runs.exp4_source_runs``).
+random controls (``planning.experiment4.exp4_source_runs``).
 
 * :func:`read_source_run`: one ``--run`` JSON (Experiment 4's keys plus ``source``);
 * :func:`sources_table`: Experiment 4's table (:func:`~.exp4.exp4_table`) per source;

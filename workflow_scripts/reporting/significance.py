@@ -1,6 +1,6 @@
 """Method-versus-control comparisons of an experiment table: differences, intervals, verdicts.
 
-A comparison spec (JSON, planned in ``planning/runs.py``) names a setting, an
+A comparison spec (JSON, planned in ``planning/significance.py``) names a setting, an
 evaluation set, the method and its control, and the score files of each side
 (one per seed), and optionally each side's sampling summary (its share of
 the training set). :func:`compare` reads and pairs them, runs

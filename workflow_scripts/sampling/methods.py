@@ -3,7 +3,7 @@
 Every list of method names the workflow uses is read from :data:`METHODS`: the sampler's
 accepted ``--method`` values, the Snakemake wildcard constraint (``rules/common.smk``), the
 table's row order and labels (``reporting/exp2.py``), which method the significance tables
-treat as the treatment and which as controls (``planning/runs.py``), and the methods a
+treat as the treatment and which as controls (``planning/experiment2.py``), and the methods a
 configuration may name (the schema's enum and default, tested equal to this registry).
 Adding a method is one :class:`SelectionMethod` here plus its branch in
 :func:`~workflow_scripts.sampling.nc_selection.nc_selection` and its tests.
